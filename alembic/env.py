@@ -1,0 +1,61 @@
+"""Alembic environment: async engine, metadata from sceneintruder.orm, batch mode for SQLite ALTERs.
+
+Three ways in: the CLI (`sceneintruder migrate`, URL set by code), the app lifespan (an open connection is
+passed in `config.attributes["connection"]`), and plain `alembic ...` (URL from DATABASE_URL / DATA_DIR).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from logging.config import fileConfig
+
+from alembic import context
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from sceneintruder.core.settings import Settings
+from sceneintruder.orm import metadata
+
+config = context.config
+if config.config_file_name and config.attributes.get("configure_logger", True):
+    fileConfig(config.config_file_name)
+
+
+def _url() -> str:
+    url = config.get_main_option("sqlalchemy.url")
+    return url or Settings().resolved_database_url
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_async() -> None:
+    engine = create_async_engine(_url())
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_run)
+            await connection.commit()
+    finally:
+        await engine.dispose()
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=_url(), target_metadata=metadata, literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+elif (existing := config.attributes.get("connection")) is not None:
+    _run(existing)
+else:
+    asyncio.run(_run_async())

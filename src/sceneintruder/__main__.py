@@ -1,0 +1,3 @@
+from sceneintruder.cli import main
+
+raise SystemExit(main())

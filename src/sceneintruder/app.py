@@ -1,0 +1,160 @@
+"""`create_app(settings)`: the lifespan, middleware, exception handlers and routers; nothing else.
+
+Everything with state (engine, token service, limiter, ...) is built here or in the lifespan and kept on
+`app.state`; nothing is created at import.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import re
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from fastapi import APIRouter, FastAPI
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from sceneintruder import __version__
+from sceneintruder.auth import router as auth_router
+from sceneintruder.auth import service as auth_service
+from sceneintruder.core.cache import TTLCache
+from sceneintruder.core.client import bearer_token, client_ip
+from sceneintruder.core.clock import SystemClock
+from sceneintruder.core.handlers import register_exception_handlers
+from sceneintruder.core.metrics import RequestMetrics
+from sceneintruder.core.middleware import BodyLimitMiddleware, HttpBaseMiddleware
+from sceneintruder.core.passwords import PasswordHasher
+from sceneintruder.core.ratelimit import RateLimiter, RateLimitMiddleware, RateRule
+from sceneintruder.core.routing import install_indexed_dispatch
+from sceneintruder.core.settings import Settings
+from sceneintruder.core.spa import SpaHost
+from sceneintruder.core.storage import load_or_create_secret
+from sceneintruder.core.tokens import InvalidToken, TokenService
+from sceneintruder.db.engine import create_engine
+from sceneintruder.db.migrate import upgrade_connection
+from sceneintruder.db.session import Database
+from sceneintruder.system import router as system_router
+from sceneintruder.users import router as users_router
+
+log = logging.getLogger("sceneintruder")
+
+# Which `/api` requests also count against the stricter groups (every `/api` request counts against "default").
+RATE_RULES = (
+    RateRule("chat", re.compile(r"^/api/chat(/|$)")),
+    RateRule("chat", re.compile(r"^/api/interactions(/|$)")),
+    RateRule("chat", re.compile(r"^/api/scenes/[^/]+/conversations/[^/]+/regenerate$")),
+    RateRule("chat", re.compile(r"^/api/scripts/[^/]+/(command|generate)$"), method="POST"),
+    RateRule("analysis", re.compile(r"^/api/(upload|analyze)$"), method="POST"),
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = FastAPI(
+        title="sceneintruder",
+        version=__version__,
+        lifespan=_lifespan,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.metrics = RequestMetrics()
+    app.state.rate_limiter = RateLimiter(
+        {
+            "default": settings.rate_limit_default,
+            "chat": settings.rate_limit_chat,
+            "analysis": settings.rate_limit_analysis,
+            "login": settings.rate_limit_login,
+        },
+        enabled=settings.rate_limit_enabled,
+    )
+    spa = SpaHost(settings.templates_dir)
+    register_exception_handlers(app, spa)
+    _add_middleware(app, settings)
+    _include_routers(app)
+    for prefix in ("/assets", "/static"):
+        app.mount(prefix, StaticFiles(directory=settings.static_dir, check_dir=False), name=prefix.strip("/"))
+    install_indexed_dispatch(app.router)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    api = APIRouter(prefix="/api")
+    api.include_router(auth_router.router)
+    api.include_router(users_router.router)
+    api.include_router(system_router.router)
+    app.include_router(api)
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    def rate_key(scope: Scope) -> str:
+        """The authenticated user when the token checks out (signature and expiry), else the client IP."""
+        token = bearer_token(scope)
+        tokens: TokenService | None = getattr(app.state, "tokens", None)
+        if token and tokens is not None:
+            try:
+                return f"user:{tokens.decode(token).sub}"
+            except InvalidToken:
+                pass
+        return f"ip:{client_ip(scope, trust_forwarded_for=settings.trust_forwarded_for)}"
+
+    # Added innermost first: a request passes HttpBase -> BodyLimit -> RateLimit -> FastAPI's routing.
+    app.add_middleware(RateLimitMiddleware, limiter=app.state.rate_limiter, key_for=rate_key, rules=RATE_RULES)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_body_bytes)
+    app.add_middleware(HttpBaseMiddleware, allowed_origins=settings.origin_list, metrics=app.state.metrics)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.resolved_database_url
+    engine = create_engine(url)
+    if settings.auto_migrate:
+        async with engine.begin() as connection:
+            await connection.run_sync(upgrade_connection, url)
+    db = Database(engine)
+    secret = (
+        settings.auth_secret_key.get_secret_value()
+        if settings.auth_secret_key
+        else load_or_create_secret(settings.data_dir / ".auth_secret")
+    )
+    clock = SystemClock()
+    tokens = TokenService(secret, ttl=timedelta(hours=settings.token_ttl_hours), clock=clock)
+    hasher = PasswordHasher(
+        time_cost=settings.argon2_time_cost,
+        memory_cost_kib=settings.argon2_memory_cost_kib,
+        parallelism=settings.argon2_parallelism,
+    )
+
+    app.state.db = db
+    app.state.clock = clock
+    app.state.tokens = tokens
+    app.state.hasher = hasher
+    app.state.principals = auth_service.PrincipalResolver(tokens, cache_ttl_seconds=settings.read_cache_ttl_seconds)
+    app.state.profile_cache = TTLCache(max_entries=10_000, ttl_seconds=settings.read_cache_ttl_seconds)
+    async with db.writer() as session:
+        admin = await auth_service.bootstrap_accounts(session, hasher=hasher, data_dir=settings.data_dir)
+    if admin:
+        name, _, password = admin.partition(":")
+        print(  # shown once on the console, by design
+            f"\n  Created administrator '{name}' with password: {password}\n"
+            f"  (also written to {settings.data_dir / auth_service.INITIAL_ADMIN_PASSWORD_FILE}, mode 0600)\n",
+            file=sys.stderr,
+            flush=True,
+        )
+    # Everything built so far lives as long as the process: move it out of the collector's way, so that the
+    # periodic full collections under load do not rescan ~10^5 long-lived objects each time.
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        await db.dispose()

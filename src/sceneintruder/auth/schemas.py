@@ -1,0 +1,22 @@
+"""Wire shapes of `/api/auth/*`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from sceneintruder.core.schemas import WireModel
+from sceneintruder.users.schemas import UserRead
+
+
+class LoginRequest(WireModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class LoginResponse(WireModel):
+    token: str
+    user_id: str
+    user: UserRead
+    expires_at: datetime

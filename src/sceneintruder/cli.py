@@ -1,0 +1,146 @@
+"""Command line: `sceneintruder serve | migrate | user create|passwd|list`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sceneintruder.core.passwords import MIN_PASSWORD_LENGTH, PasswordHasher, generate_password
+from sceneintruder.core.principal import Role
+from sceneintruder.core.settings import Settings
+from sceneintruder.db.engine import create_engine
+from sceneintruder.db.migrate import upgrade_to_head
+from sceneintruder.db.session import Database
+from sceneintruder.users import service as users_service
+
+T = TypeVar("T")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sceneintruder", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="upgrade the database and start the HTTP server")
+    serve.add_argument("--host", help="overrides HOST")
+    serve.add_argument("--port", type=int, help="overrides PORT")
+    commands.add_parser("migrate", help="upgrade the database to the latest schema and exit")
+    user = commands.add_parser("user", help="manage accounts").add_subparsers(dest="action", required=True)
+    create = user.add_parser("create", help="create an account")
+    create.add_argument("username")
+    create.add_argument("--role", choices=[role.value for role in Role], default=Role.USER.value)
+    create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    passwd = user.add_parser("passwd", help="set an account's password")
+    passwd.add_argument("username")
+    passwd.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    user.add_parser("list", help="list accounts")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if args.command == "migrate":
+        upgrade_to_head(settings.resolved_database_url)
+        print("database is at the latest revision")
+        return 0
+    if args.command == "serve":
+        return _serve(settings, host=args.host, port=args.port)
+    upgrade_to_head(settings.resolved_database_url)
+    if args.action == "list":
+        return _run(settings, _list_users)
+    password = _read_password(args.password_stdin)
+    if password is None:
+        return 2
+    hasher = _hasher(settings)
+    if args.action == "create":
+        role = Role(args.role)
+
+        async def create(session: AsyncSession) -> int:
+            await users_service.create_account(
+                session, user_id=args.username, password_hash=hasher.hash(password), role=role
+            )
+            print(f"created {role.value} '{args.username}'")
+            return 0
+
+        return _run(settings, create)
+
+    async def change(session: AsyncSession) -> int:
+        await users_service.set_password_hash(
+            session, user_id=args.username, password_hash=hasher.hash(password), cache=None
+        )
+        print(f"password of '{args.username}' changed")
+        return 0
+
+    return _run(settings, change)
+
+
+def _serve(settings: Settings, *, host: str | None, port: int | None) -> int:
+    import uvicorn  # slow import, only needed here
+
+    from sceneintruder.app import create_app
+
+    upgrade_to_head(settings.resolved_database_url)
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=settings.log_level.lower(),
+        proxy_headers=settings.trust_forwarded_for,
+    )
+    return 0
+
+
+def _hasher(settings: Settings) -> PasswordHasher:
+    return PasswordHasher(
+        time_cost=settings.argon2_time_cost,
+        memory_cost_kib=settings.argon2_memory_cost_kib,
+        parallelism=settings.argon2_parallelism,
+    )
+
+
+def _read_password(from_stdin: bool) -> str | None:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            print("passwords differ", file=sys.stderr)
+            return None
+    else:
+        password = generate_password()
+        print(f"generated password: {password}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        print(f"a password needs at least {MIN_PASSWORD_LENGTH} characters", file=sys.stderr)
+        return None
+    return password
+
+
+async def _list_users(session: AsyncSession) -> int:
+    for account in await users_service.list_accounts(session):
+        login = "no password" if not account.password_hash else "password set"
+        print(f"{account.id}\t{account.role}\t{login}\tcreated {account.created_at:%Y-%m-%d}")
+    return 0
+
+
+def _run(settings: Settings, action: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def run() -> T:
+        db = Database(create_engine(settings.resolved_database_url))
+        try:
+            async with db.writer() as session:
+                return await action(session)
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(run())
+    except Exception as exc:  # a CLI answers with one line, not a trace
+        message = getattr(exc, "message", None) or str(exc)
+        details = getattr(exc, "details", None)
+        print(f"error: {message}" + (f" ({details})" if details else ""), file=sys.stderr)
+        raise SystemExit(1) from exc

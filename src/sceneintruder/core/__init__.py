@@ -1,0 +1,1 @@
+"""Framework-level building blocks. Imports nothing else from sceneintruder."""

@@ -1,0 +1,86 @@
+"""The response envelope shared by every JSON endpoint.
+
+Success: `{success: true, data, message, timestamp, request_id}`.
+Error:   `{success: false, error: {code, message, details?}, timestamp, request_id}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from pydantic import BaseModel
+from starlette.responses import Response
+
+from sceneintruder.core.clock import rfc3339, utcnow
+from sceneintruder.core.request_id import current_request_id
+from sceneintruder.core.schemas import OmitNoneModel
+
+
+def to_jsonable(value: Any) -> Any:
+    """Pydantic models (and lists/dicts of them) to JSON-ready values; everything else as is.
+
+    A model is serialised by pydantic straight to JSON bytes and embedded as an `orjson.Fragment`, which
+    skips building an intermediate dict.
+    """
+    if isinstance(value, BaseModel):
+        return orjson.Fragment(value.model_dump_json(by_alias=True, exclude_none=isinstance(value, OmitNoneModel)))
+    if isinstance(value, list | tuple):
+        return [to_jsonable(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: to_jsonable(item) for key, item in value.items()}
+    return value
+
+
+def dumps(payload: Any) -> bytes:
+    return orjson.dumps(payload, default=str)
+
+
+class EnvelopeResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return dumps(content)
+
+
+def success_body(data: Any = None, message: str = "") -> dict[str, Any]:
+    return {
+        "success": True,
+        "data": to_jsonable(data),
+        "message": message,
+        "timestamp": rfc3339(utcnow()),
+        "request_id": current_request_id(),
+    }
+
+
+def ok(data: Any = None, message: str = "", *, status_code: int = 200, **extra: Any) -> EnvelopeResponse:
+    body = success_body(data, message)
+    body.update(extra)
+    return EnvelopeResponse(body, status_code=status_code)
+
+
+def created(data: Any = None, message: str = "资源创建成功") -> EnvelopeResponse:
+    return ok(data, message, status_code=201)
+
+
+def accepted(data: Any = None, message: str = "accepted") -> EnvelopeResponse:
+    return ok(data, message, status_code=202)
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        error["details"] = to_jsonable(details)
+    return {
+        "success": False,
+        "error": error,
+        "timestamp": rfc3339(utcnow()),
+        "request_id": current_request_id(),
+    }
+
+
+def error_response(
+    status_code: int, code: str, message: str, details: Any = None, headers: Mapping[str, str] | None = None
+) -> EnvelopeResponse:
+    return EnvelopeResponse(error_body(code, message, details), status_code=status_code, headers=headers)

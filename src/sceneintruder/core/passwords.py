@@ -1,0 +1,41 @@
+"""Password hashing with argon2 (passlib). Hashing is CPU-bound, so the async methods run it in a thread."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+from passlib.context import CryptContext
+
+MIN_PASSWORD_LENGTH = 8
+
+
+class PasswordHasher:
+    def __init__(self, *, time_cost: int = 3, memory_cost_kib: int = 65536, parallelism: int = 4) -> None:
+        self._context = CryptContext(
+            schemes=["argon2"],
+            argon2__time_cost=time_cost,
+            argon2__memory_cost=memory_cost_kib,
+            argon2__parallelism=parallelism,
+        )
+        # Verified against when the user does not exist, so a miss costs as much as a wrong password.
+        self._dummy_hash = self._context.hash(secrets.token_urlsafe(16))
+
+    def hash(self, password: str) -> str:
+        return self._context.hash(password)
+
+    def verify(self, password: str, password_hash: str | None) -> bool:
+        if not password_hash:
+            self._context.verify(password, self._dummy_hash)
+            return False
+        return self._context.verify(password, password_hash)
+
+    async def hash_async(self, password: str) -> str:
+        return await asyncio.to_thread(self.hash, password)
+
+    async def verify_async(self, password: str, password_hash: str | None) -> bool:
+        return await asyncio.to_thread(self.verify, password, password_hash)
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(18)

@@ -1,0 +1,147 @@
+"""Rate limits: independent fixed-window buckets per (limiter group, client key).
+
+The counting backend is slowapi's `Limiter` (its `limits` storage and strategy, `memory://` by default, so a
+Redis URI can be dropped in later). slowapi's own route decorators are not used: they need a `request` argument
+on every endpoint, and its default limits are scoped per URL, while we want one `/api` bucket plus separate
+chat and analysis buckets. So one pure-ASGI middleware picks the groups for a path and asks the backend.
+
+Key: the authenticated user id when the request carries a valid token, else the client IP (the client's
+`X-User-ID` header is ignored: it let reference clients pick a fresh bucket at will).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from limits import RateLimitItem, parse
+from slowapi import Limiter
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sceneintruder.core.envelope import error_response
+from sceneintruder.core.error_codes import ErrorCode
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_at: int  # unix seconds at which the window ends
+    window_seconds: int = 60
+
+    @property
+    def retry_after(self) -> int:
+        return min(self.window_seconds, max(1, math.ceil(self.reset_at - time.time())))
+
+    def headers(self) -> dict[str, str]:
+        headers = {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(max(0, self.remaining)),
+            "X-RateLimit-Reset": str(self.reset_at),
+        }
+        if not self.allowed:
+            headers["Retry-After"] = str(self.retry_after)
+        return headers
+
+
+class RateLimiter:
+    """Named groups of limits over one counting backend."""
+
+    def __init__(self, groups: dict[str, str], *, enabled: bool = True, storage_uri: str = "memory://") -> None:
+        self.enabled = enabled
+        self._items: dict[str, RateLimitItem] = {name: parse(spec) for name, spec in groups.items()}
+        self._backend = Limiter(key_func=lambda: "", storage_uri=storage_uri, enabled=enabled).limiter
+
+    def hit(self, group: str, key: str) -> RateDecision:
+        """Count one request against `group` for `key` and say whether it may pass."""
+        item = self._items[group]
+        if not self.enabled:
+            return RateDecision(True, item.amount, item.amount, 0, item.get_expiry())
+        allowed = self._backend.hit(item, group, key)
+        return self._decision(item, group, key, allowed)
+
+    def peek(self, group: str, key: str) -> RateDecision:
+        """Whether one more request would pass, without counting it."""
+        item = self._items[group]
+        if not self.enabled:
+            return RateDecision(True, item.amount, item.amount, 0, item.get_expiry())
+        return self._decision(item, group, key, self._backend.test(item, group, key))
+
+    def _decision(self, item: RateLimitItem, group: str, key: str, allowed: bool) -> RateDecision:
+        stats = self._backend.get_window_stats(item, group, key)
+        return RateDecision(allowed, item.amount, stats.remaining, math.ceil(stats.reset_time), item.get_expiry())
+
+
+@dataclass(frozen=True)
+class RateRule:
+    """Requests whose path matches `pattern` (and `method`, when given) also count against `group`."""
+
+    group: str
+    pattern: re.Pattern[str]
+    method: str | None = None
+
+    def applies(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method == method) and bool(self.pattern.match(path))
+
+
+class RateLimitMiddleware:
+    """Counts every `/api` request against `default_group`, plus the groups of the rules it matches."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limiter: RateLimiter,
+        key_for: Callable[[Scope], str],
+        rules: Sequence[RateRule],
+        default_group: str = "default",
+        exempt_prefixes: Sequence[str] = ("/api/progress/",),
+    ) -> None:
+        self.app = app
+        self.limiter = limiter
+        self.key_for = key_for
+        self.rules = tuple(rules)
+        self.default_group = default_group
+        self.exempt_prefixes = tuple(exempt_prefixes)
+
+    def _groups(self, method: str, path: str) -> list[str]:
+        if not path.startswith("/api/") or path.startswith(self.exempt_prefixes) or method == "OPTIONS":
+            return []
+        return [self.default_group, *(rule.group for rule in self.rules if rule.applies(method, path))]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.limiter.enabled:
+            await self.app(scope, receive, send)
+            return
+        groups = self._groups(scope["method"], scope["path"])
+        if not groups:
+            await self.app(scope, receive, send)
+            return
+        key = self.key_for(scope)
+        shown: RateDecision | None = None
+        for group in groups:
+            decision = self.limiter.hit(group, key)
+            if not decision.allowed:
+                response = error_response(
+                    429,
+                    ErrorCode.RATE_LIMIT_EXCEEDED,
+                    "Rate limit exceeded",
+                    f"Retry after {decision.retry_after} seconds",
+                    headers=decision.headers(),
+                )
+                await response(scope, receive, send)
+                return
+            if shown is None or decision.remaining < shown.remaining:
+                shown = decision
+        extra = [(k.encode(), v.encode()) for k, v in shown.headers().items()] if shown else []
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

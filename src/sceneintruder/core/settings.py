@@ -1,0 +1,91 @@
+"""Process configuration, read once from the environment and `.env`.
+
+Variable names follow the reference server (`PORT`, `DATA_DIR`, `AUTH_SECRET_KEY`, ...) with no prefix, so a
+reference `.env` keeps working. There is no module-level instance: `cli.py` or `create_app()` builds one and keeps
+it on `app.state.settings`. Every field is documented in `.env.example`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PLACEHOLDER_SECRETS = {
+    "changethis",
+    "changeme",
+    "secret",
+    "please-change-me",
+    "dev_auth_key_for_testing_purposes_only_",
+}
+MIN_SECRET_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False, frozen=True
+    )
+
+    # --- network ---------------------------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # --- storage ---------------------------------------------------------------------------------------------
+    data_dir: Path = Path("data")
+    database_url: str = ""  # empty: sqlite+aiosqlite:///<DATA_DIR>/sceneintruder.db
+    auto_migrate: bool = True
+    read_cache_ttl_seconds: float = Field(default=10.0, ge=0)  # in-process read caches; 0 turns them off
+    static_dir: Path = Path("frontend/dist/assets")
+    templates_dir: Path = Path("frontend/dist")
+
+    # --- auth ------------------------------------------------------------------------------------------------
+    auth_secret_key: SecretStr | None = None  # empty: generated once, kept in DATA_DIR/.auth_secret (0600)
+    config_encryption_key: SecretStr | None = None  # empty: generated key file DATA_DIR/.config_key (0600)
+    allow_guest: bool = True
+    token_ttl_hours: int = Field(default=24, ge=1, le=24 * 30)
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_cost_kib: int = Field(default=65536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
+
+    # --- HTTP hygiene ----------------------------------------------------------------------------------------
+    allowed_origins: str = ""  # comma-separated, exact match; empty: http(s)://localhost|127.0.0.1|[::1][:port]
+    max_request_body_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    trust_forwarded_for: bool = False  # honour X-Forwarded-For for the client IP (behind a trusted proxy only)
+
+    # --- rate limits (limits notation: "<n>/<second|minute|hour|day>") ------------------------------------------
+    rate_limit_enabled: bool = True
+    rate_limit_default: str = "300/minute"
+    rate_limit_chat: str = "30/minute"
+    rate_limit_analysis: str = "10/hour"
+    rate_limit_login: str = "10/minute"
+
+    @field_validator("auth_secret_key", "config_encryption_key")
+    @classmethod
+    def _refuse_weak_secrets(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        raw = value.get_secret_value()
+        if raw.lower() in _PLACEHOLDER_SECRETS or len(raw) < MIN_SECRET_LENGTH:
+            raise ValueError(f"must be a random string of at least {MIN_SECRET_LENGTH} characters")
+        return value
+
+    @field_validator("rate_limit_default", "rate_limit_chat", "rate_limit_analysis", "rate_limit_login")
+    @classmethod
+    def _check_limit(cls, value: str) -> str:
+        count, _, period = value.partition("/")
+        if not count.strip().isdigit() or period.strip() not in {"second", "minute", "hour", "day"}:
+            raise ValueError("rate limits look like '300/minute'")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'sceneintruder.db').resolve()}"
+
+    @property
+    def origin_list(self) -> tuple[str, ...]:
+        return tuple(o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip())

@@ -1,0 +1,1 @@
+"""Database plumbing: declarative base, async engine and sessions, migrations."""

@@ -1,0 +1,30 @@
+"""Session factories: `reader()` for GET-like work, `writer()` for work that writes.
+
+On SQLite a writer transaction starts with BEGIN IMMEDIATE; on PostgreSQL both are ordinary sessions.
+Jobs and streams open one short session per step and never hold one across a provider call.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from sceneintruder.db.engine import SQLITE_BEGIN_OPTION, is_sqlite
+
+
+class Database:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._read = async_sessionmaker(engine, expire_on_commit=False)
+        write_engine = engine
+        if is_sqlite(str(engine.url)):
+            write_engine = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+        self._write = async_sessionmaker(write_engine, expire_on_commit=False)
+
+    def reader(self) -> AsyncSession:
+        return self._read()
+
+    def writer(self) -> AsyncSession:
+        return self._write()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

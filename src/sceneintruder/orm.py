@@ -1,0 +1,9 @@
+"""Imports every domain's ORM models so `metadata` is complete (for Alembic and the schema tests)."""
+
+from sceneintruder.auth import models as auth_models
+from sceneintruder.db.base import Base
+from sceneintruder.users import models as users_models
+
+metadata = Base.metadata
+
+__all__ = ["auth_models", "metadata", "users_models"]

@@ -1,0 +1,66 @@
+"""Fixtures: a fresh SQLite file per test, the real app under its lifespan, an httpx client over ASGI."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from sceneintruder.app import create_app
+from sceneintruder.core.settings import Settings
+from tests.support.db import fresh_data_dir, make_template
+
+SettingsFactory = Callable[..., Settings]
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, template_db: Path) -> Path:
+    return fresh_data_dir(template_db, tmp_path / "data")
+
+
+@pytest.fixture
+def make_settings(data_dir: Path, tmp_path: Path) -> SettingsFactory:
+    def factory(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "data_dir": data_dir,
+            "static_dir": tmp_path / "frontend" / "assets",
+            "templates_dir": tmp_path / "frontend",
+            # Cheap hashing: these tests are about behaviour, not hash strength.
+            "argon2_time_cost": 1,
+            "argon2_memory_cost_kib": 1024,
+            "argon2_parallelism": 1,
+            "rate_limit_enabled": False,
+            "log_level": "WARNING",
+        }
+        values.update(overrides)
+        return Settings(_env_file=None, **values)
+
+    return factory
+
+
+@pytest.fixture
+def settings(make_settings: SettingsFactory) -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with LifespanManager(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+        yield c

@@ -37,6 +37,7 @@ from sceneintruder.core.tokens import InvalidToken, TokenService
 from sceneintruder.db.engine import create_engine
 from sceneintruder.db.migrate import upgrade_connection
 from sceneintruder.db.session import Database
+from sceneintruder.scenes import router as scenes_router
 from sceneintruder.system import router as system_router
 from sceneintruder.users import router as users_router
 
@@ -88,6 +89,8 @@ def _include_routers(app: FastAPI) -> None:
     api.include_router(auth_router.router)
     api.include_router(users_router.router)
     api.include_router(system_router.router)
+    api.include_router(scenes_router.router)
+    api.include_router(scenes_router.files_router)
     app.include_router(api)
 
 

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     max_request_body_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     trust_forwarded_for: bool = False  # honour X-Forwarded-For for the client IP (behind a trusted proxy only)
 
+    # --- scenes ----------------------------------------------------------------------------------------------
+    upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)  # POST /api/upload file size
+    upload_max_chars: int = Field(default=5_000_000, ge=1000)  # decoded text of an upload, and of /api/analyze
+    scene_sync_max_chars: int = Field(default=100_000, ge=1000)  # POST /api/scenes analyses while you wait
+    analysis_concurrency: int = Field(default=4, ge=1, le=64)  # chunks analysed at once
+
     # --- rate limits (limits notation: "<n>/<second|minute|hour|day>") ------------------------------------------
     rate_limit_enabled: bool = True
     rate_limit_default: str = "300/minute"

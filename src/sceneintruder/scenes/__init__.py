@@ -1,0 +1,1 @@
+"""Scenes: novel text turned into a scene with characters, items, locations and a message log."""

@@ -1,0 +1,195 @@
+"""`/api/scenes/...`, `/api/upload`: scenes, characters, items, the message log, uploads and the scene export.
+
+Every `/api/scenes/:id/...` route loads the scene for the caller first (someone else's scene is a 404, like a
+missing one).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile
+from fastapi.responses import Response
+
+from sceneintruder.core.clock import utcnow
+from sceneintruder.core.envelope import EnvelopeResponse, created, ok
+from sceneintruder.core.errors import PayloadTooLarge
+from sceneintruder.core.exporting import MEDIA_TYPES, ExportFormat, render
+from sceneintruder.deps import PrincipalDep, SessionDep, SettingsDep, get_principal
+from sceneintruder.scenes import export, service
+from sceneintruder.scenes.errors import ExportFormatInvalid, FileInvalid
+from sceneintruder.scenes.models import Scene
+from sceneintruder.scenes.schemas import ItemWrite, SceneShellCreate
+from sceneintruder.scenes.upload import decode_upload
+
+router = APIRouter(prefix="/scenes", tags=["scenes"])
+files_router = APIRouter(tags=["scenes"])
+
+SceneId = Annotated[str, Path(max_length=128)]
+
+
+async def owned_scene(request: Request, scene_id: SceneId, session: SessionDep) -> Scene:
+    """The scene if the caller owns it (or is an admin); else 404 SCENE_NOT_FOUND, as for a missing one."""
+    principal = await get_principal(request)
+    return await service.get_owned_scene(session, scene_id=scene_id, principal=principal)
+
+
+OwnedScene = Annotated[Scene, Depends(owned_scene)]
+
+
+def _page_meta(page: int, limit: int, total: int) -> dict[str, int]:
+    return {"page": page, "per_page": limit, "total": total, "total_pages": (total + limit - 1) // limit}
+
+
+@router.get("")
+async def list_scenes(
+    principal: PrincipalDep,
+    session: SessionDep,
+    page: Annotated[int, Query(ge=1)] = 1,
+    limit: Annotated[int, Query(ge=1, le=200)] = 100,
+    paginated: bool = False,
+) -> EnvelopeResponse:
+    result = await service.list_scenes(session, owner_id=principal.user_id, page=page, limit=limit)
+    extra = {"meta": _page_meta(page, limit, result.total)} if paginated else {}
+    return ok(result.scenes, "获取场景列表成功", **extra)
+
+
+@router.post("/shell")
+async def create_shell(body: SceneShellCreate, principal: PrincipalDep, session: SessionDep) -> EnvelopeResponse:
+    return ok(await service.create_shell(session, owner_id=principal.user_id, data=body), "场景创建成功")
+
+
+@router.get("/{scene_id}")
+async def get_scene(scene: OwnedScene, session: SessionDep) -> EnvelopeResponse:
+    return ok(await service.read_scene_data(session, scene=scene), "获取场景成功")
+
+
+@router.delete("/{scene_id}")
+async def delete_scene(scene: OwnedScene, session: SessionDep, settings: SettingsDep) -> EnvelopeResponse:
+    scene_id = scene.id
+    await service.delete_scene(session, scene=scene, data_dir=settings.data_dir)
+    return ok({"scene_id": scene_id}, "场景删除成功")
+
+
+@router.get("/{scene_id}/characters")
+async def list_characters(scene: OwnedScene, session: SessionDep) -> EnvelopeResponse:
+    return ok(await service.list_characters(session, scene_id=scene.id), "获取角色列表成功")
+
+
+@router.get("/{scene_id}/characters/{character_id}")
+async def get_character(
+    scene: OwnedScene, character_id: Annotated[str, Path(max_length=128)], session: SessionDep
+) -> EnvelopeResponse:
+    return ok(await service.get_character(session, scene_id=scene.id, character_id=character_id), "获取角色成功")
+
+
+@router.get("/{scene_id}/conversations")
+async def list_conversations(
+    scene: OwnedScene,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 20,
+    page: Annotated[int, Query(ge=1)] = 1,
+    paginated: bool = False,
+) -> EnvelopeResponse:
+    messages, total = await service.list_conversations(session, scene_id=scene.id, limit=limit, page=page)
+    extra = {"meta": _page_meta(page, limit, total)} if paginated else {}
+    return ok(messages, "获取对话记录成功", **extra)
+
+
+@router.get("/{scene_id}/items")
+async def list_items(scene: OwnedScene, session: SessionDep) -> EnvelopeResponse:
+    return ok(await service.list_items(session, scene_id=scene.id), "获取物品列表成功")
+
+
+@router.post("/{scene_id}/items", status_code=201)
+async def add_item(scene: OwnedScene, body: ItemWrite, session: SessionDep) -> EnvelopeResponse:
+    return created(await service.add_item(session, scene_id=scene.id, data=body), "物品创建成功")
+
+
+@router.get("/{scene_id}/items/{item_id}")
+async def get_item(scene: OwnedScene, item_id: str, session: SessionDep) -> EnvelopeResponse:
+    return ok(await service.get_item(session, scene_id=scene.id, item_id=item_id), "获取物品成功")
+
+
+@router.put("/{scene_id}/items/{item_id}")
+async def replace_item(scene: OwnedScene, item_id: str, body: ItemWrite, session: SessionDep) -> EnvelopeResponse:
+    return ok(await service.replace_item(session, scene_id=scene.id, item_id=item_id, data=body), "物品更新成功")
+
+
+@router.delete("/{scene_id}/items/{item_id}")
+async def delete_item(scene: OwnedScene, item_id: str, session: SessionDep) -> EnvelopeResponse:
+    await service.delete_item(session, scene_id=scene.id, item_id=item_id)
+    return ok(None, "物品删除成功")
+
+
+def parse_export_format(value: str) -> ExportFormat:
+    try:
+        return ExportFormat(value.strip().lower())
+    except ValueError:
+        raise ExportFormatInvalid(details="json, markdown, txt, html or csv") from None
+
+
+def download(content: str, fmt: ExportFormat, filename_stem: str) -> Response:
+    media_type, extension = MEDIA_TYPES[fmt]
+    return Response(
+        content.encode("utf-8"),
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename_stem}.{extension}"'},
+    )
+
+
+@router.get("/{scene_id}/export/scene")
+async def export_scene(
+    scene: OwnedScene, session: SessionDep, format: str = "json", include_conversations: bool = False
+) -> Response:
+    fmt = parse_export_format(format)
+    data = await service.read_scene_data(session, scene=scene)
+    conversations = (
+        (await service.list_conversations(session, scene_id=scene.id, limit=100_000, page=1))[0]
+        if include_conversations
+        else []
+    )
+    now = utcnow()
+    stem = f"{scene.id}_scene_{now:%Y%m%d_%H%M%S}"
+    if fmt is not ExportFormat.JSON:
+        document = export.scene_export_document(
+            data, conversations=conversations, include_conversations=include_conversations
+        )
+        return download(render(document, fmt), fmt, stem)
+    content = export.scene_export_json(
+        data, conversations=conversations, include_conversations=include_conversations, generated_at=now
+    )
+    result = export.export_result(
+        scene_id=scene.id,
+        title=f"{scene.title} - {export.labels(scene.language)['suffix']}",
+        fmt=fmt,
+        content=content,
+        export_type="scene",
+        filename=f"{stem}.json",
+        characters=data.characters,
+        conversations=conversations,
+        summary=scene.summary,
+        stats={},
+    )
+    return ok(result, "导出成功")
+
+
+@files_router.post("/upload")
+async def upload(file: UploadFile, settings: SettingsDep) -> EnvelopeResponse:
+    """A .txt, .md or .epub file to text (nothing is stored): `{filename, content, size, encoding, char_count}`."""
+    data = await file.read(settings.upload_max_bytes + 1)
+    if len(data) > settings.upload_max_bytes:
+        raise PayloadTooLarge("文件过大", details=f"at most {settings.upload_max_bytes} bytes")
+    if not file.filename:
+        raise FileInvalid("缺少文件名")
+    decoded = decode_upload(file.filename, data, max_chars=settings.upload_max_chars)
+    return ok(
+        {
+            "filename": decoded.filename,
+            "content": decoded.content,
+            "size": decoded.size,
+            "encoding": decoded.encoding,
+            "char_count": decoded.char_count,
+        },
+        "文件上传成功",
+    )

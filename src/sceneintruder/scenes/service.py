@@ -1,0 +1,410 @@
+"""Scenes: reading and writing scenes, their characters, items and message log. Framework-free.
+
+Every scene has an owner; `get_owned_scene` answers someone else's scene exactly like a missing one.
+Other domains (chat, story, comics) go through the functions here, never through the models.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sceneintruder.core.clock import utcnow
+from sceneintruder.core.errors import ResourceNotFound
+from sceneintruder.core.ids import is_valid_id, new_id
+from sceneintruder.core.principal import Principal
+from sceneintruder.db.ownership import load_owned
+from sceneintruder.scenes.errors import CharacterNotFound, SceneNotFound
+from sceneintruder.scenes.models import (
+    ConversationMessage,
+    Scene,
+    SceneCharacter,
+    SceneItem,
+    SceneSegment,
+    SceneText,
+)
+from sceneintruder.scenes.schemas import (
+    CharacterRead,
+    ContextRead,
+    ConversationRead,
+    ItemList,
+    ItemRead,
+    ItemWrite,
+    RelationRead,
+    SceneDataRead,
+    SceneRead,
+    SceneSettingsRead,
+    SceneShellCreate,
+    SegmentRead,
+)
+
+SHELL_DESCRIPTION = "用于独立 Comics 工作流的空白场景"
+OWNED_SOURCES = frozenset({"STORY", "EXPLORATION"})
+
+
+ITEM_NOT_FOUND_MESSAGE = "物品不存在"  # the reference's message; items keep its RESOURCE_NOT_FOUND code
+
+
+# --- scenes -----------------------------------------------------------------------------------------------------
+
+
+async def get_owned_scene(session: AsyncSession, *, scene_id: str, principal: Principal) -> Scene:
+    return await load_owned(session, Scene, scene_id, principal, missing=SceneNotFound)
+
+
+async def _counts(session: AsyncSession, scene_ids: Sequence[str]) -> tuple[dict[str, int], dict[str, int]]:
+    if not scene_ids:
+        return {}, {}
+    characters = await session.execute(
+        select(SceneCharacter.scene_id, func.count())
+        .where(SceneCharacter.scene_id.in_(scene_ids))
+        .group_by(SceneCharacter.scene_id)
+    )
+    items = await session.execute(
+        select(SceneItem.scene_id, func.count()).where(SceneItem.scene_id.in_(scene_ids)).group_by(SceneItem.scene_id)
+    )
+    return {row[0]: row[1] for row in characters}, {row[0]: row[1] for row in items}
+
+
+def scene_read(scene: Scene, *, character_count: int, item_count: int) -> SceneRead:
+    return SceneRead(
+        id=scene.id,
+        user_id=scene.owner_id,
+        title=scene.title,
+        name=scene.title,
+        description=scene.description,
+        source=scene.source,
+        summary=scene.summary,
+        era=scene.era,
+        atmosphere=scene.atmosphere,
+        themes=list(scene.themes or []),
+        locations=list(scene.locations or []),
+        language=scene.language,
+        created_at=scene.created_at,
+        last_accessed=scene.last_accessed,
+        last_updated=scene.last_updated,
+        character_count=character_count,
+        item_count=item_count,
+        analysis=scene.analysis or None,
+    )
+
+
+async def read_scene(session: AsyncSession, *, scene: Scene) -> SceneRead:
+    characters, items = await _counts(session, [scene.id])
+    return scene_read(scene, character_count=characters.get(scene.id, 0), item_count=items.get(scene.id, 0))
+
+
+@dataclass(frozen=True)
+class ScenePage:
+    scenes: list[SceneRead]
+    total: int
+
+
+async def list_scenes(session: AsyncSession, *, owner_id: str, page: int, limit: int) -> ScenePage:
+    """The caller's scenes, newest first."""
+    total = int(await session.scalar(select(func.count()).select_from(Scene).where(Scene.owner_id == owner_id)) or 0)
+    rows = (
+        await session.scalars(
+            select(Scene)
+            .where(Scene.owner_id == owner_id)
+            .order_by(Scene.created_at.desc(), Scene.id)
+            .offset((page - 1) * limit)
+            .limit(limit)
+        )
+    ).all()
+    characters, items = await _counts(session, [row.id for row in rows])
+    reads = [
+        scene_read(row, character_count=characters.get(row.id, 0), item_count=items.get(row.id, 0)) for row in rows
+    ]
+    return ScenePage(reads, total)
+
+
+async def create_shell(session: AsyncSession, *, owner_id: str, data: SceneShellCreate) -> SceneRead:
+    now = utcnow()
+    scene = Scene(
+        id=new_id("scene"),
+        owner_id=owner_id,
+        title=data.title,
+        description=data.description or SHELL_DESCRIPTION,
+        source="comic_standalone",
+        themes=[],
+        locations=[],
+        analysis={},
+        created_at=now,
+        last_updated=now,
+        last_accessed=now,
+    )
+    session.add(scene)
+    await session.commit()
+    return scene_read(scene, character_count=0, item_count=0)
+
+
+def scene_dir(data_dir: Path, scene_id: str) -> Path:
+    """Where a scene's files (comic panels, video) live. The id is checked before it becomes a path."""
+    if not is_valid_id(scene_id):
+        raise SceneNotFound(details=scene_id)
+    root = (data_dir / "scenes").resolve()
+    path = (root / scene_id).resolve()
+    if path.parent != root:
+        raise SceneNotFound(details=scene_id)
+    return path
+
+
+async def delete_scene(session: AsyncSession, *, scene: Scene, data_dir: Path) -> None:
+    """Every row the scene owns goes with it (foreign keys cascade), then its files."""
+    scene_id = scene.id
+    await session.delete(scene)
+    await session.commit()
+    shutil.rmtree(scene_dir(data_dir, scene_id), ignore_errors=True)
+
+
+async def read_scene_data(session: AsyncSession, *, scene: Scene, recent_messages: int = 100) -> SceneDataRead:
+    """The reference's SceneData: the scene with its characters, items, recent log, text and segments."""
+    characters = await list_characters(session, scene_id=scene.id)
+    items = await _items(session, scene.id)
+    messages, _ = await list_conversations(session, scene_id=scene.id, limit=recent_messages, page=1)
+    text = await session.get(SceneText, scene.id)
+    segments = (
+        await session.scalars(
+            select(SceneSegment).where(SceneSegment.scene_id == scene.id).order_by(SceneSegment.index)
+        )
+    ).all()
+    last_message = messages[-1].timestamp if messages else scene.last_updated
+    return SceneDataRead(
+        scene=scene_read(scene, character_count=len(characters), item_count=len(items)),
+        context=ContextRead(scene_id=scene.id, conversations=messages, last_updated=last_message),
+        settings=SceneSettingsRead(scene_id=scene.id, user_id=scene.owner_id, last_updated=scene.last_updated),
+        characters=characters,
+        items=[_item_read(item) for item in items],
+        original_text=text.content if text else None,
+        original_segments=[_segment_read(segment) for segment in segments] if segments else None,
+    )
+
+
+def _segment_read(segment: SceneSegment) -> SegmentRead:
+    return SegmentRead(
+        index=segment.index,
+        title=segment.title,
+        summary=segment.summary,
+        start_paragraph=segment.start_paragraph,
+        end_paragraph=segment.end_paragraph,
+        original_text=segment.text,
+    )
+
+
+async def list_segments(session: AsyncSession, *, scene_id: str) -> list[SegmentRead]:
+    rows = await session.scalars(
+        select(SceneSegment).where(SceneSegment.scene_id == scene_id).order_by(SceneSegment.index)
+    )
+    return [_segment_read(row) for row in rows.all()]
+
+
+async def get_source_text(session: AsyncSession, *, scene_id: str) -> str:
+    text = await session.get(SceneText, scene_id)
+    return text.content if text else ""
+
+
+# --- characters -------------------------------------------------------------------------------------------------
+
+
+def _character_read(character: SceneCharacter, names: dict[str, str], title: str) -> CharacterRead:
+    relations = [
+        RelationRead(character_id=rel["character_id"], name=names[rel["character_id"]], relation=rel["relation"])
+        for rel in character.relations or []
+        if rel.get("character_id") in names
+    ]
+    return CharacterRead(
+        id=character.id,
+        scene_id=character.scene_id,
+        name=character.name,
+        aliases=list(character.aliases or []),
+        role=character.role,
+        description=character.description,
+        novel=title,
+        personality=character.personality,
+        traits=list(character.traits or []),
+        background=character.background,
+        speech_style=character.speech_style,
+        relationships={rel.name: rel.relation for rel in relations},
+        relations=relations,
+        knowledge=list(character.knowledge or []),
+        importance=character.mentions,
+        image_url=character.image_url or None,
+        created_at=character.created_at,
+        last_updated=character.last_updated,
+    )
+
+
+async def _character_rows(session: AsyncSession, scene_id: str) -> list[SceneCharacter]:
+    rows = await session.scalars(
+        select(SceneCharacter)
+        .where(SceneCharacter.scene_id == scene_id)
+        .order_by(SceneCharacter.position, SceneCharacter.id)
+    )
+    return list(rows.all())
+
+
+async def list_characters(session: AsyncSession, *, scene_id: str) -> list[CharacterRead]:
+    rows = await _character_rows(session, scene_id)
+    title = await session.scalar(select(Scene.title).where(Scene.id == scene_id)) or ""
+    names = {row.id: row.name for row in rows}
+    return [_character_read(row, names, title) for row in rows]
+
+
+async def get_character(session: AsyncSession, *, scene_id: str, character_id: str) -> CharacterRead:
+    for character in await list_characters(session, scene_id=scene_id):
+        if character.id == character_id:
+            return character
+    raise CharacterNotFound(details=character_id)
+
+
+# --- items ------------------------------------------------------------------------------------------------------
+
+
+def _item_read(item: SceneItem) -> ItemRead:
+    return ItemRead.model_validate(item, from_attributes=True)
+
+
+async def _items(session: AsyncSession, scene_id: str) -> list[SceneItem]:
+    rows = await session.scalars(
+        select(SceneItem).where(SceneItem.scene_id == scene_id).order_by(SceneItem.created_at, SceneItem.id)
+    )
+    return list(rows.all())
+
+
+async def list_items(session: AsyncSession, *, scene_id: str) -> ItemList:
+    items = [_item_read(item) for item in await _items(session, scene_id)]
+    owned = [item for item in items if item.is_owned or item.source in OWNED_SOURCES]
+    scene_items = [item for item in items if not (item.is_owned or item.source in OWNED_SOURCES)]
+    return ItemList(scene_items=scene_items, owned_items=owned, total=len(items))
+
+
+async def _get_item(session: AsyncSession, scene_id: str, item_id: str) -> SceneItem:
+    item = await session.get(SceneItem, item_id) if is_valid_id(item_id) else None
+    if item is None or item.scene_id != scene_id:
+        raise ResourceNotFound(ITEM_NOT_FOUND_MESSAGE, details=f"物品ID: {item_id}")
+    return item
+
+
+async def add_item(session: AsyncSession, *, scene_id: str, data: ItemWrite, **overrides: Any) -> ItemRead:
+    now = utcnow()
+    item = SceneItem(
+        id=new_id("item"), scene_id=scene_id, created_at=now, last_updated=now, **{**data.model_dump(), **overrides}
+    )
+    if item.source in OWNED_SOURCES and item.found_at is None:
+        item.found_at = now
+    session.add(item)
+    await session.commit()
+    return _item_read(item)
+
+
+async def get_item(session: AsyncSession, *, scene_id: str, item_id: str) -> ItemRead:
+    return _item_read(await _get_item(session, scene_id, item_id))
+
+
+async def replace_item(session: AsyncSession, *, scene_id: str, item_id: str, data: ItemWrite) -> ItemRead:
+    item = await _get_item(session, scene_id, item_id)
+    for key, value in data.model_dump().items():
+        setattr(item, key, value)
+    item.last_updated = utcnow()
+    await session.commit()
+    return _item_read(item)
+
+
+async def delete_item(session: AsyncSession, *, scene_id: str, item_id: str) -> None:
+    item = await _get_item(session, scene_id, item_id)
+    await session.delete(item)
+    await session.commit()
+
+
+# --- the message log --------------------------------------------------------------------------------------------
+
+
+def conversation_read(message: ConversationMessage) -> ConversationRead:
+    return ConversationRead(
+        id=message.id,
+        scene_id=message.scene_id,
+        speaker_id=message.speaker_id,
+        speaker_name=message.speaker_name,
+        node_id=message.node_id,
+        content=message.content,
+        timestamp=message.created_at,
+        conversation_type=message.conversation_type,
+        metadata={
+            **(message.meta or {}),
+            **({"conversation_type": message.conversation_type} if message.conversation_type else {}),
+        },
+        parent_id=message.parent_id,
+    )
+
+
+def _visible(scene_id: str):
+    return (
+        (ConversationMessage.scene_id == scene_id)
+        & ConversationMessage.active.is_(True)
+        & ConversationMessage.hidden.is_(False)
+    )
+
+
+async def list_conversations(
+    session: AsyncSession, *, scene_id: str, limit: int, page: int, conversation_types: Sequence[str] = ()
+) -> tuple[list[ConversationRead], int]:
+    """Visible messages on the active path, oldest first; page 1 is the newest `limit` of them."""
+    condition = _visible(scene_id)
+    if conversation_types:
+        condition = condition & ConversationMessage.conversation_type.in_(conversation_types)
+    total = int(await session.scalar(select(func.count()).select_from(ConversationMessage).where(condition)) or 0)
+    rows = (
+        await session.scalars(
+            select(ConversationMessage)
+            .where(condition)
+            .order_by(ConversationMessage.seq.desc())
+            .offset((page - 1) * limit)
+            .limit(limit)
+        )
+    ).all()
+    return [conversation_read(row) for row in reversed(rows)], total
+
+
+async def append_message(
+    session: AsyncSession,
+    *,
+    scene_id: str,
+    speaker_id: str,
+    content: str,
+    user_id: str | None = None,
+    speaker_name: str = "",
+    node_id: str | None = None,
+    conversation_type: str = "",
+    metadata: dict[str, Any] | None = None,
+    parent_id: str | None = None,
+    commit: bool = True,
+) -> ConversationRead:
+    """One INSERT, never a rewrite of the log."""
+    message = ConversationMessage(
+        id=new_id("conv"),
+        scene_id=scene_id,
+        user_id=user_id,
+        speaker_id=speaker_id,
+        speaker_name=speaker_name,
+        content=content,
+        node_id=node_id,
+        conversation_type=conversation_type,
+        meta=metadata or {},
+        parent_id=parent_id,
+        active=True,
+        hidden=False,
+        created_at=utcnow(),
+    )
+    session.add(message)
+    if commit:
+        await session.commit()
+    else:
+        await session.flush()
+    return conversation_read(message)

@@ -1,0 +1,155 @@
+"""Turning an uploaded file into text: .txt, .md and .epub, in whatever encoding a novel comes in.
+
+Encodings: a BOM decides first (UTF-8, UTF-16), then strict UTF-8, then charset-normalizer, which recognises
+GB18030/GBK, Big5, Shift-JIS and the like: Chinese novels are rarely UTF-8. Files that are binary, that
+decode to control characters, or markdown that carries script are refused with FILE_INVALID.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import PurePosixPath
+
+from charset_normalizer import from_bytes
+from ebooklib import epub
+
+from sceneintruder.scenes.errors import FileInvalid
+
+TEXT_EXTENSIONS = frozenset({".txt", ".text", ".md", ".markdown"})
+EPUB_EXTENSION = ".epub"
+_MARKDOWN_EXTENSIONS = frozenset({".md", ".markdown"})
+_SCRIPT_PATTERNS = re.compile(r"<\s*script|javascript\s*:|data\s*:\s*text/html|<\s*iframe", re.IGNORECASE)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_MAX_CONTROL_RATIO = 0.001
+_EPUB_MAX_UNCOMPRESSED = 100 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class DecodedFile:
+    filename: str
+    content: str
+    size: int
+    encoding: str
+
+    @property
+    def char_count(self) -> int:
+        return len(self.content)
+
+
+def decode_upload(filename: str, data: bytes, *, max_chars: int) -> DecodedFile:
+    name = PurePosixPath(filename.replace("\\", "/")).name or "upload.txt"
+    extension = PurePosixPath(name).suffix.lower()
+    if extension not in TEXT_EXTENSIONS and extension != EPUB_EXTENSION:
+        raise FileInvalid("不支持的文件类型", details="accepted: .txt, .md, .epub")
+    if not data:
+        raise FileInvalid("文件为空")
+    if extension == EPUB_EXTENSION:
+        content, encoding = _epub_text(data), "epub"
+    else:
+        content, encoding = _decode_text(data)
+    content = content.replace("\r\n", "\n").replace("\r", "\n")
+    _check_text(content, markdown=extension in _MARKDOWN_EXTENSIONS)
+    if len(content) > max_chars:
+        raise FileInvalid("文件内容过长", details=f"at most {max_chars} characters")
+    return DecodedFile(filename=name, content=content, size=len(data), encoding=encoding)
+
+
+def _decode_text(data: bytes) -> tuple[str, str]:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding.replace("-sig", "")
+            except UnicodeDecodeError as exc:
+                raise FileInvalid("文本编码无效", details=encoding) from exc
+    if b"\x00" in data:
+        guess = from_bytes(data).best()
+        if guess is None or not guess.encoding.startswith("utf_16"):
+            raise FileInvalid("文件是二进制内容，不是文本")
+        return str(guess), guess.encoding
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    guess = from_bytes(data).best()
+    if guess is None:
+        raise FileInvalid("无法识别文本编码")
+    return str(guess), guess.encoding
+
+
+def _check_text(content: str, *, markdown: bool) -> None:
+    if not content.strip():
+        raise FileInvalid("文件没有文本内容")
+    controls = sum(1 for char in content if ord(char) < 32 and char not in "\n\t\f")
+    if "\x00" in content or controls > max(2, len(content) * _MAX_CONTROL_RATIO):
+        raise FileInvalid("文件是二进制内容，不是文本")
+    if markdown and _SCRIPT_PATTERNS.search(content):
+        raise FileInvalid("Markdown 文件包含脚本内容")
+
+
+class _BlockTextParser(HTMLParser):
+    """XHTML to text, keeping block boundaries as line breaks and dropping script/style."""
+
+    _BLOCKS = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "section"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "head"):
+            self._skip += 1
+        elif tag in self._BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "head"):
+            self._skip = max(0, self._skip - 1)
+        elif tag in self._BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+    def text(self) -> str:
+        lines = (line.strip() for line in "".join(self.parts).splitlines())
+        return "\n\n".join(line for line in lines if line)
+
+
+def _epub_text(data: bytes) -> str:
+    """The chapters of an EPUB in reading (spine) order."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            uncompressed = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise FileInvalid("EPUB 文件无效", details="not a zip archive") from exc
+    if uncompressed > _EPUB_MAX_UNCOMPRESSED:
+        raise FileInvalid("EPUB 文件过大")
+    try:
+        book = epub.read_epub(io.BytesIO(data), options={"ignore_ncx": True})
+    except (epub.EpubException, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise FileInvalid("EPUB 文件无效", details=type(exc).__name__) from exc
+    documents = []
+    for item_id, _linear in book.spine:
+        item = book.get_item_with_id(item_id)
+        if item is not None:
+            documents.append(item.get_content())
+    chapters = []
+    for document in documents:
+        parser = _BlockTextParser()
+        parser.feed(document.decode("utf-8", errors="replace"))
+        if text := parser.text():
+            chapters.append(text)
+    if not chapters:
+        raise FileInvalid("EPUB 没有文本内容")
+    return "\n\n".join(chapters)

@@ -1,0 +1,1 @@
+"""The branching story: one source of truth per scene."""

@@ -1,0 +1,210 @@
+"""What the analysis of one chunk looks like, and what the merged analysis of a whole text looks like.
+
+`ChunkAnalysis` is also the JSON schema real LLMs are asked to return for a chunk
+(`ChunkAnalysis.model_json_schema()`), so it is lenient on input: every field has a default, `null`
+means "not given", unknown keys are ignored, a bare string stands for a name, and the reference's
+`relationships: {name: relation}` map is accepted as well as our list. Field names follow the
+reference's Character/Item/Location/Scene JSON (spec §6.1, §7.1-§7.3) so mapping to the API is direct.
+
+`SceneAnalysis` is the merge of all chunks: each character has a stable `key`, and relationships point
+at those keys instead of names (the reference keys them by name, which breaks on any alias).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from sceneintruder.core.schemas import WireModel
+
+Importance = Literal["critical", "important", "minor"]
+
+_IMPORTANCE_ALIASES = {
+    "critical": "critical",
+    "high": "critical",
+    "essential": "critical",
+    "关键": "critical",
+    "极重要": "critical",
+    "important": "important",
+    "medium": "important",
+    "major": "important",
+    "重要": "important",
+    "minor": "minor",
+    "low": "minor",
+    "次要": "minor",
+    "一般": "minor",
+}
+
+
+class _LenientModel(WireModel):
+    """Drops `null` values so the field default applies: LLMs write `"aliases": null` for "none"."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if value is not None}
+        return data
+
+
+def _as_list(value: Any) -> Any:
+    """A single string where a list is expected is a one-element list ("aliases": "Lizzy")."""
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    return value
+
+
+def _non_negative(value: Any) -> Any:
+    """Counts from an LLM may be strings, floats or negative; keep what makes sense."""
+    try:
+        return max(0, int(float(value)))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _names_as_objects(value: Any) -> Any:
+    """`["Elizabeth", {...}]` → `[{"name": "Elizabeth"}, {...}]`; a single object becomes a list."""
+    if isinstance(value, dict):
+        value = [value]
+    if isinstance(value, list):
+        return [{"name": item} if isinstance(item, str) else item for item in value]
+    return value
+
+
+class RelationFinding(_LenientModel):
+    """A relation of one character to another, by the other's name as written in the chunk."""
+
+    name: str = ""
+    relation: str = ""
+
+
+class CharacterFinding(_LenientModel):
+    """A person found in one chunk (reference Character fields, plus aliases and counts)."""
+
+    name: str = ""
+    aliases: list[str] = Field(default_factory=list)
+    role: str = ""
+    description: str = ""
+    personality: str = ""
+    traits: list[str] = Field(default_factory=list)
+    speech_style: str = ""
+    background: str = ""
+    relationships: list[RelationFinding] = Field(default_factory=list)
+    knowledge: list[str] = Field(default_factory=list)
+    mentions: int = 0
+    dialogue_lines: int = 0
+
+    _lists = field_validator("aliases", "traits", "knowledge", mode="before")(_as_list)
+    _counts = field_validator("mentions", "dialogue_lines", mode="before")(_non_negative)
+
+    @field_validator("personality", mode="before")
+    @classmethod
+    def _personality_text(cls, value: Any) -> Any:
+        """Some models answer personality as a list of adjectives."""
+        if isinstance(value, list):
+            return ", ".join(str(item) for item in value)
+        return value
+
+    @field_validator("relationships", mode="before")
+    @classmethod
+    def _relationships(cls, value: Any) -> Any:
+        """Accept the reference's `{name: relation}` map and `[{name, relation}]` alike."""
+        if isinstance(value, dict):
+            return [{"name": str(name), "relation": str(relation or "")} for name, relation in value.items()]
+        return value
+
+
+class ItemFinding(_LenientModel):
+    """An object found in one chunk (reference Item: name, description, location; plus importance)."""
+
+    name: str = ""
+    description: str = ""
+    location: str = ""
+    importance: Importance = "minor"
+    mentions: int = 0
+
+    _counts = field_validator("mentions", mode="before")(_non_negative)
+
+    @field_validator("importance", mode="before")
+    @classmethod
+    def _importance(cls, value: Any) -> Any:
+        return _IMPORTANCE_ALIASES.get(str(value).strip().casefold(), "minor")
+
+
+class LocationFinding(_LenientModel):
+    """A place found in one chunk (reference Location: name, description)."""
+
+    name: str = ""
+    description: str = ""
+    mentions: int = 0
+
+    _counts = field_validator("mentions", mode="before")(_non_negative)
+
+
+class ChunkAnalysis(_LenientModel):
+    """The analysis of one chunk of text: the shape asked of every provider, real or offline."""
+
+    characters: list[CharacterFinding] = Field(default_factory=list)
+    items: list[ItemFinding] = Field(default_factory=list)
+    locations: list[LocationFinding] = Field(default_factory=list)
+    era: str = ""
+    atmosphere: str = ""
+    themes: list[str] = Field(default_factory=list)
+    summary: str = ""
+
+    _entities = field_validator("characters", "items", "locations", mode="before")(_names_as_objects)
+    _themes = field_validator("themes", mode="before")(_as_list)
+
+
+class SceneCharacter(WireModel):
+    """A merged character. `relationships` maps another character's `key` to the relation."""
+
+    key: str
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    role: str = ""
+    description: str = ""
+    personality: str = ""
+    traits: list[str] = Field(default_factory=list)
+    speech_style: str = ""
+    background: str = ""
+    relationships: dict[str, str] = Field(default_factory=dict)
+    knowledge: list[str] = Field(default_factory=list)
+    mentions: int = 0
+    dialogue_lines: int = 0
+
+
+class SceneItem(WireModel):
+    """A merged item."""
+
+    key: str
+    name: str
+    description: str = ""
+    location: str = ""
+    importance: Importance = "minor"
+    mentions: int = 0
+
+
+class SceneLocation(WireModel):
+    """A merged location."""
+
+    key: str
+    name: str
+    description: str = ""
+    mentions: int = 0
+
+
+class SceneAnalysis(WireModel):
+    """The whole text's analysis: what scene creation maps onto Scene, Character and Item rows."""
+
+    title: str | None = None
+    language: Literal["en", "zh"]
+    characters: list[SceneCharacter] = Field(default_factory=list)
+    items: list[SceneItem] = Field(default_factory=list)
+    locations: list[SceneLocation] = Field(default_factory=list)
+    era: str = ""
+    atmosphere: str = ""
+    themes: list[str] = Field(default_factory=list)
+    summary: str = ""
+    chunk_count: int = 0

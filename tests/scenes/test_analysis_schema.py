@@ -1,0 +1,47 @@
+"""The chunk schema is what LLMs return: it must accept partial and slightly wrong output."""
+
+from __future__ import annotations
+
+from sceneintruder.scenes.analysis_schema import ChunkAnalysis
+
+
+def test_partial_and_loose_llm_output_validates() -> None:
+    analysis = ChunkAnalysis.model_validate(
+        {
+            "characters": [
+                "Elizabeth",
+                {
+                    "name": " Darcy ",
+                    "aliases": "Mr. Darcy",
+                    "relationships": {"Elizabeth": "admirer"},
+                    "mentions": "3",
+                    "dialogue_lines": -2,
+                    "personality": ["proud", "reserved"],
+                    "role": None,
+                },
+            ],
+            "items": {"name": "letter", "importance": "HIGH"},
+            "locations": [{"name": "Pemberley", "mentions": 2.0}],
+            "themes": "pride",
+            "era": None,
+            "unexpected": {"ignored": True},
+        }
+    )
+    first, darcy = analysis.characters
+    assert first.name == "Elizabeth" and first.aliases == []
+    assert darcy.name == "Darcy" and darcy.aliases == ["Mr. Darcy"] and darcy.role == ""
+    assert [(r.name, r.relation) for r in darcy.relationships] == [("Elizabeth", "admirer")]
+    assert (darcy.mentions, darcy.dialogue_lines, darcy.personality) == (3, 0, "proud, reserved")
+    assert analysis.items[0].importance == "critical"
+    assert analysis.locations[0].mentions == 2
+    assert analysis.themes == ["pride"] and analysis.era == ""
+
+
+def test_unknown_importance_is_minor_and_empty_input_is_empty() -> None:
+    assert ChunkAnalysis.model_validate({"items": [{"name": "x", "importance": "???"}]}).items[0].importance == "minor"
+    assert ChunkAnalysis.model_validate({}) == ChunkAnalysis()
+
+
+def test_the_schema_is_exportable_for_llm_prompts() -> None:
+    schema = ChunkAnalysis.model_json_schema()
+    assert {"characters", "items", "locations", "era", "atmosphere", "themes", "summary"} <= set(schema["properties"])

@@ -6,11 +6,11 @@ from datetime import datetime
 
 from pydantic import Field
 
-from sceneintruder.core.schemas import WireModel
+from sceneintruder.core.schemas import RequestModel, WireModel
 from sceneintruder.users.schemas import UserRead
 
 
-class LoginRequest(WireModel):
+class LoginRequest(RequestModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)
 

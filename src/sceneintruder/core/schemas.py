@@ -1,4 +1,8 @@
-"""Base classes for wire schemas."""
+"""Base classes for wire schemas.
+
+Responses carry text exactly as stored (a novel's whitespace matters); request bodies and model output are
+cleaned of surrounding whitespace on the way in.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,13 @@ from pydantic import BaseModel, ConfigDict
 
 
 class WireModel(BaseModel):
-    """Request/response schema: unknown keys ignored, strings stripped."""
+    """A response (or internal) schema: unknown keys ignored, fields populated by name or alias."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class RequestModel(WireModel):
+    """A request body: strings stripped of surrounding whitespace."""
 
     model_config = ConfigDict(str_strip_whitespace=True, populate_by_name=True)
 

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from sceneintruder.core.schemas import WireModel
+from sceneintruder.core.schemas import RequestModel, WireModel
 
 Importance = Literal["critical", "important", "minor"]
 
@@ -37,7 +37,7 @@ _IMPORTANCE_ALIASES = {
 }
 
 
-class _LenientModel(WireModel):
+class _LenientModel(RequestModel):
     """Drops `null` values so the field default applies: LLMs write `"aliases": null` for "none"."""
 
     @model_validator(mode="before")

@@ -10,14 +10,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from sceneintruder.core.schemas import OmitNoneModel, WireModel
+from sceneintruder.core.schemas import OmitNoneModel, RequestModel, WireModel
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=20_000)]
 
 
-class SceneCreate(WireModel):
+class SceneCreate(RequestModel):
     title: Title
     text: str = Field(min_length=1)
 
@@ -29,7 +29,7 @@ class SceneCreate(WireModel):
         return value
 
 
-class SceneShellCreate(WireModel):
+class SceneShellCreate(RequestModel):
     title: Title
     description: LongText = ""
 
@@ -90,7 +90,7 @@ class CharacterRead(OmitNoneModel):
 ItemSource = Literal["EXPLICIT", "GENERATED", "EXPLORATION", "SYSTEM", "BRANCH", "STORY", ""]
 
 
-class ItemWrite(WireModel):
+class ItemWrite(RequestModel):
     """POST and PUT body. PUT replaces every field but `id`, `scene_id` and `created_at`."""
 
     name: ShortText = Field(min_length=1)
@@ -121,7 +121,7 @@ class ItemRead(OmitNoneModel):
     last_updated: datetime
 
 
-class ItemList(WireModel):
+class ItemList(OmitNoneModel):
     scene_items: list[ItemRead]
     owned_items: list[ItemRead]
     total: int
@@ -142,7 +142,7 @@ class ConversationRead(OmitNoneModel):
     parent_id: str | None = None
 
 
-class ContextRead(WireModel):
+class ContextRead(OmitNoneModel):
     scene_id: str
     conversations: list[ConversationRead]
     last_updated: datetime
@@ -171,7 +171,7 @@ class SegmentRead(WireModel):
     original_text: str
 
 
-class SceneDataRead(WireModel):
+class SceneDataRead(OmitNoneModel):
     scene: SceneRead
     context: ContextRead
     settings: SceneSettingsRead
@@ -181,7 +181,7 @@ class SceneDataRead(WireModel):
     original_segments: list[SegmentRead] | None = None
 
 
-class AnalyzeRequest(WireModel):
+class AnalyzeRequest(RequestModel):
     title: Title
     text: str = Field(min_length=1)
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, field_validator
 
 from sceneintruder.core.ids import is_valid_id
-from sceneintruder.core.schemas import OmitNoneModel, WireModel
+from sceneintruder.core.schemas import OmitNoneModel, RequestModel
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 LongText = Annotated[str, StringConstraints(max_length=5000)]
@@ -27,7 +27,7 @@ class Preferences(OmitNoneModel):
     auto_save: bool = True
 
 
-class Effect(WireModel):
+class Effect(RequestModel):
     target: ShortText = "self"
     type: ShortText = "custom"
     value: int = 0
@@ -50,7 +50,7 @@ def _check_client_id(value: str | None) -> str | None:
     return value
 
 
-class UserItemWrite(WireModel):
+class UserItemWrite(RequestModel):
     id: str | None = None
     name: ShortText = Field(min_length=1)
     description: LongText = ""
@@ -66,7 +66,7 @@ class UserItemWrite(WireModel):
         return [tag for tag in tags if tag]
 
 
-class UserSkillWrite(WireModel):
+class UserSkillWrite(RequestModel):
     """Skills are sanitised like the reference does (spec §4.3), then validated."""
 
     id: str | None = None
@@ -130,7 +130,7 @@ class UserRead(OmitNoneModel):
     skills: list[UserSkillRead]
 
 
-class UserUpdate(WireModel):
+class UserUpdate(RequestModel):
     """Fields present in the body are applied; `""` or null clears display_name, bio and avatar."""
 
     username: ShortText | None = None

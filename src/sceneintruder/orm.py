@@ -2,8 +2,9 @@
 
 from sceneintruder.auth import models as auth_models
 from sceneintruder.db.base import Base
+from sceneintruder.settings import models as settings_models
 from sceneintruder.users import models as users_models
 
 metadata = Base.metadata
 
-__all__ = ["auth_models", "metadata", "users_models"]
+__all__ = ["auth_models", "metadata", "settings_models", "users_models"]

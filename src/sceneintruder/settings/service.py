@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.core.clock import utcnow
 from sceneintruder.core.errors import BadRequest
-from sceneintruder.core.secretbox import SecretBox, SecretBoxError
+from sceneintruder.core.secretbox import SecretBox
 from sceneintruder.core.settings import Settings
 from sceneintruder.db.session import Database
 from sceneintruder.providers.errors import ProviderConfigError, ProviderError
@@ -27,8 +27,7 @@ from sceneintruder.providers.llm.base import ChatMessage, ProviderConfig
 from sceneintruder.providers.llm.catalog import BUILTIN, spec_for
 from sceneintruder.providers.llm.client import ActiveLLM, CallInfo, LLMClient
 from sceneintruder.providers.registry import ProviderDeps, default_registry
-from sceneintruder.providers.urls import UnsafeURL, check_base_url, resolve_host
-from sceneintruder.settings import catalog, document
+from sceneintruder.settings import catalog, saving
 from sceneintruder.settings import usage as usage_service
 from sceneintruder.settings.document import Section
 from sceneintruder.settings.errors import (
@@ -42,7 +41,6 @@ from sceneintruder.settings.models import SINGLETON_ID, ProviderSettings
 from sceneintruder.settings.runtime import (
     STATE_NO_KEY,
     STATE_NO_PROVIDER,
-    Resolved,
     SettingsRuntime,
     build_active,
     config_from_section,
@@ -55,7 +53,6 @@ from sceneintruder.settings.skills import TEST_CONNECTION
 from sceneintruder.settings.usage import PriceTable, UsageLedger
 
 PROBE_MESSAGES = (ChatMessage("system", "You are a helpful assistant."), ChatMessage("user", "Hello"))
-KEYLESS_VISION = frozenset({"placeholder", "sdwebui"})
 
 
 @dataclass(frozen=True)
@@ -251,124 +248,6 @@ async def apply_stored(db: Database, runtime: SettingsRuntime) -> None:
 # --- saving -----------------------------------------------------------------------------------------------------
 
 
-async def _checked_url(runtime: SettingsRuntime, url: str, *, local: bool) -> str:
-    resolved = await resolve_host(url)
-    try:
-        return check_base_url(
-            url, local_allowed=local, allow_private=runtime.settings.allow_private_provider_urls, resolved=resolved
-        )
-    except UnsafeURL as exc:
-        raise InvalidSettings("base_url 不被允许", details=str(exc)) from exc
-
-
-def _split(raw: dict[str, Any] | None) -> tuple[dict[str, str], dict[str, str]]:
-    try:
-        return document.split_fields(raw or {})
-    except ValueError as exc:
-        raise InvalidSettings(details=str(exc)) from exc
-
-
-@dataclass
-class _Part:
-    provider: str
-    plain: dict[str, str]
-    secrets: dict[str, str]
-
-
-async def _prepare_llm(runtime: SettingsRuntime, provider: str, raw: dict[str, Any], *, inject_default: bool) -> _Part:
-    name = provider.strip().lower()
-    if name == BUILTIN:
-        return _Part(BUILTIN, {}, {})
-    spec = spec_for(name)
-    if spec is None:
-        raise InvalidSettings("不支持的LLM提供商", details=name)
-    plain, secrets = _split(raw)
-    if plain.get("base_url"):
-        plain["base_url"] = await _checked_url(runtime, plain["base_url"], local=spec.local)
-    elif not spec.base_url:
-        raise InvalidSettings("该提供商需要 base_url", details="base_url")
-    if inject_default and not (plain.get("default_model") or plain.get("model")) and spec.default_model:
-        plain["default_model"] = spec.default_model
-    return _Part(name, plain, secrets)
-
-
-async def _prepare_media(runtime: SettingsRuntime, name: str, provider: str, raw: dict[str, Any] | None) -> _Part:
-    allowed = catalog.VISION_PROVIDERS if name == "vision" else catalog.VIDEO_PROVIDERS
-    offline = "placeholder" if name == "vision" else "mock"
-    provider = provider.strip().lower()
-    if provider not in allowed:
-        raise InvalidSettings(f"不支持的{name}提供商", details=provider)
-    plain, secrets = _split(raw)
-    for key in ("endpoint", "base_url"):
-        if plain.get(key):
-            plain[key] = await _checked_url(runtime, plain[key], local=provider in catalog.LOCAL_SERVERS)
-    if provider != offline and not document.endpoint_of(name, plain):
-        raise InvalidSettings("需要 endpoint 或 base_url", details=f"{name}_config.endpoint")
-    return _Part(provider, plain, secrets)
-
-
-def _merge_llm(runtime: SettingsRuntime, current: Section, part: _Part) -> tuple[Section, ActiveLLM]:
-    if part.provider == BUILTIN:
-        section = Section(BUILTIN)
-        return section, build_active(runtime, Resolved(ProviderConfig(BUILTIN), "builtin"))
-    merged = document.merge(
-        "llm", current, provider=part.provider, plain=part.plain, secrets=part.secrets, box=runtime.box
-    )
-    spec = spec_for(part.provider)
-    if spec is not None and spec.needs_key and "api_key" not in merged.section.sealed:
-        if "api_key" in merged.dropped_secrets:
-            raise InvalidSettings(
-                "更换提供商或 base_url 时必须重新提供 API 密钥", details="a stored key is never sent to a new address"
-            )
-        raise InvalidSettings("API密钥不能为空", details="api_key")
-    try:
-        clear = merged.section.open_secrets("llm", runtime.box)
-    except SecretBoxError as exc:
-        raise InvalidSettings("已保存的API密钥无法解密，请重新提供", details="api_key") from exc
-    active = build_active(runtime, Resolved(config_from_section(merged.section, clear), "settings"))
-    if active.primary is None:
-        raise InvalidSettings(details=active.state)
-    return merged.section, active
-
-
-def _merge_media(runtime: SettingsRuntime, name: str, current: Section, part: _Part) -> Section:
-    merged = document.merge(
-        name, current, provider=part.provider, plain=part.plain, secrets=part.secrets, box=runtime.box
-    )
-    keyless = part.provider in KEYLESS_VISION or part.provider == "mock"
-    if not keyless and "api_key" in merged.dropped_secrets and "api_key" not in merged.section.sealed:
-        raise InvalidSettings(
-            "更换提供商或 endpoint 时必须重新提供 API 密钥", details="a stored key is never sent to a new address"
-        )
-    return merged.section
-
-
-def _new_row() -> ProviderSettings:
-    return ProviderSettings(
-        id=SINGLETON_ID,
-        llm_provider="",
-        llm_config={},
-        vision_provider=catalog.DEFAULT_VISION_PROVIDER,
-        vision_default_model=catalog.DEFAULT_VISION_MODEL,
-        vision_config={},
-        vision_model_providers={},
-        video_provider=catalog.DEFAULT_VIDEO_PROVIDER,
-        video_default_model=catalog.DEFAULT_VIDEO_MODEL,
-        video_config={},
-        video_model_providers={},
-        sealed_secrets={},
-        version=0,
-    )
-
-
-def _store(row: ProviderSettings, name: str, section: Section) -> None:
-    setattr(row, f"{name}_provider", section.provider)
-    setattr(row, f"{name}_config", dict(section.config))
-    sealed = dict(row.sealed_secrets or {})
-    sealed[name] = dict(section.sealed)
-    row.sealed_secrets = sealed
-
-
 async def _commit(
     session: AsyncSession, runtime: SettingsRuntime, row: ProviderSettings, user_id: str, active: ActiveLLM | None
 ) -> None:
@@ -382,34 +261,36 @@ async def _commit(
 
 async def save_settings(session: AsyncSession, runtime: SettingsRuntime, *, data: SettingsSave, user_id: str) -> None:
     llm_part = (
-        await _prepare_llm(runtime, data.llm_provider, data.llm_config or {}, inject_default=True)
+        await saving.prepare_llm(runtime, data.llm_provider, data.llm_config or {}, inject_default=True)
         if data.llm_provider and (data.llm_config or data.llm_provider.lower() == BUILTIN)
         else None
     )
     vision_part = (
-        await _prepare_media(runtime, "vision", data.vision_provider, data.vision_config)
+        await saving.prepare_media(runtime, "vision", data.vision_provider, data.vision_config)
         if data.vision_provider
         else None
     )
     video_part = (
-        await _prepare_media(runtime, "video", data.video_provider, data.video_config) if data.video_provider else None
+        await saving.prepare_media(runtime, "video", data.video_provider, data.video_config)
+        if data.video_provider
+        else None
     )
     row = await load(session)
     if row is None:
-        row = _new_row()
+        row = saving.new_row()
         session.add(row)
     current = sections(row)
     active = None
     if llm_part is not None:
-        section, active = _merge_llm(runtime, current["llm"], llm_part)
-        _store(row, "llm", section)
+        section, active = saving.merge_llm(runtime, current["llm"], llm_part)
+        saving.store(row, "llm", section)
     if vision_part is not None:
-        _store(row, "vision", _merge_media(runtime, "vision", current["vision"], vision_part))
+        saving.store(row, "vision", saving.merge_media(runtime, "vision", current["vision"], vision_part))
         row.vision_default_model = data.vision_default_model or catalog.VISION_DEFAULT_MODEL.get(
             vision_part.provider, catalog.DEFAULT_VISION_MODEL
         )
     if video_part is not None:
-        _store(row, "video", _merge_media(runtime, "video", current["video"], video_part))
+        saving.store(row, "video", saving.merge_media(runtime, "video", current["video"], video_part))
         row.video_default_model = data.video_default_model or catalog.VIDEO_DEFAULT_MODEL.get(
             video_part.provider, catalog.DEFAULT_VIDEO_MODEL
         )
@@ -429,13 +310,13 @@ async def update_llm_config(
 ) -> None:
     """`PUT /api/llm/config`: the same checks as a settings save, without default-model injection; the live
     provider is rebuilt from the merged configuration (the reference used the request map, losing the key)."""
-    part = await _prepare_llm(runtime, data.provider, dict(data.config), inject_default=False)
+    part = await saving.prepare_llm(runtime, data.provider, dict(data.config), inject_default=False)
     row = await load(session)
     if row is None:
-        row = _new_row()
+        row = saving.new_row()
         session.add(row)
-    section, active = _merge_llm(runtime, sections(row)["llm"], part)
-    _store(row, "llm", section)
+    section, active = saving.merge_llm(runtime, sections(row)["llm"], part)
+    saving.store(row, "llm", section)
     await _commit(session, runtime, row, user_id, active)
 
 
@@ -458,7 +339,7 @@ async def test_connection(runtime: SettingsRuntime, *, data: ConnectionTest | No
 async def _throwaway(runtime: SettingsRuntime, data: ConnectionTest):  # -> LLMProvider
     """A provider built from the request alone: the stored key is never reused for it."""
     try:
-        part = await _prepare_llm(runtime, data.provider, data.llm_config or {}, inject_default=True)
+        part = await saving.prepare_llm(runtime, data.provider, data.llm_config or {}, inject_default=True)
     except InvalidSettings as exc:
         raise InvalidTestConfig(details=exc.details or exc.message) from exc
     if part.provider == BUILTIN:

@@ -93,6 +93,9 @@ async def test_save_seals_the_key_switches_the_live_provider_and_never_returns_t
     status = (await client.get("/api/llm/status")).json()["data"]
     assert (status["ready"], status["provider"], status["source"]) == (True, "openai", "settings")
     assert status["config"] == {"provider": "openai", "has_api_key": True, "model": "gpt-4.1"}
+    for path in ("/api/llm/status", "/api/config/health", "/api/llm/models?provider=openai"):
+        assert KEY not in (await client.get(path)).text
+    assert KEY not in (await client.get("/api/config/metrics", headers=admin)).text
     probe = await client.post("/api/settings/test-connection", json={}, headers=admin)
     assert probe.status_code == 200 and probe.json()["message"] == "连接测试成功"
     assert probe.json()["data"]["mode"] == "saved_config" and probe.json()["data"]["provider"] == "openai"
@@ -289,6 +292,19 @@ async def test_connection_test_with_a_temporary_config(client, admin, openai_fak
     assert_error(await client.post("/api/settings/test-connection", json=ssrf, headers=admin), 400, "INVALID_CONFIG")
     builtin = await client.post("/api/settings/test-connection", headers=admin)
     assert builtin.json()["data"]["provider"] == "builtin" and builtin.json()["data"]["mode"] == "saved_config"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"provider": 5, "llm_config": {}},
+        {"provider": "openai", "llm_config": "x"},
+        {"provider": "skynet", "llm_config": {"api_key": "k"}},
+    ],
+)
+async def test_connection_test_rejects_bad_input(client, admin, body) -> None:
+    response = await client.post("/api/settings/test-connection", json=body, headers=admin)
+    assert response.status_code == 400 and response.json()["error"]["code"] in ("BAD_REQUEST", "INVALID_CONFIG")
 
 
 async def test_an_upstream_failure_reaches_api_callers_as_a_typed_error(client, admin, openai_fake) -> None:

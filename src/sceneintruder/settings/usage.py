@@ -117,7 +117,8 @@ class UsageLedger:
             await self._queue.put(row)
 
     async def flush(self) -> None:
-        if self._task is not None:
+        """Wait until every queued row is written (returns at once if the writer is not running)."""
+        if self._task is not None and not self._task.done():
             await self._queue.join()
 
     async def aclose(self) -> None:

@@ -1,7 +1,8 @@
 """A small keep-alive HTTP/1.1 load generator on raw asyncio streams (no client library in the hot loop).
 
-`run_load(url, concurrency, seconds)` opens `concurrency` connections that each send requests back to back,
-and returns throughput and latency percentiles. Only loopback targets are allowed.
+`run_load(url, concurrency, seconds)` opens `concurrency` connections that each send requests back to back
+(GET by default; `method` and a JSON `body` for POSTs), and returns throughput and latency percentiles. Only
+loopback targets are allowed.
 """
 
 from __future__ import annotations
@@ -50,14 +51,24 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def run_load(url: str, *, concurrency: int, seconds: float, headers: dict[str, str] | None = None) -> LoadResult:
+async def run_load(
+    url: str,
+    *,
+    concurrency: int,
+    seconds: float,
+    headers: dict[str, str] | None = None,
+    method: str = "GET",
+    body: bytes = b"",
+) -> LoadResult:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     if not host.startswith("127.") and host not in ("localhost", "::1"):
         raise ValueError("load is only ever sent to loopback")
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
-    request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}\r\n".encode()
+    if body:
+        extra += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+    request = f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}\r\n".encode() + body
     latencies: list[float] = []
     errors = 0
     deadline = time.perf_counter() + seconds

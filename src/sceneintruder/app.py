@@ -37,7 +37,12 @@ from sceneintruder.core.tokens import InvalidToken, TokenService
 from sceneintruder.db.engine import create_engine
 from sceneintruder.db.migrate import upgrade_connection
 from sceneintruder.db.session import Database
+from sceneintruder.providers.http import build_http_client
+from sceneintruder.providers.llm.client import LLMClient
 from sceneintruder.scenes import router as scenes_router
+from sceneintruder.settings import router as settings_router
+from sceneintruder.settings import service as settings_service
+from sceneintruder.settings import skills as settings_skills
 from sceneintruder.system import router as system_router
 from sceneintruder.users import router as users_router
 
@@ -91,6 +96,7 @@ def _include_routers(app: FastAPI) -> None:
     api.include_router(system_router.router)
     api.include_router(scenes_router.router)
     api.include_router(scenes_router.files_router)
+    api.include_router(settings_router.router)
     app.include_router(api)
 
 
@@ -141,6 +147,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.tokens = tokens
     app.state.hasher = hasher
     app.state.principals = auth_service.PrincipalResolver(tokens, cache_ttl_seconds=settings.read_cache_ttl_seconds)
+    http = build_http_client(
+        connect_timeout=settings.llm_connect_timeout_seconds, read_timeout=settings.llm_read_timeout_seconds
+    )
+    llm = LLMClient(cooldown_seconds=settings.llm_cooldown_seconds)
+    settings_skills.register(llm)  # each domain registers its offline skills here
+    app.state.llm = llm
+    app.state.settings_runtime = settings_service.create_runtime(settings, db=db, http=http, llm=llm)
+    await settings_service.start(db, app.state.settings_runtime)
     app.state.profile_cache = TTLCache(max_entries=10_000, ttl_seconds=settings.read_cache_ttl_seconds)
     async with db.writer() as session:
         admin = await auth_service.bootstrap_accounts(session, hasher=hasher, data_dir=settings.data_dir)
@@ -160,4 +174,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         gc.unfreeze()
+        await settings_service.stop(app.state.settings_runtime)
+        await http.aclose()
         await db.dispose()

@@ -25,6 +25,7 @@ from sceneintruder.core.ratelimit import RateLimiter
 from sceneintruder.core.settings import Settings
 from sceneintruder.core.tokens import TokenService
 from sceneintruder.db.session import Database
+from sceneintruder.providers.llm.client import LLMClient
 
 
 class PrincipalResolver(Protocol):
@@ -75,6 +76,11 @@ async def get_profile_cache(request: Request) -> TTLCache:
     return request.app.state.profile_cache
 
 
+async def get_llm(request: Request) -> LLMClient:
+    """The one LLM façade (providers.llm.client.LLMClient); the settings service swaps its provider on save."""
+    return request.app.state.llm
+
+
 async def get_client_ip(request: Request) -> str:
     return client_ip(request.scope, trust_forwarded_for=request.app.state.settings.trust_forwarded_for)
 
@@ -87,6 +93,7 @@ HasherDep = Annotated[PasswordHasher, Depends(get_hasher)]
 RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 ClientIpDep = Annotated[str, Depends(get_client_ip)]
 ProfileCacheDep = Annotated[TTLCache, Depends(get_profile_cache)]
+LLMDep = Annotated[LLMClient, Depends(get_llm)]
 
 
 async def get_principal_resolver(request: Request) -> PrincipalResolver:

@@ -60,6 +60,12 @@ class ErrorCode(StrEnum):
     CONFIG_UPDATED_LLM_UNAVAILABLE = "CONFIG_UPDATED_LLM_UNAVAILABLE"
     CONFIG_UNHEALTHY = "CONFIG_UNHEALTHY"
     CONFIG_NOT_LOADED = "CONFIG_NOT_LOADED"
+    LLM_UPSTREAM_ERROR = "LLM_UPSTREAM_ERROR"  # ours: a provider failed (kind in details)
+    LLM_AUTH_FAILED = "LLM_AUTH_FAILED"  # ours: the provider refused the configured credentials
+    LLM_RATE_LIMITED = "LLM_RATE_LIMITED"  # ours: the provider is rate limiting us (Retry-After set)
+    LLM_TIMEOUT = "LLM_TIMEOUT"  # ours: the provider did not answer in time
+    LLM_BAD_RESPONSE = "LLM_BAD_RESPONSE"  # ours: the provider's answer could not be parsed or validated
+    LLM_REQUEST_REJECTED = "LLM_REQUEST_REJECTED"  # ours: content policy, context window or invalid request
     # comics and video
     COMIC_SERVICE_NOT_READY = "COMIC_SERVICE_NOT_READY"
     COMIC_ANALYSIS_NOT_FOUND = "COMIC_ANALYSIS_NOT_FOUND"

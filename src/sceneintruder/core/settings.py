@@ -68,6 +68,31 @@ class Settings(BaseSettings):
     rate_limit_analysis: str = "10/hour"
     rate_limit_login: str = "10/minute"
 
+    # --- LLM providers (the stored settings win; these are the fallbacks when nothing is stored) ----------------
+    llm_provider: str = ""  # empty: the offline `builtin` provider unless a vendor key below is set
+    llm_model: str = ""  # default model for LLM_PROVIDER; empty: the vendor's default
+    llm_base_url: str = ""  # base URL for LLM_PROVIDER (openai_compatible needs one)
+    llm_fallback_providers: str = ""  # comma-separated providers tried when the active one fails
+    llm_cooldown_seconds: float = Field(default=30.0, ge=0)  # a failing provider is skipped this long
+    llm_connect_timeout_seconds: float = Field(default=10.0, gt=0)
+    llm_read_timeout_seconds: float = Field(default=120.0, gt=0)
+    llm_max_retries: int = Field(default=2, ge=0, le=10)  # retries after the first attempt (429/5xx/timeouts)
+    llm_price_table: Path = Path("config/llm_prices.toml")  # optional; USD per million tokens
+    allow_private_provider_urls: bool = False  # provider base URLs may point at private/loopback addresses
+    openai_api_key: SecretStr | None = None
+    anthropic_api_key: SecretStr | None = None
+    gemini_api_key: SecretStr | None = None
+    google_api_key: SecretStr | None = None
+    deepseek_api_key: SecretStr | None = None
+    dashscope_api_key: SecretStr | None = None
+    mistral_api_key: SecretStr | None = None
+    xai_api_key: SecretStr | None = None
+    zhipuai_api_key: SecretStr | None = None
+    github_token: SecretStr | None = None
+    openrouter_api_key: SecretStr | None = None
+    nvidia_api_key: SecretStr | None = None
+    ollama_host: str = ""  # e.g. http://127.0.0.1:11434; setting it makes `ollama` usable from the environment
+
     @field_validator("auth_secret_key", "config_encryption_key")
     @classmethod
     def _refuse_weak_secrets(cls, value: SecretStr | None) -> SecretStr | None:
@@ -91,6 +116,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'sceneintruder.db').resolve()}"
+
+    @property
+    def fallback_provider_list(self) -> tuple[str, ...]:
+        return tuple(p.strip().lower() for p in self.llm_fallback_providers.split(",") if p.strip())
 
     @property
     def origin_list(self) -> tuple[str, ...]:

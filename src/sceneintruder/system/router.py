@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter, Request
 
 from sceneintruder.core.clock import rfc3339
 from sceneintruder.core.envelope import EnvelopeResponse, error_response, ok
 from sceneintruder.core.error_codes import ErrorCode
-from sceneintruder.deps import AdminDep, DatabaseDep, PrincipalDep, SettingsDep
+from sceneintruder.deps import AdminDep, DatabaseDep, PrincipalDep, SessionDep, SettingsDep
+from sceneintruder.settings import service as settings_service
 from sceneintruder.system import service
 
 router = APIRouter(tags=["system"])
-
-
-def _started_at(request: Request) -> str:
-    return rfc3339(datetime.fromtimestamp(request.app.state.metrics.started_at, UTC))
 
 
 @router.get("/health")
@@ -28,16 +23,25 @@ async def health(db: DatabaseDep, settings: SettingsDep) -> EnvelopeResponse:
 
 
 @router.get("/config/health")
-async def config_health(request: Request, _: PrincipalDep) -> EnvelopeResponse:
+async def config_health(request: Request, _: PrincipalDep, session: SessionDep) -> EnvelopeResponse:
+    overview = await settings_service.config_overview(session, request.app.state.settings_runtime)
     body = service.config_health(
-        llm_provider=None, llm_has_key=False, config_version=0, last_updated=_started_at(request)
+        llm_provider=overview.provider,
+        llm_has_key=overview.key_ok,
+        config_version=overview.version,
+        last_updated=rfc3339(overview.last_updated),
     )
     return ok(body, "配置健康状态正常")
 
 
 @router.get("/config/metrics")
-async def config_metrics(request: Request, _: AdminDep) -> EnvelopeResponse:
+async def config_metrics(request: Request, _: AdminDep, session: SessionDep) -> EnvelopeResponse:
+    runtime = request.app.state.settings_runtime
+    overview = await settings_service.config_overview(session, runtime)
     body = service.config_metrics(
-        metrics=request.app.state.metrics, config_version=0, last_updated=_started_at(request)
+        metrics=request.app.state.metrics,
+        config_version=overview.version,
+        last_updated=rfc3339(overview.last_updated),
+        llm=await settings_service.usage_summary(session, runtime),
     )
     return ok(body, "配置指标获取成功")

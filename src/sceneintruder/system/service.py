@@ -61,8 +61,11 @@ def config_health(*, llm_provider: str | None, llm_has_key: bool, config_version
     }
 
 
-def config_metrics(*, metrics: RequestMetrics, config_version: int, last_updated: str) -> dict:
-    """The reference's `/api/config/metrics` shape (spec §5.7), plus request counters under `requests`."""
+def config_metrics(
+    *, metrics: RequestMetrics, config_version: int, last_updated: str, llm: dict[str, Any] | None = None
+) -> dict:
+    """The reference's `/api/config/metrics` shape (spec §5.7), plus request counters under `requests` and
+    LLM call totals (calls, failures, tokens, estimated cost, per provider) under `llm`."""
     return {
         "config_version": config_version,
         "last_updated": last_updated,
@@ -72,5 +75,6 @@ def config_metrics(*, metrics: RequestMetrics, config_version: int, last_updated
         "audit_enabled": False,
         "cache_status": True,
         "requests": metrics.snapshot(),
+        "llm": llm or {},
         "generated_at": rfc3339(utcnow()),
     }

@@ -1,0 +1,222 @@
+"""HTTP for every vendor adapter: the shared client, transport-error translation, and retries, in one place.
+
+- `build_http_client()` makes the one `httpx.AsyncClient` the lifespan owns (connect 10 s, read configurable,
+  default 120 s; redirects are not followed, so a vetted base URL cannot bounce us elsewhere).
+- `translate_transport_errors()` turns httpx exceptions into `ProviderTimeout`/`ProviderUnavailable` (the most
+  specific class, chained with `raise ... from`), as httpx's own `map_httpcore_exceptions()` does one layer down.
+- `RetryPolicy.run()` retries an attempt on 429, 5xx and timeouts with exponential backoff and full jitter,
+  honouring `Retry-After` (capped). Adapters never loop themselves. Sleep and randomness are injectable, so
+  tests retry without waiting.
+- `post_json()` and `open_stream()` are the two shapes of request the adapters make.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+import httpx
+import orjson
+
+from sceneintruder.providers.errors import (
+    ProviderBadResponse,
+    ProviderError,
+    ProviderRateLimited,
+    ProviderTimeout,
+    ProviderUnavailable,
+)
+
+T = TypeVar("T")
+
+
+def build_http_client(*, connect_timeout: float = 10.0, read_timeout: float = 120.0) -> httpx.AsyncClient:
+    timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=30.0, pool=connect_timeout)
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+    return httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False)
+
+
+@contextlib.contextmanager
+def translate_transport_errors(provider: str, model: str = "") -> Iterator[None]:
+    try:
+        yield
+    except httpx.TimeoutException as exc:  # connect, read, write and pool timeouts
+        raise ProviderTimeout(provider=provider, model=model) from exc
+    except httpx.TransportError as exc:  # refused, reset, DNS, protocol errors, a stream cut mid-way
+        raise ProviderUnavailable(provider=provider, model=model) from exc
+
+
+class ErrorMapper(Protocol):
+    def __call__(self, status: int, body: bytes, headers: httpx.Headers) -> ProviderError: ...
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """`Retry-After` as seconds (delta or HTTP date), or OpenAI's `retry-after-ms`; None if absent or unreadable."""
+    millis = headers.get("retry-after-ms")
+    if millis:
+        with contextlib.suppress(ValueError):
+            return max(0.0, float(millis) / 1000)
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, parsed.timestamp() - time.time())
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_retries: int = 2
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 30.0  # a longer Retry-After is not waited for: the error goes to the caller
+    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
+    random: Callable[[], float] = field(default=random.random, repr=False)
+
+    def delay_for(self, error: ProviderError, retry_number: int) -> float | None:
+        """Seconds to wait before retry `retry_number` (1-based), or None when the error is not to be retried."""
+        if not error.retryable or retry_number > self.max_retries:
+            return None
+        if isinstance(error, ProviderRateLimited) and error.retry_after is not None:
+            return error.retry_after if error.retry_after <= self.max_retry_after else None
+        ceiling = min(self.max_delay, self.base_delay * 2 ** (retry_number - 1))
+        return ceiling * self.random()  # full jitter
+
+    async def run(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        retry_number = 0
+        while True:
+            try:
+                return await attempt()
+            except ProviderError as error:
+                retry_number += 1
+                delay = self.delay_for(error, retry_number)
+                if delay is None:
+                    raise
+                await self.sleep(delay)
+
+
+async def post_json(
+    http: httpx.AsyncClient,
+    url: str,
+    *,
+    payload: Mapping[str, Any],
+    headers: Mapping[str, str],
+    error_for: ErrorMapper,
+    provider: str,
+    model: str,
+    retry: RetryPolicy,
+    read_timeout: float | None = None,
+    params: Mapping[str, str] | None = None,
+) -> Any:
+    """POST a JSON body and return the decoded JSON answer, retrying per `retry`."""
+    body = orjson.dumps(payload)
+    request_headers = {"Content-Type": "application/json", "Accept": "application/json", **headers}
+
+    async def attempt() -> Any:
+        with translate_transport_errors(provider, model):
+            response = await http.post(
+                url, content=body, headers=request_headers, params=params, timeout=_timeout(http, read_timeout)
+            )
+        if response.status_code >= 400:
+            raise error_for(response.status_code, response.content, response.headers)
+        return decode_json(response.content, provider=provider, model=model)
+
+    return await retry.run(attempt)
+
+
+async def get_json(
+    http: httpx.AsyncClient,
+    url: str,
+    *,
+    headers: Mapping[str, str],
+    error_for: ErrorMapper,
+    provider: str,
+    retry: RetryPolicy,
+    params: Mapping[str, str] | None = None,
+) -> Any:
+    async def attempt() -> Any:
+        with translate_transport_errors(provider):
+            response = await http.get(url, headers={"Accept": "application/json", **headers}, params=params)
+        if response.status_code >= 400:
+            raise error_for(response.status_code, response.content, response.headers)
+        return decode_json(response.content, provider=provider, model="")
+
+    return await retry.run(attempt)
+
+
+@contextlib.asynccontextmanager
+async def open_stream(
+    http: httpx.AsyncClient,
+    url: str,
+    *,
+    payload: Mapping[str, Any],
+    headers: Mapping[str, str],
+    error_for: ErrorMapper,
+    provider: str,
+    model: str,
+    retry: RetryPolicy,
+    read_timeout: float | None = None,
+    params: Mapping[str, str] | None = None,
+) -> AsyncIterator[AsyncIterator[str]]:
+    """Open a streamed POST; yields its lines. Opening (up to the status line) is retried; a stream that breaks
+    after it started is not (the caller has already seen part of it): it raises ProviderUnavailable/Timeout."""
+    body = orjson.dumps(payload)
+    request_headers = {"Content-Type": "application/json", **headers}
+    request = http.build_request(
+        "POST", url, content=body, headers=request_headers, params=params, timeout=_timeout(http, read_timeout)
+    )
+
+    async def attempt() -> httpx.Response:
+        with translate_transport_errors(provider, model):
+            response = await http.send(request, stream=True)
+        if response.status_code >= 400:
+            with translate_transport_errors(provider, model):
+                content = await response.aread()
+            await response.aclose()
+            raise error_for(response.status_code, content, response.headers)
+        return response
+
+    response = await retry.run(attempt)
+    try:
+        yield _lines(response, provider, model)
+    finally:
+        await response.aclose()
+
+
+async def _lines(response: httpx.Response, provider: str, model: str) -> AsyncIterator[str]:
+    with translate_transport_errors(provider, model):
+        async for line in response.aiter_lines():
+            yield line
+
+
+def decode_json(content: bytes, *, provider: str, model: str) -> Any:
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError as exc:
+        raise ProviderBadResponse(provider=provider, model=model) from exc
+
+
+def load_json_body(content: bytes) -> Any:
+    """An error body as JSON if it is JSON, else None (error mappers read codes from it, never echo it)."""
+    try:
+        return orjson.loads(content) if content else None
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _timeout(http: httpx.AsyncClient, read: float | None) -> Any:
+    if read is None:
+        return httpx.USE_CLIENT_DEFAULT
+    base = http.timeout
+    return httpx.Timeout(connect=base.connect, read=read, write=base.write, pool=base.pool)

@@ -1,0 +1,1 @@
+"""LLM providers: the Protocol (`base`), one adapter per wire family, the offline `builtin`, and `LLMClient`."""

@@ -1,0 +1,83 @@
+"""Small pure helpers the adapters share: message shapes, JSON-schema prompts, error classification."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from sceneintruder.providers.errors import (
+    ProviderAuthError,
+    ProviderError,
+    ProviderRateLimited,
+    ProviderRejected,
+    ProviderTimeout,
+    ProviderUnavailable,
+)
+from sceneintruder.providers.http import retry_after_seconds
+from sceneintruder.providers.llm.base import ChatMessage, Completion
+
+_CONTEXT_MARKERS = (
+    "context_length",
+    "context length",
+    "maximum context",
+    "too many tokens",
+    "prompt is too long",
+    "exceeds the maximum number of tokens",
+)
+_POLICY_MARKERS = ("content_policy", "content policy", "content_filter", "safety", "moderation")
+
+
+def elapsed_ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)
+
+
+def with_latency(completion: Completion, started: float) -> Completion:
+    return dataclasses.replace(completion, latency_ms=elapsed_ms(started))
+
+
+def merge_consecutive(turns: tuple[ChatMessage, ...]) -> list[ChatMessage]:
+    """Vendors that insist on alternating roles (Anthropic, Gemini) get same-role neighbours joined."""
+    merged: list[ChatMessage] = []
+    for message in turns:
+        if merged and merged[-1].role == message.role:
+            merged[-1] = ChatMessage(message.role, f"{merged[-1].content}\n\n{message.content}")
+        else:
+            merged.append(message)
+    return merged
+
+
+def classify_error(
+    *,
+    provider: str,
+    model: str,
+    status: int,
+    headers: Mapping[str, str],
+    vendor_code: str | None,
+    hint: str,
+    retryable_429: bool = True,
+) -> ProviderError:
+    """Map an HTTP failure to our kinds. `hint` is the vendor's code/type/message, lowercased, used only to
+    tell context-window and content-policy refusals apart; it is never echoed."""
+    common: dict[str, Any] = {"provider": provider, "model": model, "vendor_code": vendor_code}
+    if status in (401, 403):
+        return ProviderAuthError(**common)
+    if status == 429:
+        return ProviderRateLimited(retry_after=retry_after_seconds(headers), retryable=retryable_429, **common)
+    if status == 408:
+        return ProviderTimeout(**common)
+    if status >= 500:
+        return ProviderUnavailable(**common)
+    if any(marker in hint for marker in _CONTEXT_MARKERS):
+        return ProviderRejected("输入超出了模型的上下文长度", kind="context_window", **common)
+    if any(marker in hint for marker in _POLICY_MARKERS):
+        return ProviderRejected("内容被LLM服务的安全策略拒绝", kind="content_policy", **common)
+    return ProviderRejected(kind="bad_request", **common)
+
+
+def first_str(*values: Any) -> str:
+    for value in values:
+        if isinstance(value, str) and value:
+            return value
+    return ""

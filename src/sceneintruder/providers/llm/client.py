@@ -1,0 +1,417 @@
+"""`LLMClient`: the one façade every domain calls for text, streams and structured results.
+
+It holds the active provider chain (swapped synchronously by the settings service when a save commits, so a
+call made after the save's response uses the new provider), tries the optional fallbacks when the active
+provider fails with a transient or credential error (a failing provider then sits out a short cooldown), and
+reports every provider call to an injected `UsageRecorder` (the settings domain writes them to the database).
+No database, no web framework, no cross-call response cache: two identical creative calls are two calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from sceneintruder.core.errors import ServiceNotReady
+from sceneintruder.providers.errors import ProviderBadResponse, ProviderError
+from sceneintruder.providers.llm._common import elapsed_ms
+from sceneintruder.providers.llm.base import (
+    ChatMessage,
+    Completion,
+    CompletionChunk,
+    CompletionRequest,
+    LLMCapabilities,
+    LLMProvider,
+    ResponseFormat,
+)
+from sceneintruder.providers.llm.builtin import OfflineSkill, OfflineSkills
+from sceneintruder.providers.llm.structured import StructuredOutputError, parse_structured, schema_instruction
+
+M = TypeVar("M", bound=BaseModel)
+MessageLike = ChatMessage | Mapping[str, str]
+
+FALLBACK_KINDS = frozenset({"auth", "rate_limit", "timeout", "unavailable"})
+STATE_READY = "Ready"
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    """Who asked, for what: recorded with every call (accounting per task, user and job)."""
+
+    task: str
+    user_id: str | None = None
+    job_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    task: str
+    provider: str
+    model: str
+    outcome: str  # "ok", "cancelled", or the error kind
+    prompt_tokens: int
+    completion_tokens: int
+    latency_ms: float
+    user_id: str | None
+    job_id: str | None
+    streamed: bool = False
+    error_code: str | None = None
+
+
+UsageRecorder = Callable[[CallRecord], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class StructuredResult(Generic[M]):
+    value: M  # the validated schema instance
+    completion: Completion  # the answer it was read from (provider, model, usage, latency)
+    attempts: int  # 1, or 2 when the model was re-asked once with the validation error
+
+
+@dataclass(frozen=True)
+class ActiveLLM:
+    """The provider chain in force, or (primary None) why there is none: a reference ready-state string."""
+
+    primary: LLMProvider | None
+    state: str = STATE_READY
+    source: str = "builtin"  # "settings", "environment" or "builtin"
+    fallbacks: tuple[LLMProvider, ...] = ()
+
+
+@dataclass(frozen=True)
+class LLMStatus:
+    ready: bool
+    state: str
+    provider: str
+    model: str
+    source: str
+    fallbacks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Params:
+    model: str | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    top_p: float | None = None
+    stop: tuple[str, ...] = ()
+    response_format: ResponseFormat = "text"
+    json_schema: Mapping[str, Any] | None = None
+    schema_name: str = "result"
+    reasoning: bool = False
+    extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    inputs: Mapping[str, Any] | None = None
+    read_timeout: float | None = None
+
+
+def to_messages(messages: Sequence[MessageLike]) -> tuple[ChatMessage, ...]:
+    result = []
+    for message in messages:
+        if isinstance(message, ChatMessage):
+            result.append(message)
+            continue
+        role, content = message.get("role"), message.get("content")
+        if role not in ("system", "user", "assistant") or not isinstance(content, str):
+            raise ValueError("a message needs role system|user|assistant and string content")
+        result.append(ChatMessage(role, content))  # type: ignore[arg-type]
+    if not any(m.role != "system" for m in result):
+        raise ValueError("a call needs at least one user message")
+    return tuple(result)
+
+
+class LLMClient:
+    def __init__(
+        self,
+        *,
+        recorder: UsageRecorder | None = None,
+        cooldown_seconds: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._active = ActiveLLM(primary=None, state="Waiting for initialization", source="")
+        self._skills = OfflineSkills()
+        self._recorder = recorder
+        self._cooldown = cooldown_seconds
+        self._clock = clock
+        self._cooling: dict[int, float] = {}  # id(provider) -> monotonic time its cooldown ends
+
+    # --- configuration ----------------------------------------------------------------------------------------
+
+    @property
+    def skills(self) -> OfflineSkills:
+        return self._skills
+
+    def set_recorder(self, recorder: UsageRecorder | None) -> None:
+        self._recorder = recorder
+
+    def configure(self, active: ActiveLLM) -> None:
+        """Swap the provider chain. Synchronous: calls already running finish on the provider they started on."""
+        self._active = active
+        self._cooling.clear()
+
+    def register_offline_skill(self, task: str, skill: OfflineSkill) -> None:
+        """Domains register at start-up how the offline provider answers `task` (from a call's `inputs`)."""
+        self._skills.register(task, skill)
+
+    def status(self) -> LLMStatus:
+        active = self._active
+        primary = active.primary
+        return LLMStatus(
+            ready=primary is not None,
+            state=active.state,
+            provider=primary.name if primary else "",
+            model=primary.default_model if primary else "",
+            source=active.source,
+            fallbacks=tuple(p.name for p in active.fallbacks),
+        )
+
+    def capabilities(self) -> LLMCapabilities:
+        primary = self._active.primary
+        return primary.capabilities if primary else LLMCapabilities()
+
+    # --- calls ------------------------------------------------------------------------------------------------
+
+    async def complete(
+        self,
+        messages: Sequence[MessageLike],
+        *,
+        call: CallInfo,
+        model: str | None = None,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        top_p: float | None = None,
+        stop: Sequence[str] | None = None,
+        response_format: ResponseFormat = "text",
+        reasoning: bool = False,
+        extra: Mapping[str, Any] | None = None,
+        inputs: Mapping[str, Any] | None = None,
+        read_timeout: float | None = None,
+    ) -> Completion:
+        params = _Params(
+            model=model,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            top_p=top_p,
+            stop=tuple(stop or ()),
+            response_format=response_format,
+            reasoning=reasoning,
+            extra=dict(extra or {}),
+            inputs=inputs,
+            read_timeout=read_timeout,
+        )
+        return await self._complete(to_messages(messages), call, params)
+
+    async def stream(
+        self,
+        messages: Sequence[MessageLike],
+        *,
+        call: CallInfo,
+        model: str | None = None,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        top_p: float | None = None,
+        stop: Sequence[str] | None = None,
+        reasoning: bool = False,
+        extra: Mapping[str, Any] | None = None,
+        inputs: Mapping[str, Any] | None = None,
+        read_timeout: float | None = None,
+    ) -> AsyncIterator[CompletionChunk]:
+        """Deltas, then one final chunk (`done=True`) with finish_reason and usage. A fallback provider is tried
+        only if the active one fails before its first delta (what was already shown cannot be taken back)."""
+        params = _Params(
+            model=model,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            top_p=top_p,
+            stop=tuple(stop or ()),
+            reasoning=reasoning,
+            extra=dict(extra or {}),
+            inputs=inputs,
+            read_timeout=read_timeout,
+        )
+        request_messages = to_messages(messages)
+        chain = self._chain()
+        for position, provider in enumerate(chain):
+            request = self._request(provider, request_messages, call, params)
+            started = time.perf_counter()
+            emitted = False
+            try:
+                async for chunk in provider.stream(request):
+                    if chunk.done:
+                        usage = chunk.usage
+                        await self._record(
+                            call,
+                            provider.name,
+                            chunk.model or request.model,
+                            "ok",
+                            started,
+                            streamed=True,
+                            prompt_tokens=usage.prompt_tokens if usage else 0,
+                            completion_tokens=usage.completion_tokens if usage else 0,
+                        )
+                        self._recovered(provider)
+                    emitted = True
+                    yield chunk
+                return
+            except ProviderError as error:
+                await self._record(call, provider.name, request.model, error.kind, started, streamed=True, error=error)
+                if emitted or not self._falls_back(error, position, len(chain)):
+                    raise
+                self._cool(provider)
+            except (asyncio.CancelledError, GeneratorExit):
+                await self._record(call, provider.name, request.model, "cancelled", started, streamed=True)
+                raise
+
+    async def complete_structured(
+        self,
+        *,
+        task: str,
+        schema: type[M],
+        messages: Sequence[MessageLike],
+        inputs: Mapping[str, Any],
+        call: CallInfo,
+        **params: Any,
+    ) -> StructuredResult[M]:
+        """A validated `schema` instance. Vendors answer from `messages` (in their JSON mode where they have one);
+        the offline provider from `inputs`, with the skill registered for `task`. An answer that does not
+        validate is re-asked once with the errors; a second failure is ProviderBadResponse."""
+        base = _Params(
+            **params,
+            response_format="json",
+            json_schema=schema.model_json_schema(),
+            schema_name=task,
+            inputs=inputs,
+        )
+        request_messages = (ChatMessage("system", schema_instruction(schema)), *to_messages(messages))
+        task_call = dataclasses.replace(call, task=task)
+        completion = await self._complete(request_messages, task_call, base)
+        try:
+            return StructuredResult(parse_structured(completion.text, schema), completion, 1)
+        except StructuredOutputError as first_error:
+            retry_messages = (
+                *request_messages,
+                ChatMessage("assistant", completion.text[:20_000]),
+                ChatMessage(
+                    "user",
+                    f"That reply was not valid ({first_error}). Answer again with only the corrected JSON object.",
+                ),
+            )
+        completion = await self._complete(retry_messages, task_call, base)
+        try:
+            return StructuredResult(parse_structured(completion.text, schema), completion, 2)
+        except StructuredOutputError as error:
+            raise ProviderBadResponse(
+                "LLM返回的结构化结果不符合要求",
+                provider=completion.provider,
+                model=completion.model,
+                vendor_code="schema_mismatch",
+            ) from error
+
+    # --- internals --------------------------------------------------------------------------------------------
+
+    async def _complete(self, messages: tuple[ChatMessage, ...], call: CallInfo, params: _Params) -> Completion:
+        chain = self._chain()
+        for position, provider in enumerate(chain):
+            request = self._request(provider, messages, call, params)
+            started = time.perf_counter()
+            try:
+                completion = await provider.complete(request)
+            except ProviderError as error:
+                await self._record(call, provider.name, request.model, error.kind, started, error=error)
+                if not self._falls_back(error, position, len(chain)):
+                    raise
+                self._cool(provider)
+                continue
+            except asyncio.CancelledError:
+                await self._record(call, provider.name, request.model, "cancelled", started)
+                raise
+            completion = dataclasses.replace(completion, latency_ms=elapsed_ms(started))
+            await self._record(
+                call,
+                provider.name,
+                completion.model,
+                "ok",
+                started,
+                prompt_tokens=completion.usage.prompt_tokens,
+                completion_tokens=completion.usage.completion_tokens,
+            )
+            self._recovered(provider)
+            return completion
+        raise AssertionError("unreachable: the last provider's error is re-raised")
+
+    def _chain(self) -> list[LLMProvider]:
+        active = self._active
+        if active.primary is None:
+            raise ServiceNotReady(details=active.state)
+        providers = [active.primary, *active.fallbacks]
+        now = self._clock()
+        ready = [p for p in providers if self._cooling.get(id(p), 0.0) <= now]
+        cooling = [p for p in providers if self._cooling.get(id(p), 0.0) > now]
+        return ready + cooling  # a cooling provider is still tried, last, rather than failing outright
+
+    def _request(
+        self, provider: LLMProvider, messages: tuple[ChatMessage, ...], call: CallInfo, params: _Params
+    ) -> CompletionRequest:
+        model = params.model if params.model and provider is self._active.primary else provider.default_model
+        return CompletionRequest(
+            messages=messages,
+            model=model,
+            temperature=params.temperature,
+            max_tokens=params.max_tokens,
+            top_p=params.top_p,
+            stop=params.stop,
+            response_format=params.response_format,
+            json_schema=params.json_schema,
+            schema_name=params.schema_name,
+            reasoning=params.reasoning,
+            extra=params.extra,
+            task=call.task,
+            inputs=params.inputs,
+            read_timeout=params.read_timeout,
+        )
+
+    def _falls_back(self, error: ProviderError, position: int, length: int) -> bool:
+        return position + 1 < length and error.kind in FALLBACK_KINDS
+
+    def _cool(self, provider: LLMProvider) -> None:
+        if self._cooldown > 0:
+            self._cooling[id(provider)] = self._clock() + self._cooldown
+
+    def _recovered(self, provider: LLMProvider) -> None:
+        self._cooling.pop(id(provider), None)
+
+    async def _record(
+        self,
+        call: CallInfo,
+        provider: str,
+        model: str,
+        outcome: str,
+        started: float,
+        *,
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
+        streamed: bool = False,
+        error: ProviderError | None = None,
+    ) -> None:
+        if self._recorder is None:
+            return
+        await self._recorder(
+            CallRecord(
+                task=call.task,
+                provider=provider,
+                model=model,
+                outcome=outcome,
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                latency_ms=elapsed_ms(started),
+                user_id=call.user_id,
+                job_id=call.job_id,
+                streamed=streamed,
+                error_code=error.code if error else None,
+            )
+        )

@@ -1,0 +1,178 @@
+"""Ollama's native chat API (`POST /api/chat`, newline-delimited JSON when streaming), for local models.
+
+Its native API differs from the OpenAI family: sampling knobs live under `options` (`num_predict` is the token
+limit), JSON output is `format: "json"`, thinking models take `think`, and a stream is one JSON object per
+line ending with `done: true`, which carries the token counts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import httpx
+import orjson
+
+from sceneintruder.providers import http as vendor_http
+from sceneintruder.providers.errors import ProviderBadResponse, ProviderError, ProviderUnavailable
+from sceneintruder.providers.llm._common import classify_error, first_str, with_latency
+from sceneintruder.providers.llm.base import (
+    Completion,
+    CompletionChunk,
+    CompletionRequest,
+    LLMCapabilities,
+    ProviderConfig,
+    Usage,
+    context_tokens_for,
+)
+from sceneintruder.providers.llm.catalog import SPECS
+
+NAME = "ollama"
+
+
+def normalise_host(host: str) -> str:
+    """`OLLAMA_HOST` may be `127.0.0.1:11434` (the ollama CLI's form): give it a scheme."""
+    host = host.strip().rstrip("/")
+    if host and "://" not in host:
+        host = f"http://{host}"
+    return host
+
+
+def _build_payload(request: CompletionRequest, *, stream: bool) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if request.temperature is not None:
+        options["temperature"] = request.temperature
+    if request.max_tokens:
+        options["num_predict"] = request.max_tokens
+    if request.top_p is not None:
+        options["top_p"] = request.top_p
+    if request.stop:
+        options["stop"] = list(request.stop)
+    body: dict[str, Any] = {
+        "model": request.model,
+        "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+        "stream": stream,
+        "think": request.reasoning,
+    }
+    if options:
+        body["options"] = options
+    if request.response_format == "json":
+        body["format"] = "json"
+    body.update(request.extra)
+    return body
+
+
+def _usage(body: Mapping[str, Any]) -> Usage:
+    return Usage(int(body.get("prompt_eval_count") or 0), int(body.get("eval_count") or 0))
+
+
+def _parse_completion(body: Any, *, model: str) -> Completion:
+    message = body.get("message") if isinstance(body, dict) else None
+    if not isinstance(message, dict):
+        raise ProviderBadResponse(provider=NAME, model=model)
+    return Completion(
+        text=str(message.get("content") or ""),
+        finish_reason=str(body.get("done_reason") or "stop"),
+        usage=_usage(body),
+        model=first_str(body.get("model"), model),
+        provider=NAME,
+    )
+
+
+def _error_for(model: str, status: int, body: bytes, headers: Mapping[str, str]) -> ProviderError:
+    parsed = vendor_http.load_json_body(body)
+    message = parsed.get("error") if isinstance(parsed, dict) else None
+    hint = message.lower() if isinstance(message, str) else ""
+    return classify_error(provider=NAME, model=model, status=status, headers=headers, vendor_code=None, hint=hint)
+
+
+class OllamaProvider:
+    name = NAME
+
+    def __init__(self, config: ProviderConfig, *, http: httpx.AsyncClient, retry: vendor_http.RetryPolicy) -> None:
+        spec = SPECS[NAME]
+        self.default_model = config.default_model or spec.default_model
+        self._base_url = normalise_host(config.base_url or spec.base_url)
+        self._headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
+        self._http = http
+        self._retry = retry
+
+    @property
+    def capabilities(self) -> LLMCapabilities:
+        return LLMCapabilities(
+            streaming=True, json_mode=True, max_context_tokens=context_tokens_for(self.default_model)
+        )
+
+    def _mapper(self, model: str) -> vendor_http.ErrorMapper:
+        return lambda status, body, headers: _error_for(model, status, body, headers)
+
+    async def complete(self, request: CompletionRequest) -> Completion:
+        started = time.perf_counter()
+        body = await vendor_http.post_json(
+            self._http,
+            f"{self._base_url}/api/chat",
+            payload=_build_payload(request, stream=False),
+            headers=self._headers,
+            error_for=self._mapper(request.model),
+            provider=NAME,
+            model=request.model,
+            retry=self._retry,
+            read_timeout=request.read_timeout,
+        )
+        return with_latency(_parse_completion(body, model=request.model), started)
+
+    async def stream(self, request: CompletionRequest) -> AsyncIterator[CompletionChunk]:
+        final: dict[str, Any] | None = None
+        async with vendor_http.open_stream(
+            self._http,
+            f"{self._base_url}/api/chat",
+            payload=_build_payload(request, stream=True),
+            headers={**self._headers, "Accept": "application/x-ndjson"},
+            error_for=self._mapper(request.model),
+            provider=NAME,
+            model=request.model,
+            retry=self._retry,
+            read_timeout=request.read_timeout,
+        ) as lines:
+            async for line in lines:
+                if not line.strip():
+                    continue
+                try:
+                    obj = orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
+                    raise ProviderBadResponse(provider=NAME, model=request.model) from exc
+                if not isinstance(obj, dict):
+                    raise ProviderBadResponse(provider=NAME, model=request.model)
+                if "error" in obj:
+                    raise _error_for(request.model, 500, orjson.dumps(obj), {})
+                content = (obj.get("message") or {}).get("content") or ""
+                if content:
+                    yield CompletionChunk(delta=content, model=str(obj.get("model") or request.model), provider=NAME)
+                if obj.get("done"):
+                    final = obj
+                    break
+            if final is None:
+                raise ProviderUnavailable("LLM服务的流式响应意外中断", provider=NAME, model=request.model)
+        yield CompletionChunk(
+            done=True,
+            finish_reason=str(final.get("done_reason") or "stop"),
+            usage=_usage(final),
+            model=first_str(final.get("model"), request.model),
+            provider=NAME,
+        )
+
+    async def list_models(self) -> list[str]:
+        body = await vendor_http.get_json(
+            self._http,
+            f"{self._base_url}/api/tags",
+            headers=self._headers,
+            error_for=self._mapper(""),
+            provider=NAME,
+            retry=self._retry,
+        )
+        models = body.get("models") if isinstance(body, dict) else None
+        return sorted(m["name"] for m in models or [] if isinstance(m, dict) and isinstance(m.get("name"), str))
+
+    async def aclose(self) -> None:
+        """The HTTP client is shared and owned by the app's lifespan."""

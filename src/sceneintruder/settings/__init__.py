@@ -1,0 +1,1 @@
+"""Provider settings (LLM, vision, video), sealed secrets, the live LLM switch, and LLM call accounting."""

@@ -1,0 +1,123 @@
+"""Pure rules for one settings section (llm, vision or video): which fields are secrets, how request values
+are stringified, where a section points to, and how an update merges with what is stored.
+
+Secrets are sealed with the section, provider and endpoint as associated data, and a stored secret is carried
+over only when the provider and endpoint stay the same: a save that points a provider at a new base URL must
+send its key again (the reference silently sent the stored key to the new URL).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from sceneintruder.core.secretbox import SecretBox, SecretBoxError
+
+_SECRET_SUFFIXES = ("key", "secret", "token", "password", "passwd", "credential", "credentials")
+_SECRET_PARTS = ("secret", "password", "apikey", "api-key", "api_key")
+MAX_FIELDS = 64
+MAX_VALUE_LENGTH = 4096
+
+
+def is_secret_field(name: str) -> bool:
+    """`api_key`, `api_secret`, `access_token`, `password`...; not `max_tokens` or `key_elements`-style names."""
+    lowered = name.strip().lower()
+    return lowered.endswith(_SECRET_SUFFIXES) or any(part in lowered for part in _SECRET_PARTS)
+
+
+def stringify(value: Any) -> str:
+    """The reference's rule for config values: integral floats without decimals, booleans `true`/`false`,
+    null as ""; lists and objects (e.g. `custom_models`) as their JSON text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list | dict):
+        return orjson.dumps(value).decode("utf-8")
+    return str(value).strip()
+
+
+def endpoint_of(section: str, config: Mapping[str, str]) -> str:
+    if section == "llm":
+        return config.get("base_url", "").strip()
+    return (config.get("endpoint") or config.get("base_url") or "").strip()
+
+
+def binding(section: str, provider: str, endpoint: str, field_name: str) -> str:
+    return f"sceneintruder/settings/{section}/{provider}/{endpoint}/{field_name}"
+
+
+@dataclass
+class Section:
+    provider: str
+    config: dict[str, str] = field(default_factory=dict)  # plain fields only
+    sealed: dict[str, dict[str, Any]] = field(default_factory=dict)  # secret field -> sealed value
+
+    def open_secrets(self, name: str, box: SecretBox) -> dict[str, str]:
+        """Every secret of the section in clear; SecretBoxError when one does not open (key changed)."""
+        endpoint = endpoint_of(name, self.config)
+        return {f: box.open(v, aad=binding(name, self.provider, endpoint, f)) for f, v in self.sealed.items()}
+
+    def readable_secret_fields(self, name: str, box: SecretBox) -> set[str]:
+        endpoint = endpoint_of(name, self.config)
+        readable = set()
+        for field_name, sealed in self.sealed.items():
+            try:
+                box.open(sealed, aad=binding(name, self.provider, endpoint, field_name))
+            except SecretBoxError:
+                continue
+            readable.add(field_name)
+        return readable
+
+
+@dataclass(frozen=True)
+class Merged:
+    section: Section
+    dropped_secrets: tuple[str, ...]  # stored secrets not carried over (provider or endpoint changed)
+
+
+def split_fields(raw: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """(plain fields, secret fields) from a request's config map, all stringified; empty secrets omitted."""
+    if len(raw) > MAX_FIELDS:
+        raise ValueError(f"at most {MAX_FIELDS} config fields")
+    plain: dict[str, str] = {}
+    secrets: dict[str, str] = {}
+    for key, value in raw.items():
+        name = str(key).strip()
+        text = stringify(value)
+        if not name or len(name) > 64:
+            raise ValueError("config field names are 1 to 64 characters")
+        if len(text) > MAX_VALUE_LENGTH:
+            raise ValueError(f"config field {name!r} is longer than {MAX_VALUE_LENGTH} characters")
+        if is_secret_field(name):
+            if text:
+                secrets[name] = text
+        else:
+            plain[name] = text
+    return plain, secrets
+
+
+def merge(
+    name: str, current: Section, *, provider: str, plain: dict[str, str], secrets: dict[str, str], box: SecretBox
+) -> Merged:
+    """The section after an update that replaces its plain fields wholesale (as the reference does)."""
+    endpoint = endpoint_of(name, plain)
+    same_target = current.provider == provider and endpoint_of(name, current.config) == endpoint
+    sealed: dict[str, dict[str, Any]] = {}
+    dropped = []
+    for field_name, value in current.sealed.items():
+        if field_name in secrets:
+            continue
+        if same_target:
+            sealed[field_name] = value
+        else:
+            dropped.append(field_name)
+    for field_name, value in secrets.items():
+        sealed[field_name] = box.seal(value, aad=binding(name, provider, endpoint, field_name))
+    return Merged(Section(provider, dict(plain), sealed), tuple(sorted(dropped)))

@@ -1,0 +1,66 @@
+"""`/api/settings`, `/api/settings/test-connection`, `/api/llm/status|models|config` (spec §5).
+
+Reads are open (guests included, as in the reference: the frontend reads its catalogs from them); every write,
+and the connection test (it makes the server call out, and spends the key), needs an administrator.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+
+from sceneintruder.core.envelope import EnvelopeResponse, ok
+from sceneintruder.deps import AdminDep, PrincipalDep, SessionDep
+from sceneintruder.settings import service
+from sceneintruder.settings.runtime import SettingsRuntime
+from sceneintruder.settings.schemas import ConnectionTest, LLMConfigUpdate, SettingsSave
+
+router = APIRouter(tags=["settings"])
+
+
+async def get_runtime(request: Request) -> SettingsRuntime:
+    return request.app.state.settings_runtime
+
+
+RuntimeDep = Annotated[SettingsRuntime, Depends(get_runtime)]
+
+
+@router.get("/settings")
+async def get_settings(_: PrincipalDep, session: SessionDep, runtime: RuntimeDep) -> EnvelopeResponse:
+    return ok(service.read_settings(await service.load(session), runtime), "设置获取成功")
+
+
+@router.post("/settings")
+async def save_settings(
+    admin: AdminDep, body: SettingsSave, session: SessionDep, runtime: RuntimeDep
+) -> EnvelopeResponse:
+    await service.save_settings(session, runtime, data=body, user_id=admin.user_id)
+    return ok(None, "设置保存成功")
+
+
+@router.post("/settings/test-connection")
+async def test_connection(
+    admin: AdminDep, runtime: RuntimeDep, body: Annotated[ConnectionTest | None, Body()] = None
+) -> EnvelopeResponse:
+    return ok(await service.test_connection(runtime, data=body, user_id=admin.user_id), "连接测试成功")
+
+
+@router.get("/llm/status")
+async def llm_status(_: PrincipalDep, session: SessionDep, runtime: RuntimeDep) -> EnvelopeResponse:
+    return ok(await service.llm_status(session, runtime), "LLM状态获取成功")
+
+
+@router.get("/llm/models")
+async def list_models(
+    _: PrincipalDep, session: SessionDep, provider: Annotated[str | None, Query(max_length=64)] = None
+) -> EnvelopeResponse:
+    return ok(await service.list_models(session, provider=provider), "模型列表获取成功")
+
+
+@router.put("/llm/config")
+async def update_llm_config(
+    admin: AdminDep, body: LLMConfigUpdate, session: SessionDep, runtime: RuntimeDep
+) -> EnvelopeResponse:
+    await service.update_llm_config(session, runtime, data=body, user_id=admin.user_id)
+    return ok(None, "LLM配置更新成功")

@@ -1,0 +1,45 @@
+"""Ollama's native chat API: options, think flag, NDJSON streaming, a missing model."""
+
+from __future__ import annotations
+
+import pytest
+
+from sceneintruder.providers.errors import ProviderRejected
+from sceneintruder.providers.llm.ollama import normalise_host
+from tests.providers.llm.conftest import collect, request
+
+
+async def test_request_shape_and_answer(vendor) -> None:
+    async with vendor("ollama", api_key="") as (fake, provider):
+        completion = await provider.complete(request("llama3.2", temperature=0.1, max_tokens=12))
+    seen = fake.requests[0]
+    assert seen.path == "/api/chat" and "authorization" not in seen.headers
+    assert seen.body == {
+        "model": "llama3.2",
+        "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello"}],
+        "stream": False,
+        "think": False,
+        "options": {"temperature": 0.1, "num_predict": 12},
+    }
+    assert completion.text == fake.default_reply and completion.usage.prompt_tokens == 19
+
+
+async def test_streaming_reads_ndjson_until_done(vendor) -> None:
+    async with vendor("ollama", api_key="") as (fake, provider):
+        chunks = await collect(provider, request("llama3.2"))
+    assert fake.requests[0].body["stream"] is True
+    assert "".join(c.delta for c in chunks if not c.done) == fake.default_reply
+    assert chunks[-1].done and chunks[-1].usage.completion_tokens == 6
+
+
+async def test_a_missing_model_is_a_rejected_request(vendor) -> None:
+    async with vendor("ollama", api_key="") as (_, provider):
+        with pytest.raises(ProviderRejected) as caught:
+            await provider.complete(request("missing"))
+    assert caught.value.kind == "bad_request"
+
+
+async def test_list_models_and_host_forms(vendor) -> None:
+    async with vendor("ollama", api_key="") as (_, provider):
+        assert await provider.list_models() == ["llama3.2:latest"]
+    assert normalise_host("127.0.0.1:11434") == "http://127.0.0.1:11434"

@@ -40,6 +40,7 @@ from sceneintruder.db.session import Database
 from sceneintruder.providers.http import build_http_client
 from sceneintruder.providers.llm.client import LLMClient
 from sceneintruder.scenes import router as scenes_router
+from sceneintruder.scenes import skills as scenes_skills
 from sceneintruder.settings import router as settings_router
 from sceneintruder.settings import service as settings_service
 from sceneintruder.settings import skills as settings_skills
@@ -152,6 +153,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     llm = LLMClient(cooldown_seconds=settings.llm_cooldown_seconds)
     settings_skills.register(llm)  # each domain registers its offline skills here
+    scenes_skills.register(llm)
     app.state.llm = llm
     app.state.settings_runtime = settings_service.create_runtime(settings, db=db, http=http, llm=llm)
     await settings_service.start(db, app.state.settings_runtime)

@@ -15,11 +15,12 @@ from sceneintruder.core.clock import utcnow
 from sceneintruder.core.envelope import EnvelopeResponse, created, ok
 from sceneintruder.core.errors import PayloadTooLarge
 from sceneintruder.core.exporting import MEDIA_TYPES, ExportFormat, render
-from sceneintruder.deps import PrincipalDep, SessionDep, SettingsDep, get_principal
-from sceneintruder.scenes import export, service
+from sceneintruder.deps import LLMDep, PrincipalDep, SessionDep, SettingsDep, get_principal
+from sceneintruder.providers.llm.client import CallInfo
+from sceneintruder.scenes import creation, export, pipeline, service
 from sceneintruder.scenes.errors import ExportFormatInvalid, FileInvalid
 from sceneintruder.scenes.models import Scene
-from sceneintruder.scenes.schemas import ItemWrite, SceneShellCreate
+from sceneintruder.scenes.schemas import ItemWrite, SceneCreate, SceneShellCreate
 from sceneintruder.scenes.upload import decode_upload
 
 router = APIRouter(prefix="/scenes", tags=["scenes"])
@@ -52,6 +53,35 @@ async def list_scenes(
     result = await service.list_scenes(session, owner_id=principal.user_id, page=page, limit=limit)
     extra = {"meta": _page_meta(page, limit, result.total)} if paginated else {}
     return ok(result.scenes, "获取场景列表成功", **extra)
+
+
+@router.post("", status_code=201)
+async def create_scene(
+    body: SceneCreate, principal: PrincipalDep, session: SessionDep, llm: LLMDep, settings: SettingsDep
+) -> EnvelopeResponse:
+    """Analyse `text` while the client waits, then store the scene (201, `data: Scene`)."""
+    if len(body.text) > settings.scene_sync_max_chars:
+        raise PayloadTooLarge(
+            f"文本过长（{len(body.text)} 字符），请改用 POST /api/analyze 异步分析并订阅进度",
+            details={"max_chars": settings.scene_sync_max_chars, "use": "POST /api/analyze"},
+        )
+    outcome = await pipeline.analyze_text(
+        llm,
+        title=body.title,
+        source=body.text,
+        call=CallInfo(pipeline.ANALYSIS_TASK, user_id=principal.user_id),
+        concurrency=settings.analysis_concurrency,
+        max_chunk_chars=settings.analysis_chunk_chars,
+    )
+    scene = await creation.store_analyzed_scene(
+        session,
+        owner_id=principal.user_id,
+        title=body.title,
+        source=body.text,
+        analysis=outcome.analysis,
+        provider=outcome.provider,
+    )
+    return created(await service.read_scene(session, scene=scene), "场景创建成功")
 
 
 @router.post("/shell")

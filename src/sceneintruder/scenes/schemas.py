@@ -17,7 +17,9 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2
 LongText = Annotated[str, StringConstraints(max_length=20_000)]
 
 
-class SceneCreate(RequestModel):
+class SceneCreate(WireModel):
+    """`text` is kept exactly as sent (only `title` is trimmed): the source text is content."""
+
     title: Title
     text: str = Field(min_length=1)
 
@@ -181,7 +183,9 @@ class SceneDataRead(OmitNoneModel):
     original_segments: list[SegmentRead] | None = None
 
 
-class AnalyzeRequest(RequestModel):
+class AnalyzeRequest(WireModel):
+    """Like SceneCreate: the text is kept exactly as sent."""
+
     title: Title
     text: str = Field(min_length=1)
 

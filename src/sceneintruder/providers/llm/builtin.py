@@ -9,6 +9,7 @@ model produced it. Nothing here imports a domain: skills are plain callables han
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import time
@@ -116,7 +117,8 @@ class BuiltinProvider:
 
     async def complete(self, request: CompletionRequest) -> Completion:
         started = time.perf_counter()
-        text, finish = self._answer(request)
+        # Skills are CPU work (the scene analysis of a long chunk takes a while): keep them off the event loop.
+        text, finish = await asyncio.to_thread(self._answer, request)
         return Completion(
             text=text,
             finish_reason=finish,
@@ -127,7 +129,7 @@ class BuiltinProvider:
         )
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[CompletionChunk]:
-        text, finish = self._answer(request)
+        text, finish = await asyncio.to_thread(self._answer, request)
         for word in _WORDS.findall(text):
             yield CompletionChunk(delta=word, model=BUILTIN, provider=BUILTIN)
         yield CompletionChunk(

@@ -1,0 +1,115 @@
+"""Analysing a whole text: chunks sized for the active model, analysed concurrently, merged into one scene.
+
+The reference read only the first 5,000 characters for most of its analysis. Here every chunk goes through the
+same structured call (`scene_analysis`): vendors answer from the prompt, the offline provider from the
+chunk itself with the toolkit in `offline_analysis`. Concurrency is bounded; progress is reported per chunk;
+cancelling the caller cancels every chunk in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sceneintruder.providers.llm.client import CallInfo, LLMClient
+from sceneintruder.scenes import merge, offline_analysis, text
+from sceneintruder.scenes.analysis_schema import ChunkAnalysis, SceneAnalysis
+
+ANALYSIS_TASK = "scene_analysis"
+PROMPT_SHARE = 0.5  # of the model's context: the rest is instructions, schema and the answer
+CHARS_PER_TOKEN = {"en": 3.5, "zh": 1.2}
+
+ProgressCallback = Callable[[int, int], Awaitable[None]]
+"""(chunks done, chunks in all)"""
+
+_SYSTEM = {
+    "en": (
+        "You are a careful literary analyst. Read the passage of a novel and list who is in it, where it "
+        "happens, the objects that matter, the era, the atmosphere, the themes, and a short summary. Only report "
+        "what the passage supports; use the names exactly as written; relationships name the other character."
+    ),
+    "zh": (
+        "你是一位严谨的文学分析者。阅读小说片段，列出出场人物、发生地点、重要物品、时代、氛围、主题，并写一段简短摘要。"
+        "只报告片段中有依据的内容；人物名称照原文书写；人物关系写明对方的名字。请用中文回答。"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class AnalysisOutcome:
+    analysis: SceneAnalysis
+    provider: str
+    chunks: int
+
+
+def chunk_chars(max_context_tokens: int, language: str, cap: int) -> int:
+    """How many characters of text fit one call for this model, at most `cap` (so progress stays granular)."""
+    fitting = int(max_context_tokens * PROMPT_SHARE * CHARS_PER_TOKEN["zh" if language == "zh" else "en"])
+    return max(1000, min(cap, fitting))
+
+
+def analysis_messages(*, title: str, chunk: str, index: int, total: int, language: str) -> list[dict[str, str]]:
+    lang = "zh" if language == "zh" else "en"
+    part = f"第 {index + 1}/{total} 部分" if lang == "zh" else f"part {index + 1} of {total}"
+    heading = f"《{title}》 {part}" if lang == "zh" else f"{title} — {part}"
+    return [{"role": "system", "content": _SYSTEM[lang]}, {"role": "user", "content": f"{heading}\n\n{chunk}"}]
+
+
+def offline_scene_analysis(inputs: Mapping[str, Any]) -> ChunkAnalysis:
+    """The builtin provider's skill for `scene_analysis`: the toolkit's deterministic heuristics."""
+    return offline_analysis.analyze_chunk(str(inputs.get("text", "")), language=inputs.get("language"))
+
+
+async def analyze_text(
+    llm: LLMClient,
+    *,
+    title: str,
+    source: str,
+    call: CallInfo,
+    concurrency: int,
+    max_chunk_chars: int,
+    on_progress: ProgressCallback | None = None,
+) -> AnalysisOutcome:
+    language = text.detect_language(source)
+    size = chunk_chars(llm.capabilities().max_context_tokens, language, max_chunk_chars)
+    chunks = text.chunk_text(source, max_chars=size)
+    limit = asyncio.Semaphore(concurrency)
+    done = 0
+    providers: set[str] = set()
+
+    async def analyse(chunk: text.TextChunk) -> ChunkAnalysis:
+        nonlocal done
+        async with limit:
+            result = await llm.complete_structured(
+                task=ANALYSIS_TASK,
+                schema=ChunkAnalysis,
+                messages=analysis_messages(
+                    title=title, chunk=chunk.text, index=chunk.index, total=len(chunks), language=language
+                ),
+                inputs={"text": chunk.text, "language": language, "title": title},
+                call=call,
+                temperature=0.2,
+            )
+        providers.add(result.completion.provider)
+        done += 1
+        if on_progress is not None:
+            await on_progress(done, len(chunks))
+        return result.value
+
+    findings = await _gather_or_cancel([analyse(chunk) for chunk in chunks])
+    analysis = merge.merge_analyses(findings, language=language, title=title)
+    return AnalysisOutcome(analysis, provider=",".join(sorted(providers)) or "none", chunks=len(chunks))
+
+
+async def _gather_or_cancel(coroutines: list[Awaitable[ChunkAnalysis]]) -> list[ChunkAnalysis]:
+    """All results in order; the first failure (or a cancellation) cancels the chunks still running."""
+    tasks = [asyncio.ensure_future(coroutine) for coroutine in coroutines]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise

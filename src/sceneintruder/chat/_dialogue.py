@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from sceneintruder.chat import _phrases as say
 from sceneintruder.chat.llm_schemas import TASK_CHARACTER_DIALOGUE, DialogueLine, DialogueResult, Emotion
 from sceneintruder.core.lenient import as_int_in_range
 from sceneintruder.scenes import voice
@@ -200,7 +199,7 @@ def _line(
         fact = voice.recall(speaker, topic, exclude=said, limit=140)
         if fact and voice.chance(turn_seed, "fact", 2, 3):
             said.add(fact)
-            parts.append(voice.pick(say.FACT[language], turn_seed, "fact").format(fact=fact))
+            parts.append(voice.tell_fact(speaker, fact, turn_seed))
         else:
             parts.append(voice.opinion(speaker, topic, turn_seed))
     last = index == total - 1

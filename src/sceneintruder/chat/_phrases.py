@@ -148,17 +148,6 @@ META = Bank(
     }
 )
 REPEAT = Bank({"en": ("You asked me that already, but very well.",), "zh": ("这话你方才已经问过了，也罢。",)})
-FACT = Bank(
-    {
-        "en": (
-            "I can tell you this much: {fact}",
-            "Here is what I know: {fact}",
-            "This much I remember: {fact}",
-            "What I have heard is this: {fact}",
-        ),
-        "zh": ("据我所知，{fact}", "我只晓得，{fact}", "听人说，{fact}", "我记得，{fact}"),
-    }
-)
 UNKNOWN = Bank(
     {
         "en": Bank(

@@ -161,7 +161,7 @@ def _body(call: ChatCall, intent: str, seed: int) -> list[str]:
     elif others:
         lines.append(voice.opinion_of(persona, others[0], seed))
     elif places:
-        place = _place_phrase(places[0], language)
+        place = voice.thing(places[0], language)
         lines.append(voice.pick(say.PLACE[language][mood], seed, "place").format(place=place))
     elif intent == "statement":
         bank = say.ECHO if topic.strong else say.ECHO_PLAIN
@@ -171,7 +171,7 @@ def _body(call: ChatCall, intent: str, seed: int) -> list[str]:
     query = others[0] if others else places[0] if places else message
     fact = voice.recall(persona, query, extra=call.scene_facts)
     if fact and (intent != "statement" or voice.chance(seed, "fact", 1, 2)):
-        lines.append(voice.pick(say.FACT[language], seed, "fact").format(fact=_terminated(fact, language)))
+        lines.append(voice.tell_fact(persona, fact, seed))
     elif intent == "question" and not lines:
         if _yes_no(message, language):
             lines.append(voice.pick(say.YES_NO[language][mood], seed, "yes-no"))
@@ -179,7 +179,7 @@ def _body(call: ChatCall, intent: str, seed: int) -> list[str]:
             lines.append(voice.pick(say.UNKNOWN[language][mood], seed, "unknown").format(topic=subject))
     personal = topic.text.split(" ", 1)[0].casefold() in _POSSESSIVES or topic.text.startswith(("你的", "我的"))
     if len(lines) < 2 and topic.strong and not (others or places or personal or intent == "request"):
-        lines.append(voice.opinion(persona, _place_phrase(topic.text, language), seed))
+        lines.append(voice.opinion(persona, voice.thing(topic.text, language), seed))
     return lines
 
 
@@ -213,24 +213,11 @@ def _yes_no(message: str, language: Language) -> bool:
     return first in {"is", "are", "was", "were", "do", "does", "did", "can", "could", "will", "would", "shall", "have"}
 
 
-def _place_phrase(name: str, language: Language) -> str:
-    """A common-noun place or thing reads "the assembly" in English; a proper name stays as it is."""
-    if language == "en" and name[:1].islower() and not name.startswith(("the ", "a ", "an ", "my ", "your ")):
-        return "the " + name
-    return name
-
-
 def _sentence(line: str, language: Language) -> str:
     line = line.strip()
     if language == "en" and line and line[0].islower():
         line = line[0].upper() + line[1:]
     return line
-
-
-def _terminated(fact: str, language: Language) -> str:
-    if fact.endswith(("。", "！", "？", "…", "”", ".", "!", "?", '"', "’")):
-        return fact
-    return fact + ("。" if language == "zh" else ".")
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

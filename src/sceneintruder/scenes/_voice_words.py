@@ -291,6 +291,18 @@ PERSON_OPINIONS = MappingProxyType(
         ),
     }
 )
+# How a character passes on something it knows: {fact} is a sentence.
+FACT_FRAMES = MappingProxyType(
+    {
+        "en": (
+            "I can tell you this much: {fact}",
+            "Here is what I know: {fact}",
+            "This much I remember: {fact}",
+            "What I have heard is this: {fact}",
+        ),
+        "zh": ("据我所知，{fact}", "我只晓得，{fact}", "听人说，{fact}", "我记得，{fact}"),
+    }
+)
 # Self-descriptions that let a trait word show: "{trait}" is one of the character's traits.
 SELF_TRAIT = MappingProxyType(
     {

@@ -53,8 +53,11 @@ __all__ = [
     "stable_seed",
     "stance",
     "style_of",
+    "tell_fact",
     "temperament_of",
+    "terminated",
     "terms",
+    "thing",
     "view",
     "with_interjection",
 ]
@@ -235,6 +238,27 @@ def view(persona: Persona, subject: str, people: Iterable[str], seed: int) -> st
     if subject in persona.names:
         subject = "这件事" if persona.language == "zh" else "that"
     return opinion_of(persona, subject, seed) if subject in set(people) else opinion(persona, subject, seed)
+
+
+def tell_fact(persona: Persona, fact: str, seed: int) -> str:
+    """Something the character knows, passed on in its own words ("Here is what I know: ...")."""
+    return pick(words.FACT_FRAMES[persona.language], seed, "fact").format(fact=terminated(fact, persona.language))
+
+
+def thing(name: str, language: Language) -> str:
+    """How an object or place is said mid-sentence: "the chaise" for an English common noun, a proper name
+    (or any Chinese name) as it is."""
+    if language == "en" and name[:1].islower() and not name.startswith(("the ", "a ", "an ", "my ", "your ")):
+        return "the " + name
+    return name
+
+
+def terminated(text: str, language: Language) -> str:
+    """The text ending in sentence punctuation (。 for Chinese, . for English) unless it already does."""
+    text = text.strip()
+    if not text or text.endswith(("。", "！", "？", "…", "”", ".", "!", "?", '"', "’")):
+        return text
+    return text + ("。" if language == "zh" else ".")
 
 
 def self_trait(persona: Persona, seed: int) -> str | None:

@@ -45,7 +45,6 @@ _CHOICE_TYPES = {
     "change": "dialogue",
     "side": "dialogue",
 }
-_FACT = {"en": ("I can tell you this much: {s}", "Here is what I know: {s}"), "zh": ("据我所知，{s}", "我只晓得，{s}")}
 _REVELATION = re.compile(
     r"\b(?:secret|hidden|truth|mystery|strange|conceal\w*|never told)\b|秘密|暗中|真相|原来|蹊跷|隐情|来历", re.I
 )
@@ -132,7 +131,7 @@ def _character_mode(context: _Context) -> CommandReply:
     if voice.is_question(context.order, language):
         fact = voice.recall(persona, context.order, extra=split_sentences(context.source), limit=140)
     if fact:
-        parts.append(voice.pick(_FACT[language], seed, "fact").format(s=fact))
+        parts.append(voice.tell_fact(persona, fact, seed))
     else:
         parts.append(voice.view(persona, context.topic, people, seed))
     own = [s for s in split_sentences(context.source) if voice.mentions(s, persona.names, language)]
@@ -173,7 +172,7 @@ def _skill_mode(context: _Context) -> CommandReply:
         if targets:
             lines.append(context.line(bank.CONSOLE, "skill_person", a=targets[0].called))
         elif context.items:
-            lines.append(context.line(bank.CONSOLE, "skill_item", i=narrate.thing(context.items[0], language)))
+            lines.append(context.line(bank.CONSOLE, "skill_item", i=voice.thing(context.items[0], language)))
         elif place:
             lines.append(context.line(bank.CONSOLE, "skill_place", p=place[0]))
         else:
@@ -215,7 +214,7 @@ def _location_and_item_lines(context: _Context) -> list[str]:
     if place:
         lines.append(context.line(bank.CONSOLE, "open" if place[1] else "locked", p=place[0]))
     if context.items:
-        lines.append(context.line(bank.CONSOLE, "item", i=narrate.thing(context.items[0], context.language)))
+        lines.append(context.line(bank.CONSOLE, "item", i=voice.thing(context.items[0], context.language)))
     return lines
 
 
@@ -225,7 +224,7 @@ def _world_choices(context: _Context) -> list[tuple[str, dict[str, str]]]:
     if open_places:
         kinds.append(("explore", {"p": voice.pick(open_places, context.seed, "place")}))
     if context.items:
-        kinds.append(("use_item", {"i": narrate.thing(context.items[0], context.language)}))
+        kinds.append(("use_item", {"i": voice.thing(context.items[0], context.language)}))
     if context.skills:
         kinds.append(("use_skill", {"skill": context.skills[0]}))
     return [*kinds, ("wait", {})]
@@ -278,7 +277,7 @@ def story_explore(inputs: Mapping[str, Any]) -> ExploreResult:
         lines.append(narrate.line(bank.EXPLORE, "nobody", language, seed))
     found = _found_item(described, current, held, language, seed)
     if found:
-        lines.append(narrate.line(bank.EXPLORE, "noticed", language, seed, i=narrate.thing(found.name, language)))
+        lines.append(narrate.line(bank.EXPLORE, "noticed", language, seed, i=voice.thing(found.name, language)))
     return ExploreResult(
         description=narrate.join(lines, language),
         found_item=found,
@@ -325,7 +324,7 @@ def _event(
             content=content, type="revelation", choices=choices("revelation_follow", "revelation_keep")
         )
     if found:
-        thing = narrate.thing(found.name, language)
+        thing = voice.thing(found.name, language)
         content = narrate.line(bank.EXPLORE, "discovery", language, seed, i=thing)
         return StoryEventDraft(
             content=content, type="discovery", choices=choices("discovery_take", "discovery_leave", i=thing)

@@ -37,13 +37,6 @@ def names_list(names: Sequence[str], language: Language) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def thing(name: str, language: Language) -> str:
-    """How an object or place is said mid-sentence: "the chaise" for a common noun, a proper name as it is."""
-    if language == "en" and name[:1].islower() and not name.startswith(("the ", "a ", "an ")):
-        return "the " + name
-    return name
-
-
 def size(text: str, language: Language) -> int:
     """Length as the bounds count it: Chinese characters, English words."""
     return len(text) if language == "zh" else len(_WORDS.findall(text))
@@ -129,7 +122,7 @@ def choices_for(
         candidates.append(("place", {"p": named_places[0]}))
     items = [item for item in passage.items if language == "en" or len(item) > 1] or list(passage.items)
     if items:
-        candidates.append(("item", {"i": thing(items[0], language)}))
+        candidates.append(("item", {"i": voice.thing(items[0], language)}))
     watched = [m for m in passage.cast if not candidates or m.called != candidates[0][1].get("a")]
     if watched:
         candidates.append(("watch", {"a": watched[0].called}))
@@ -144,12 +137,13 @@ def choices_for(
     for fallback in ("wait", "think"):
         if len(chosen) < 2:
             chosen.append((fallback, {}))
-    return [_draft(bank.CHOICES, kind, slots, language) for kind, slots in chosen]
+    return [draft(bank.CHOICES, kind, slots, language) for kind, slots in chosen]
 
 
-def _draft(
+def draft(
     table: Mapping[str, Mapping[str, tuple[str, ...]]], kind: str, slots: Mapping[str, Any], language: Language
 ) -> ChoiceDraft:
+    """A choice from a (text, consequence, hint) template of `table`, filled in."""
     text, consequence, hint = (part.format(**slots) for part in table[kind][language])
     if language == "en":
         consequence = consequence[0].upper() + consequence[1:]
@@ -183,10 +177,3 @@ def passage_of(value: Any) -> str:
 def characters_of(inputs: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The call's `characters`: mappings with a name (ids are kept as given)."""
     return [c for c in inputs.get("characters") or [] if isinstance(c, Mapping) and text_of(c.get("name"))]
-
-
-def terminated(text: str, language: Language) -> str:
-    text = text.strip()
-    if not text or text.endswith(("。", "！", "？", "…", "”", ".", "!", "?", '"')):
-        return text
-    return text + ("。" if language == "zh" else ".")

@@ -62,15 +62,15 @@ _DOCUMENTS = re.compile(r"\b(?:letter|note|book|paper|diary|journal|map|newspape
 
 def story_segment(inputs: Mapping[str, Any]) -> SegmentNarration:
     """Task `story_segment`: a source passage retold as a node, with 2-3 choices."""
-    scene, characters = _mapping(inputs.get("scene")), _characters(inputs)
+    scene, characters = narrate.mapping_of(inputs.get("scene")), narrate.characters_of(inputs)
     text = narrate.passage_of(inputs.get("passage"))
-    language = voice.resolve_language(inputs.get("language"), text, _text(scene.get("title")))
+    language = voice.resolve_language(inputs.get("language"), text, narrate.text_of(scene.get("title")))
     index, total = _int(inputs.get("index"), 0), _int(inputs.get("total"), 1)
     seed = voice.stable_seed(TASK_STORY_SEGMENT, text, index, total, language)
     passage = read_passage(text, characters, language)
     position = "first" if index <= 0 else "last" if index >= total - 1 else "middle"
     lines = [narrate.line(bank.NARRATION, f"lead_{position}", language, seed)]
-    atmosphere = _text(scene.get("atmosphere"))
+    atmosphere = narrate.text_of(scene.get("atmosphere"))
     if position == "first" and atmosphere:
         lines.append(narrate.line(bank.NARRATION, "mood", language, seed, topic=atmosphere))
     lines.append(narrate.cast_line(passage, seed))
@@ -84,23 +84,23 @@ def story_segment(inputs: Mapping[str, Any]) -> SegmentNarration:
 
 def story_next_node(inputs: Mapping[str, Any]) -> NextNode:
     """Task `story_next_node`: what follows the player's choice, toward the next source passage."""
-    scene, characters = _mapping(inputs.get("scene")), _characters(inputs)
-    choice = _mapping(inputs.get("choice"))
-    choice_text, consequence = _text(choice.get("text")), _text(choice.get("consequence"))
-    hint = _text(choice.get("next_node_hint") or choice.get("next_hint"))
-    recent = [_text(item) for item in inputs.get("recent") or [] if _text(item)]
+    scene, characters = narrate.mapping_of(inputs.get("scene")), narrate.characters_of(inputs)
+    choice = narrate.mapping_of(inputs.get("choice"))
+    choice_text, consequence = narrate.text_of(choice.get("text")), narrate.text_of(choice.get("consequence"))
+    hint = narrate.text_of(choice.get("next_node_hint") or choice.get("next_hint"))
+    recent = [narrate.text_of(item) for item in inputs.get("recent") or [] if narrate.text_of(item)]
     following = narrate.passage_of(inputs.get("next_passage"))
     language = voice.resolve_language(
-        inputs.get("language"), following, choice_text, *recent[-2:], _text(scene.get("title"))
+        inputs.get("language"), following, choice_text, *recent[-2:], narrate.text_of(scene.get("title"))
     )
-    creativity = _text(inputs.get("creativity")).upper() or "BALANCED"
+    creativity = narrate.text_of(inputs.get("creativity")).upper() or "BALANCED"
     twists = bool(inputs.get("allow_plot_twists", True))
     seed = voice.stable_seed(TASK_STORY_NEXT_NODE, choice_text, consequence, following, recent[-1:], language)
     seen = " ".join(" ".join(item.split()) for item in recent)
     addressed = cast_in(f"{choice_text} {hint}", characters, language)
     lines = [_act(choice_text, characters, language)]
     if consequence and not _HYPOTHETICAL.search(consequence):
-        lines.append(_terminated(consequence, language))
+        lines.append(voice.terminated(consequence, language))
     if addressed and creativity != "STRICT":
         lines.append(narrate.line(bank.NARRATION, "reaction", language, seed, a=addressed[0].called))
     if creativity == "EXPANSIVE":
@@ -110,7 +110,7 @@ def story_next_node(inputs: Mapping[str, Any]) -> NextNode:
         return NextNode(
             content=narrate.join(lines, language),
             type="choice",
-            choices=[_choice("end_reflect", language), _choice("think", language)],
+            choices=[narrate.draft(bank.CHOICES, kind, {}, language) for kind in ("end_reflect", "think")],
         )
     passage = read_passage(following, characters, language)
     lines.append(narrate.line(bank.NARRATION, "bridge", language, seed))
@@ -131,10 +131,10 @@ def story_next_node(inputs: Mapping[str, Any]) -> NextNode:
 
 def story_advance(inputs: Mapping[str, Any]) -> str:
     """Task `story_advance`: the next passage narrated, within 300 English words or 400 Chinese characters."""
-    scene, characters = _mapping(inputs.get("scene")), _characters(inputs)
+    scene, characters = narrate.mapping_of(inputs.get("scene")), narrate.characters_of(inputs)
     text = narrate.passage_of(inputs.get("passage"))
-    recent = [_text(item) for item in inputs.get("recent") or [] if _text(item)]
-    language = voice.resolve_language(inputs.get("language"), text, *recent[-1:], _text(scene.get("title")))
+    recent = [narrate.text_of(item) for item in inputs.get("recent") or [] if narrate.text_of(item)]
+    language = voice.resolve_language(inputs.get("language"), text, *recent[-1:], narrate.text_of(scene.get("title")))
     seed = voice.stable_seed(TASK_STORY_ADVANCE, text, recent[-1:], language)
     passage = read_passage(text, characters, language, max_narration=8)
     seen = " ".join(" ".join(item.split()) for item in recent)
@@ -155,7 +155,7 @@ def _act(choice_text: str, characters: Sequence[Mapping[str, Any]], language: La
     if language == "zh":
         return narrate.line(bank.NARRATION, "act", language, 0, x=text.removeprefix("我").removeprefix("你"))
     first = text.split(" ", 1)[0].rstrip(",:;")
-    names = {word for c in characters for word in _text(c.get("name")).split()}
+    names = {word for c in characters for word in narrate.text_of(c.get("name")).split()}
     if text.endswith("?") or first.casefold() in voice.LOWERABLE or first in names or not first.isalpha():
         return narrate.line(bank.NARRATION, "act_quoted", language, 0, x=text)
     if first == "I":
@@ -231,11 +231,6 @@ def _sentence_with(text: str, name: str, language: Language) -> str:
     return ""
 
 
-def _choice(kind: str, language: Language) -> Any:
-    text, consequence, hint = bank.CHOICES[kind][language]
-    return {"text": text, "consequence": consequence, "next_node_hint": hint}
-
-
 def _bounded(text: str, language: Language, limit: int) -> str:
     if narrate.size(text, language) <= limit:
         return text
@@ -246,15 +241,9 @@ def _bounded(text: str, language: Language, limit: int) -> str:
 
 def _known(inputs: Mapping[str, Any]) -> Mapping[str, set[str]]:
     def name(value: Any) -> str:
-        return _text(value.get("name") if isinstance(value, Mapping) else value).casefold()
+        return narrate.text_of(value.get("name") if isinstance(value, Mapping) else value).casefold()
 
     return {key: {name(v) for v in inputs.get(f"known_{key}") or []} for key in ("locations", "items", "tasks")}
-
-
-_mapping = narrate.mapping_of
-_text = narrate.text_of
-_characters = narrate.characters_of
-_terminated = narrate.terminated
 
 
 def _int(value: Any, default: int) -> int:

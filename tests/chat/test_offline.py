@@ -179,6 +179,13 @@ def test_emotion_of_an_insult_is_never_joy(temperament_traits: list[str]) -> Non
     assert 1 <= result.intensity <= 10
 
 
+@pytest.mark.parametrize("message", ["你这个糊涂的老太太！", "你这个蠢货！", "放肆！"])
+def test_a_chinese_insult_is_taken_as_one(message: str) -> None:
+    result = chat_emotion(call("zh", chinese("贾母"), message))
+    assert result.emotion not in ("joy", "neutral")
+    assert "有意思" not in result.response
+
+
 def test_emotion_follows_message_and_temperament() -> None:
     fierce = chat_emotion(call("en", english(personality="fierce, angry"), "You are a stupid fool!"))
     assert fierce.emotion == "anger" and fierce.intensity >= 6

@@ -44,7 +44,7 @@ INTENT_PATTERNS = MappingProxyType(
         ),
         "zh": (
             ("meta", re.compile(r"人工智能|AI|机器人|语言模型|聊天程序", re.I)),
-            ("insult", re.compile(r"蠢|笨蛋|滚|讨厌你|混账|可恶|废物|骗子|闭嘴")),
+            ("insult", re.compile(r"蠢|笨蛋|滚|讨厌你|混账|可恶|废物|骗子|闭嘴|糊涂|放肆|无耻|不要脸|丑八怪")),
             ("apology", re.compile(r"对不起|抱歉|恕罪|请原谅|失礼了|不好意思")),
             ("thanks", re.compile(r"谢谢|多谢|感谢|谢过|有劳")),
             ("farewell", re.compile(r"再见|告辞|告退|先走了|晚安|回头见|改日再")),

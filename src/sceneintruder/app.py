@@ -37,6 +37,8 @@ from sceneintruder.core.tokens import InvalidToken, TokenService
 from sceneintruder.db.engine import create_engine
 from sceneintruder.db.migrate import upgrade_connection
 from sceneintruder.db.session import Database
+from sceneintruder.jobs import router as jobs_router
+from sceneintruder.jobs.registry import JobRegistry
 from sceneintruder.system import router as system_router
 from sceneintruder.users import router as users_router
 
@@ -88,6 +90,7 @@ def _include_routers(app: FastAPI) -> None:
     api.include_router(auth_router.router)
     api.include_router(users_router.router)
     api.include_router(system_router.router)
+    api.include_router(jobs_router.router)
     app.include_router(api)
 
 
@@ -149,6 +152,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             file=sys.stderr,
             flush=True,
         )
+    app.state.jobs = jobs = JobRegistry(
+        db,
+        clock=clock,
+        default_concurrency=settings.job_default_concurrency,
+        default_timeout_seconds=settings.job_default_timeout_seconds,
+        default_queue_size=settings.job_queue_size,
+    )
+    await jobs.recover(retention=timedelta(days=settings.job_retention_days))
     # Everything built so far lives as long as the process: move it out of the collector's way, so that the
     # periodic full collections under load do not rescan ~10^5 long-lived objects each time.
     gc.collect()
@@ -157,4 +168,5 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         gc.unfreeze()
+        await jobs.aclose()
         await db.dispose()

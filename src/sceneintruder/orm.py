@@ -2,8 +2,9 @@
 
 from sceneintruder.auth import models as auth_models
 from sceneintruder.db.base import Base
+from sceneintruder.jobs import models as jobs_models
 from sceneintruder.users import models as users_models
 
 metadata = Base.metadata
 
-__all__ = ["auth_models", "metadata", "users_models"]
+__all__ = ["auth_models", "jobs_models", "metadata", "users_models"]

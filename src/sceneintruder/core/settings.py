@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     rate_limit_analysis: str = "10/hour"
     rate_limit_login: str = "10/minute"
 
+    # --- background jobs and their progress streams (jobs/) --------------------------------------------------------
+    job_default_concurrency: int = Field(default=2, ge=1, le=256)  # jobs of one kind running at once
+    job_default_timeout_seconds: float = Field(default=900.0, gt=0)  # a job running longer fails ("timeout")
+    job_queue_size: int = Field(default=32, ge=0)  # jobs of one kind waiting for a slot; more is 429 QUEUE_FULL
+    job_retention_days: float = Field(default=30.0, gt=0)  # finished jobs (and their events) older are deleted
+    sse_heartbeat_seconds: float = Field(default=15.0, gt=0)  # `event: heartbeat` on an idle progress stream
+
     @field_validator("auth_secret_key", "config_encryption_key")
     @classmethod
     def _refuse_weak_secrets(cls, value: SecretStr | None) -> SecretStr | None:

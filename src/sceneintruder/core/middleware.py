@@ -53,6 +53,13 @@ _CORS_HEADERS = (
 )
 
 
+def origin_allowed(origin: str, allowed: frozenset[str]) -> bool:
+    """Exact match against ALLOWED_ORIGINS; with none configured, local origins (any port) only."""
+    if allowed:
+        return origin in allowed
+    return bool(_LOCAL_ORIGIN.match(origin))
+
+
 class HttpBaseMiddleware:
     """Request id, metrics, security headers, exact-match CORS and the last-resort 500, in one layer.
 
@@ -66,9 +73,7 @@ class HttpBaseMiddleware:
         self.metrics = metrics
 
     def origin_allowed(self, origin: str) -> bool:
-        if self.allowed:
-            return origin in self.allowed
-        return bool(_LOCAL_ORIGIN.match(origin))
+        return origin_allowed(origin, self.allowed)
 
     def _response_headers(self, scope: Scope, request_id: str) -> list[tuple[bytes, bytes]]:
         security = _API_SECURITY_HEADERS if scope["path"].startswith("/api/") else _PAGE_SECURITY_HEADERS

@@ -69,6 +69,14 @@ class Settings(BaseSettings):
     job_retention_days: float = Field(default=30.0, gt=0)  # finished jobs (and their events) older are deleted
     sse_heartbeat_seconds: float = Field(default=15.0, gt=0)  # `event: heartbeat` on an idle progress stream
 
+    # --- WebSockets (realtime/) ------------------------------------------------------------------------------------
+    ws_send_queue_size: int = Field(default=256, ge=1)  # messages waiting for one slow client; overflow closes it
+    ws_max_message_bytes: int = Field(default=64 * 1024, ge=256)  # larger client frames: error, then close 1009
+    ws_heartbeat_seconds: float = Field(default=30.0, gt=0)  # `heartbeat` to status sockets; protocol ping interval
+    ws_ping_timeout_seconds: float = Field(default=60.0, gt=0)  # no pong, or no message taken, this long: dropped
+    ws_cleanup_interval_seconds: float = Field(default=30.0, gt=0)  # how often dead sockets are swept
+    ws_per_message_deflate: bool = False  # compression costs ~30 KiB and CPU per socket; the reference had none
+
     @field_validator("auth_secret_key", "config_encryption_key")
     @classmethod
     def _refuse_weak_secrets(cls, value: SecretStr | None) -> SecretStr | None:

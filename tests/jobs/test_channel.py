@@ -15,13 +15,14 @@ def _event(seq: int, status: JobStatus = JobStatus.RUNNING) -> JobEvent:
 def test_after_serves_from_the_tail_or_says_read_the_store() -> None:
     channel = JobChannel(tail_size=3)
     assert channel.after(0) is None  # nothing known yet
-    for seq in (1, 2, 3, 4):
-        channel.publish(_event(seq))
-    assert [e.seq for e in channel.after(2)] == [3, 4]
-    assert channel.after(4) == []
-    assert channel.after(0) is None  # event 1 has left the tail
-    channel.publish(_event(6))  # 5 never reached the channel (e.g. its publish was cut short)
-    assert channel.after(4) is None
+    for seq in range(1, 8):
+        channel.publish(_event(seq))  # past 2 x 3 events the tail is cut back to the last 3
+    assert [e.seq for e in channel.after(4)] == [5, 6, 7]
+    assert [e.seq for e in channel.after(6)] == [7]
+    assert channel.after(7) == []
+    assert channel.after(3) is None  # event 4 has left the tail
+    channel.publish(_event(9))  # 8 never reached the channel (e.g. its publish was cut short)
+    assert channel.after(7) is None
 
 
 async def test_wait_wakes_on_publish_and_times_out_otherwise() -> None:

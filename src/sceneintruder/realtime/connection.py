@@ -1,9 +1,14 @@
-"""One WebSocket connection: a bounded outbox drained by one writer task, and a reader task.
+"""One WebSocket connection: a bounded outbox, drained by a writer task that exists only while there is
+something to send, and the reading loop, which runs in the connection's own (server-owned) task.
 
-Broadcasts only ever `offer` a message (a non-blocking put), so a client that does not read delays no one: its
-outbox fills, and the next offer closes it with 1013 ("try again later") and takes it out of its room at once.
-The reader hands each frame to the hub, which answers quick messages itself and runs slow handlers as tasks,
-so the reader is never stuck behind an LLM call.
+Broadcasts only ever `offer` a message (a non-blocking append), so a client that does not read delays no one:
+its outbox fills, and the next offer closes it with 1013 ("try again later") and takes it out of its room at once.
+The reader hands each frame to the hub, which answers quick messages itself and runs slow handlers as tasks, so
+the reader is never stuck behind an LLM call.
+
+An idle connection holds no task and no queue of its own (the outbox is a plain deque, made when a message
+comes and dropped once it is sent): thousands of idle sockets are the common case, and an asyncio.Queue or a
+Task costs kilobytes each.
 
 Framework-free: the socket is anything with `receive`, `send_text` and `close` (`realtime/router.py` adapts
 Starlette's WebSocket), so the hub and this module can be driven without a server.
@@ -14,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,7 +39,7 @@ CLOSE_TIMEOUT_SECONDS = 10.0  # how long a close frame may wait behind a client 
 
 class Socket(Protocol):
     async def receive(self) -> str | bytes | None:
-        """The next frame; None once the client has gone."""
+        """The next frame; None once the client has gone (or the close handshake is done)."""
         ...
 
     async def send_text(self, text: str) -> None: ...
@@ -54,12 +60,14 @@ class Connection:
     """A client in a room. `room` is the hub's key ("scene:<id>" or "user:<id>")."""
 
     __slots__ = (
+        "_close",
         "_connected_mono",
         "_on_stop",
         "_outbox",
+        "_queue_size",
         "_socket",
-        "_stop",
-        "closing",
+        "_stopped",
+        "_writer",
         "connected_at",
         "last_seen_mono",
         "pending_handlers",
@@ -83,8 +91,11 @@ class Connection:
         on_stop: Callable[[Connection], None],
     ) -> None:
         self._socket = socket
-        self._outbox: asyncio.Queue[str | _Close] = asyncio.Queue(maxsize=queue_size)
-        self._stop: asyncio.Future[_Close | None] = asyncio.get_running_loop().create_future()
+        self._outbox: deque[str] | None = None  # made on the first message, dropped once drained
+        self._queue_size = queue_size
+        self._writer: asyncio.Task[None] | None = None  # sending, or closing; None while idle
+        self._close: _Close | None = None  # set once a close is decided
+        self._stopped = False  # out of its room: takes no more messages
         self._on_stop = on_stop
         self.principal = principal
         self.user_id = user_id  # shown to others: the account id, or a guest's `?user_id=`
@@ -95,11 +106,10 @@ class Connection:
         self.last_seen_mono = self._connected_mono  # loop time of the client's last frame
         self.sending_since: float | None = None  # loop time the writer began its current send
         self.pending_handlers = 0
-        self.closing = False
 
     @property
     def stopped(self) -> bool:
-        return self._stop.done()
+        return self._stopped
 
     @property
     def last_seen(self) -> datetime:
@@ -108,66 +118,76 @@ class Connection:
 
     def offer(self, text: str) -> bool:
         """Queue a message without waiting. A full outbox means the client cannot keep up: it is closed."""
-        if self.closing or self._stop.done():
+        if self._stopped or self._close is not None:
             return False
-        try:
-            self._outbox.put_nowait(text)
-        except asyncio.QueueFull:
+        if self._outbox is None:
+            self._outbox = deque()
+        elif len(self._outbox) >= self._queue_size:
             self.abort(CLOSE_TRY_AGAIN_LATER, "send queue overflow: the client does not read fast enough")
             return False
+        self._outbox.append(text)
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._drain())
         return True
 
     def close_soon(self, code: int, reason: str) -> None:
         """Close after the messages already queued have been sent."""
-        if self.closing or self._stop.done():
+        if self._stopped or self._close is not None:
             return
-        self.closing = True
-        try:
-            self._outbox.put_nowait(_Close(code, reason))
-        except asyncio.QueueFull:
-            self.abort(code, reason)
+        self._close = _Close(code, reason)
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._drain())
 
     def abort(self, code: int, reason: str) -> None:
         """Close now, dropping whatever is still queued; the connection leaves its room immediately."""
-        self._finish(_Close(code, reason))
+        if self._stopped:
+            return
+        self._close = _Close(code, reason)
+        self._outbox = None
+        self._stop()
+        if self._writer is not None:
+            self._writer.cancel()  # most likely stuck sending to this very client
+        self._writer = asyncio.create_task(self._send_close(self._close))
 
-    def _finish(self, close: _Close | None) -> None:
-        if not self._stop.done():
-            self._stop.set_result(close)
+    def _stop(self) -> None:
+        if not self._stopped:
+            self._stopped = True
             self._on_stop(self)
 
-    async def run(self, on_frame: FrameHandler) -> None:
-        """Serve the connection until the client leaves or it is closed."""
-        writer = asyncio.create_task(self._write())
-        reader = asyncio.create_task(self._read(on_frame))
+    async def serve(self, on_frame: FrameHandler) -> None:
+        """Read frames until the client leaves or the close handshake ends (run in the connection's task)."""
+        loop = asyncio.get_running_loop()
         try:
-            await asyncio.wait({writer, reader, self._stop}, return_when=asyncio.FIRST_COMPLETED)
+            while (frame := await self._socket.receive()) is not None:
+                if self._stopped:
+                    continue  # closing: wait for the handshake to finish, ignore the rest
+                self.last_seen_mono = loop.time()
+                await on_frame(self, frame)
         finally:
-            reader.cancel()
-            writer.cancel()
-            for outcome in await asyncio.gather(reader, writer, return_exceptions=True):
-                if isinstance(outcome, Exception):  # mostly a send to a client that has just gone
-                    log.debug("websocket %s in %s ended: %r", self.user_id, self.room, outcome)
-            close = self._stop.result() if self._stop.done() else None
-            self._finish(None)
-            if close is not None:
-                with contextlib.suppress(Exception):
-                    async with asyncio.timeout(CLOSE_TIMEOUT_SECONDS):
-                        await self._socket.close(close.code, close.reason)
+            self._stop()
+            if self._writer is not None and self._close is None:
+                self._writer.cancel()  # the client has gone; nothing left to deliver
 
-    async def _read(self, on_frame: FrameHandler) -> None:
+    async def _drain(self) -> None:
         loop = asyncio.get_running_loop()
-        while (frame := await self._socket.receive()) is not None:
-            self.last_seen_mono = loop.time()
-            await on_frame(self, frame)
+        try:
+            while self._outbox:
+                text = self._outbox.popleft()
+                self.sending_since = loop.time()
+                await self._socket.send_text(text)
+                self.sending_since = None
+            self._outbox = None
+            if self._close is not None:
+                self._stop()
+                await self._send_close(self._close)
+        except Exception as exc:  # mostly a send to a client that has just gone
+            log.debug("websocket %s in %s: send failed: %r", self.user_id, self.room, exc)
+            self._stop()
+        finally:
+            if self._writer is asyncio.current_task():
+                self._writer = None
 
-    async def _write(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            item = await self._outbox.get()
-            if isinstance(item, _Close):
-                self._finish(item)  # run() sends the close frame
-                return
-            self.sending_since = loop.time()
-            await self._socket.send_text(item)
-            self.sending_since = None
+    async def _send_close(self, close: _Close) -> None:
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(CLOSE_TIMEOUT_SECONDS):
+                await self._socket.close(close.code, close.reason)

@@ -184,8 +184,9 @@ class Hub:
         self._rooms.setdefault(room, set()).add(connection)
         return connection
 
-    async def serve(self, connection: Connection) -> None:
-        await connection.run(self._on_frame)
+    def serve(self, connection: Connection) -> Awaitable[None]:
+        """Read the connection's frames until it ends (to be awaited in its own task)."""
+        return connection.serve(self._on_frame)  # returned, not awaited: one coroutine frame less per socket
 
     def send(self, connection: Connection, event: dict[str, Any]) -> bool:
         return connection.offer(dumps(event))
@@ -257,9 +258,8 @@ class Hub:
         dropped = 0
         for connection in [c for members in self._rooms.values() for c in members]:
             stuck_since = connection.sending_since
-            if connection.stopped or (stuck_since is not None and now - stuck_since > self.ping_timeout_seconds):
-                connection.abort(CLOSE_TRY_AGAIN_LATER, "the client stopped reading")
-                self._leave(connection)
+            if stuck_since is not None and now - stuck_since > self.ping_timeout_seconds:
+                connection.abort(CLOSE_TRY_AGAIN_LATER, "the client stopped reading")  # it leaves its room
                 dropped += 1
         return dropped
 

@@ -14,11 +14,11 @@ Refusals after the handshake (bad token, guests not allowed, unknown scene) clos
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import APIRouter, WebSocket
 
-from sceneintruder.core.client import bearer_token
+from sceneintruder.core.client import bearer_token, header
 from sceneintruder.core.envelope import EnvelopeResponse, ok
 from sceneintruder.core.errors import Unauthorized
 from sceneintruder.core.ids import is_valid_id
@@ -28,9 +28,9 @@ from sceneintruder.core.settings import Settings
 from sceneintruder.deps import AdminDep, PrincipalDep, resolve_token
 from sceneintruder.realtime.connection import CLOSE_POLICY_VIOLATION
 from sceneintruder.realtime.dependencies import HubDep
+from sceneintruder.realtime.hub import Hub
 from sceneintruder.realtime.messages import connected_message, status_connected_message
 
-ws_router = APIRouter(tags=["realtime"])  # mounted at the root, as the reference does
 router = APIRouter(prefix="/ws", tags=["realtime"])  # mounted under /api
 
 GUEST_DEFAULT_NAME = "anonymous"
@@ -58,8 +58,9 @@ class _StarletteSocket:
         await self._websocket.close(code, reason)
 
 
-@ws_router.websocket("/ws/scene/{scene_id}")
-async def scene_socket(websocket: WebSocket, scene_id: str, hub: HubDep) -> None:
+async def scene_socket(websocket: WebSocket) -> None:
+    hub: Hub = websocket.app.state.hub
+    scene_id: str = websocket.path_params["scene_id"]
     admitted = await _admit(websocket)
     if admitted is None:
         return
@@ -73,8 +74,8 @@ async def scene_socket(websocket: WebSocket, scene_id: str, hub: HubDep) -> None
     await hub.serve(connection)
 
 
-@ws_router.websocket("/ws/user/status")
-async def user_status_socket(websocket: WebSocket, hub: HubDep) -> None:
+async def user_status_socket(websocket: WebSocket) -> None:
+    hub: Hub = websocket.app.state.hub
     admitted = await _admit(websocket)
     if admitted is None:
         return
@@ -83,6 +84,13 @@ async def user_status_socket(websocket: WebSocket, hub: HubDep) -> None:
     connection = hub.join(_StarletteSocket(websocket), principal=principal, user_id=name, scene_id=None)
     hub.send(connection, status_connected_message(name, connection.connected_at))
     await hub.serve(connection)
+
+
+# Mounted at the root, as the reference does. Plain Starlette routes: a socket lives for hours, and FastAPI's
+# dependency machinery would keep its exit stacks and frames (several KiB) alive for each one.
+ws_router = APIRouter()
+ws_router.add_websocket_route("/ws/scene/{scene_id}", scene_socket)
+ws_router.add_websocket_route("/ws/user/status", user_status_socket)
 
 
 @router.get("/status")
@@ -97,13 +105,19 @@ async def ws_cleanup(hub: HubDep, _: AdminDep) -> EnvelopeResponse:
 
 
 async def _admit(websocket: WebSocket) -> tuple[Principal, str] | None:
-    """Who is connecting, and the name others will see; None when the socket has been refused."""
+    """Who is connecting, and the name others will see; None when the socket has been refused.
+
+    Headers and query are read from the scope, not through `websocket.headers` / `.query_params`, which would
+    stay cached on the WebSocket for the whole life of the connection.
+    """
     settings: Settings = websocket.app.state.settings
-    origin = websocket.headers.get("origin")
-    if origin and not _origin_ok(origin, websocket.headers.get("host", ""), settings):
+    scope = websocket.scope
+    origin = header(scope, b"origin")
+    if origin and not _origin_ok(origin, header(scope, b"host") or "", settings):
         await websocket.close(CLOSE_POLICY_VIOLATION)  # before accept: the handshake is answered 403
         return None
-    token = websocket.query_params.get("token") or bearer_token(websocket.scope)
+    query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+    token = query.get("token") or bearer_token(scope)
     if token:
         try:
             principal = await resolve_token(websocket, token)
@@ -114,7 +128,7 @@ async def _admit(websocket: WebSocket) -> tuple[Principal, str] | None:
     if not settings.allow_guest:
         await _refuse(websocket, "authentication required")
         return None
-    name = websocket.query_params.get("user_id") or GUEST_DEFAULT_NAME
+    name = query.get("user_id") or GUEST_DEFAULT_NAME
     if not is_valid_id(name) or len(name) > 64:
         await _refuse(websocket, "invalid user_id")
         return None

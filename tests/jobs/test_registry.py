@@ -101,3 +101,29 @@ async def test_kinds_are_declared_once_with_sane_limits(app) -> None:
 
     with pytest.raises(ValueError, match="unknown job kind"):
         await registry.start("never-registered", GUEST_USER_ID, nothing)
+
+
+async def test_a_cancelled_waiting_job_passes_its_turn_on(app) -> None:
+    """Whether the slot reaches the cancelled job's turn before or after the cancellation, the next job gets it."""
+    registry: JobRegistry = app.state.jobs
+    registry.register_kind("trio", concurrency=1, queue_size=2)
+    release_first = asyncio.Event()
+
+    async def first(ctx: JobContext) -> dict:
+        await release_first.wait()
+        return {"n": 1}
+
+    async def later(ctx: JobContext) -> dict:
+        return {"n": ctx.job_id}
+
+    running = await registry.start("trio", GUEST_USER_ID, first)
+    doomed = await registry.start("trio", GUEST_USER_ID, later)
+    third = await registry.start("trio", GUEST_USER_ID, later)
+    release_first.set()
+    assert await registry.cancel(doomed.id, ADMIN) == CancelOutcome.CANCELLED
+    await _until(registry, third.id, "completed")
+    assert [(await registry.get(job.id)).status for job in (running, doomed, third)] == [
+        "completed",
+        "cancelled",
+        "completed",
+    ]

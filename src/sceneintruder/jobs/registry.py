@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -38,7 +37,7 @@ from sceneintruder.core.principal import Principal
 from sceneintruder.db.session import Database
 from sceneintruder.jobs.channel import JobChannel
 from sceneintruder.jobs.context import JobContext
-from sceneintruder.jobs.errors import IdempotencyKeyConflict, QueueFull, TaskNotFound
+from sceneintruder.jobs.errors import IdempotencyKeyConflict, TaskNotFound
 from sceneintruder.jobs.schemas import (
     FAILED_PREFIX,
     MESSAGE_CANCELLED,
@@ -52,6 +51,7 @@ from sceneintruder.jobs.schemas import (
     JobSnapshot,
     JobStatus,
 )
+from sceneintruder.jobs.slots import KindSlots
 from sceneintruder.jobs.store import Change, JobStore
 
 log = logging.getLogger("sceneintruder.jobs")
@@ -73,32 +73,16 @@ class CancelOutcome(StrEnum):
 
 
 @dataclass
-class _Kind:
-    name: str
-    concurrency: int
-    timeout_seconds: float
-    queue_size: int
-    running: int = 0  # slots in use
-    queued: int = 0  # jobs waiting for a slot
-    waiters: deque[asyncio.Future[None]] = field(default_factory=deque)
-    mean_run_seconds: float | None = None  # moving average, for Retry-After
-
-    def retry_after(self) -> int:
-        """A guess at when a slot frees up: the line ahead, times a typical run, over the slots."""
-        per_job = self.mean_run_seconds if self.mean_run_seconds is not None else min(5.0, self.timeout_seconds)
-        return max(1, min(3600, math.ceil(per_job * (self.queued + 1) / self.concurrency)))
-
-
-@dataclass
 class _Live:
     """A job whose task runs in this process."""
 
     job_id: str
     owner_id: str
-    kind: _Kind
+    kind: KindSlots
     channel: JobChannel = field(default_factory=JobChannel)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # orders its events
     task: asyncio.Task[None] | None = None
+    turn: asyncio.Future[None] | None = None  # its place in line, while it waits for a slot
     steps: set[asyncio.Task[JobEvent | None]] = field(default_factory=set)  # progress writes being shielded
     entered: bool = False  # its task has started running
     holds_slot: bool = False
@@ -121,7 +105,7 @@ class JobRegistry:
         self._store = JobStore(db, clock)
         self._clock = clock
         self._defaults = (default_concurrency, default_timeout_seconds, default_queue_size)
-        self._kinds: dict[str, _Kind] = {}
+        self._kinds: dict[str, KindSlots] = {}
         self._live: dict[str, _Live] = {}
         self._closing = False
 
@@ -139,7 +123,7 @@ class JobRegistry:
         if kind in self._kinds:
             raise ValueError(f"job kind {kind!r} is already registered")
         default_concurrency, default_timeout, default_queue = self._defaults
-        spec = _Kind(
+        spec = KindSlots(
             name=kind,
             concurrency=default_concurrency if concurrency is None else concurrency,
             timeout_seconds=default_timeout if timeout_seconds is None else timeout_seconds,
@@ -186,14 +170,10 @@ class JobRegistry:
             existing = await self._store.find_by_key(owner_id, idempotency_key)
             if existing is not None:
                 return _same_kind(existing, kind)
-        # Reserve a slot or a place in line with no await in between, so concurrent starts cannot overbook.
-        has_slot = spec.running < spec.concurrency and spec.queued == 0
-        if has_slot:
-            spec.running += 1
-        elif spec.queued >= spec.queue_size:
-            raise QueueFull(kind, spec.retry_after())
-        else:
-            spec.queued += 1
+        # A slot or a turn in line, taken before the row is written (no await in between), so concurrent starts
+        # cannot overbook and a slot freed meanwhile goes to this job's turn.
+        turn = spec.reserve()
+        has_slot = turn is None
         first = (
             Change(EventType.PROGRESS, JobStatus.RUNNING, MESSAGE_STARTED, progress=0.0)
             if has_slot
@@ -205,16 +185,16 @@ class JobRegistry:
                 job_id=job_id, kind=kind, owner_id=owner_id, idempotency_key=idempotency_key, first=first
             )
         except BaseException as exc:
-            if has_slot:
-                self._release_slot(spec)
+            if turn is None:
+                spec.release()
             else:
-                spec.queued -= 1
+                spec.leave_line(turn)
             if isinstance(exc, IntegrityError) and idempotency_key is not None:  # a concurrent start won the key
                 existing = await self._store.find_by_key(owner_id, idempotency_key)
                 if existing is not None:
                     return _same_kind(existing, kind)
             raise
-        live = _Live(job_id=job_id, owner_id=owner_id, kind=spec, holds_slot=has_slot)
+        live = _Live(job_id=job_id, owner_id=owner_id, kind=spec, holds_slot=has_slot, turn=turn)
         live.channel.publish(first_event)
         self._live[job_id] = live
         live.task = asyncio.create_task(self._run(live, run), name=f"job:{kind}:{job_id}")
@@ -294,8 +274,8 @@ class JobRegistry:
     async def _run(self, live: _Live, run: JobRun) -> None:
         live.entered = True
         if live.cancel_requested or self._closing:
-            if not live.holds_slot:
-                live.kind.queued -= 1  # it leaves the line without ever waiting in it
+            if live.turn is not None:
+                live.kind.leave_line(live.turn)
             change = self._stopped(live)
         else:
             change = await self._execute(live, run)
@@ -305,14 +285,10 @@ class JobRegistry:
         except Exception:
             log.exception("job %s: could not record its end (%s)", live.job_id, change.status)
         finally:
-            spec = live.kind
             if live.holds_slot:
-                self._release_slot(spec)
+                live.kind.release()
             if live.started_at is not None:
-                took = asyncio.get_running_loop().time() - live.started_at
-                spec.mean_run_seconds = (
-                    took if spec.mean_run_seconds is None else 0.7 * spec.mean_run_seconds + 0.3 * took
-                )
+                live.kind.record_run(asyncio.get_running_loop().time() - live.started_at)
             self._live.pop(live.job_id, None)
 
     async def _execute(self, live: _Live, run: JobRun) -> Change:
@@ -321,9 +297,9 @@ class JobRegistry:
         spec = live.kind
         deadline: asyncio.Timeout | None = None
         try:
-            if not live.holds_slot:
-                await self._wait_for_slot(live)
-                await self._append(live, Change(EventType.PROGRESS, JobStatus.RUNNING, MESSAGE_STARTED))
+            if live.turn is not None:
+                await self._take_turn(live)
+                await self._append_shielded(live, Change(EventType.PROGRESS, JobStatus.RUNNING, MESSAGE_STARTED))
             live.started_at = asyncio.get_running_loop().time()
             context = JobContext(live.job_id, live.owner_id, spec.name, self._db, self._reporter(live))
             async with asyncio.timeout(spec.timeout_seconds) as deadline:
@@ -371,14 +347,17 @@ class JobRegistry:
                 raise ValueError("progress percent must be a finite number")
             orjson.dumps(extra)  # TypeError now, in the job, rather than later in the database
             change = Change(EventType.PROGRESS, JobStatus.RUNNING, str(message), progress=float(percent), extra=extra)
-            # Shielded: a cancellation arriving mid-write must not lose an event the job already reported (the
-            # final event waits for it on the job's lock, so the order holds).
-            step = asyncio.ensure_future(self._append(live, change))
-            live.steps.add(step)
-            step.add_done_callback(live.steps.discard)
-            await asyncio.shield(step)
+            await self._append_shielded(live, change)
 
         return report
+
+    async def _append_shielded(self, live: _Live, change: Change) -> None:
+        """Record a step even if the job is cancelled meanwhile: a cancellation must not cut a write in half nor
+        lose an event already reported (the final event waits for this one on the job's lock, so order holds)."""
+        step = asyncio.ensure_future(self._append(live, change))
+        live.steps.add(step)
+        step.add_done_callback(live.steps.discard)
+        await asyncio.shield(step)
 
     async def _append(self, live: _Live, change: Change) -> JobEvent | None:
         async with live.lock:
@@ -395,31 +374,18 @@ class JobRegistry:
         if live.entered and not live.finishing and live.task is not None:
             live.task.cancel()
 
-    async def _wait_for_slot(self, live: _Live) -> None:
-        spec = live.kind
-        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        spec.waiters.append(turn)
+    async def _take_turn(self, live: _Live) -> None:
+        """Wait in line until a slot is handed over."""
+        turn = live.turn
+        assert turn is not None
         try:
             await turn
-            live.holds_slot = True
         except asyncio.CancelledError:
-            if turn.done() and not turn.cancelled():  # handed a slot just as it was cancelled: pass it on
-                self._release_slot(spec)
-            elif turn in spec.waiters:
-                spec.waiters.remove(turn)
+            live.kind.leave_line(turn)
             raise
         finally:
-            spec.queued -= 1
-
-    @staticmethod
-    def _release_slot(spec: _Kind) -> None:
-        """Hand the slot to the next job in line, or free it."""
-        while spec.waiters:
-            turn = spec.waiters.popleft()
-            if not turn.done():
-                turn.set_result(None)
-                return
-        spec.running -= 1
+            live.turn = None
+        live.holds_slot = True
 
 
 def _same_kind(job: JobSnapshot, kind: str) -> JobSnapshot:

@@ -1,6 +1,6 @@
 """The app as the realtime benchmark serves it: the real `create_app`, plus bench-only routes, on loopback.
 
-    python bench/_realtime_app.py PORT          (DATA_DIR and the other settings come from the environment)
+    python bench/_realtime_app.py          (PORT, DATA_DIR and the other settings come from the environment)
 
 The bench-only routes exist in this process only, never in the product. They stand in for the domains:
     POST /_bench/publish/{scene_id}?seq=N     hub.publish(scene_id, {"type": "bench", "seq": N, "sent": t})
@@ -80,8 +80,8 @@ def main() -> None:
     settings = Settings()
     uvicorn.run(  # as `sceneintruder serve` runs it (cli._serve)
         bench_app(settings),
-        host="127.0.0.1",
-        port=int(sys.argv[1]),
+        host=settings.host,
+        port=settings.port,
         log_level="warning",
         ws_ping_interval=settings.ws_heartbeat_seconds,
         ws_ping_timeout=settings.ws_ping_timeout_seconds,

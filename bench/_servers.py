@@ -43,7 +43,8 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> N
 
 
 @contextlib.contextmanager
-def project_server(data_dir: Path, **env: str) -> Iterator[str]:
+def server_process(command: list[str], data_dir: Path, **env: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Run `command` (a server that reads its settings from the environment) on a free loopback port."""
     port = free_port()
     environment = {
         **os.environ,
@@ -54,19 +55,20 @@ def project_server(data_dir: Path, **env: str) -> Iterator[str]:
         "HOST": "127.0.0.1",
         **env,
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sceneintruder", "serve"],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(f"{base}/api/health", process)
-        yield base
+        yield base, process
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        process.wait(timeout=60)
+
+
+@contextlib.contextmanager
+def project_server(data_dir: Path, **env: str) -> Iterator[str]:
+    with server_process([sys.executable, "-m", "sceneintruder", "serve"], data_dir, **env) as (base, _):
+        yield base
 
 
 @contextlib.contextmanager

@@ -19,13 +19,9 @@ import argparse
 import asyncio
 import json
 import multiprocessing
-import os
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -35,7 +31,7 @@ from websockets.asyncio.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _servers import BENCH_DIR, free_port, raise_open_files_limit, wait_until_up
+from _servers import BENCH_DIR, raise_open_files_limit, server_process
 
 SCENE = "scene_bench"
 CONNECT_CONCURRENCY = 50  # handshakes in flight per worker
@@ -53,31 +49,6 @@ def percentile(values: list[float], p: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-@contextmanager
-def bench_server(data_dir: Path, *, compression: bool) -> Iterator[tuple[str, int]]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATA_DIR": str(data_dir),
-        "LOG_LEVEL": "WARNING",
-        "RATE_LIMIT_ENABLED": "false",
-        "WS_PER_MESSAGE_DEFLATE": "true" if compression else "false",
-    }
-    process = subprocess.Popen(
-        [sys.executable, str(BENCH_DIR / "_realtime_app.py"), str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{base}/api/health", process)
-        yield base, process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
 
 
 # --- WebSocket clients (in worker processes) -------------------------------------------------------------------
@@ -281,8 +252,10 @@ def main() -> int:
     args = parser.parse_args()
     raise_open_files_limit()
     with tempfile.TemporaryDirectory(prefix="bench-realtime-") as tmp:
-        with bench_server(Path(tmp) / "data", compression=args.compression) as (base, pid):
-            ws = run_ws_phase(base, pid, args)
+        command = [sys.executable, str(BENCH_DIR / "_realtime_app.py")]
+        deflate = "true" if args.compression else "false"
+        with server_process(command, Path(tmp) / "data", WS_PER_MESSAGE_DEFLATE=deflate) as (base, process):
+            ws = run_ws_phase(base, process.pid, args)
             sse = run_sse_phase(base, args)
     print(
         f"WebSocket: {ws['clients']} clients in one room ({ws['connected']} connected), {ws['broadcasts']} "

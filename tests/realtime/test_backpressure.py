@@ -9,8 +9,11 @@ reading client has it: were the hub to wait for the stalled client, the reading 
 from __future__ import annotations
 
 import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
+from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from sceneintruder.core.principal import Principal, Role
@@ -61,19 +64,25 @@ async def _closed_with(stalled) -> tuple[int, str, int]:
         return closed.rcvd.code, closed.rcvd.reason, count
 
 
+@asynccontextmanager
+async def _reader_and_stalled(live: Live) -> AsyncIterator[tuple[ClientConnection, ClientConnection]]:
+    """Two clients in scene_a, greeted: one reads, the other stops reading from now on."""
+    async with (
+        ws_connect(live.ws, "/ws/scene/scene_a?user_id=reader") as reader,
+        ws_connect(
+            live.ws, "/ws/scene/scene_a?user_id=stalled", sock=_small_buffer_socket(live), max_queue=1
+        ) as stalled,
+    ):
+        await receive(reader)
+        await receive(stalled)
+        assert _clients_in(live, "scene_a") == 2
+        yield reader, stalled
+
+
 async def test_a_stalled_client_delays_no_one_and_is_closed_when_its_queue_overflows(make_settings) -> None:
     async with serve_demo(make_settings(ws_send_queue_size=8)) as live:
-        async with (
-            ws_connect(live.ws, "/ws/scene/scene_a?user_id=reader") as reader,
-            ws_connect(
-                live.ws, "/ws/scene/scene_a?user_id=stalled", sock=_small_buffer_socket(live), max_queue=1
-            ) as stalled,
-        ):
-            await receive(reader)
-            await receive(stalled)  # and then it stops reading
-            assert _clients_in(live, "scene_a") == 2
+        async with _reader_and_stalled(live) as (reader, stalled):
             sent = await _flood_until_dropped(live, reader)
-
             await live.app.state.hub.publish("scene_a", {"type": "after"})
             assert await receive(reader) == {"type": "after"}  # the reader carries on
             code, reason, read = await _closed_with(stalled)
@@ -85,14 +94,7 @@ async def test_cleanup_drops_a_client_whose_writer_is_stuck_past_the_ping_timeou
     async with serve_demo(make_settings(ws_send_queue_size=100_000, ws_ping_timeout_seconds=0.05)) as live:
         await make_user(live.app, "root", role=Role.ADMIN)
         admin = bearer(token_for(live.app, "root"))
-        async with (
-            ws_connect(live.ws, "/ws/scene/scene_a?user_id=reader") as reader,
-            ws_connect(
-                live.ws, "/ws/scene/scene_a?user_id=stalled", sock=_small_buffer_socket(live), max_queue=1
-            ) as stalled,
-        ):
-            await receive(reader)
-            await receive(stalled)
+        async with _reader_and_stalled(live) as (reader, stalled):
             await _flood_until_dropped(live, reader, cleanup_headers=admin)
             code, reason, _ = await _closed_with(stalled)
         assert (code, reason) == (1013, "the client stopped reading")

@@ -17,6 +17,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from pydantic import ConfigDict, Field, field_serializer
+
 from sceneintruder.core.schemas import WireModel
 from sceneintruder.jobs.models import JobEventRecord, JobRecord
 
@@ -154,7 +156,9 @@ class JobSnapshot:
 class TaskRead(WireModel):
     """`GET /api/tasks/:id`: the job for clients that poll instead of streaming."""
 
-    task_id: str
+    model_config = ConfigDict(from_attributes=True)
+
+    task_id: str = Field(validation_alias="id")
     kind: str
     status: JobStatus
     progress: float
@@ -166,18 +170,10 @@ class TaskRead(WireModel):
     finished_at: datetime | None
     updated_at: datetime
 
+    @field_serializer("progress")
+    def _whole_percent_as_int(self, progress: float) -> float | int:
+        return _number(progress)
+
     @classmethod
     def of(cls, job: JobSnapshot) -> TaskRead:
-        return cls(
-            task_id=job.id,
-            kind=job.kind,
-            status=job.status,
-            progress=_number(job.progress),
-            message=job.message,
-            result=job.result,
-            error=job.error,
-            created_at=job.created_at,
-            started_at=job.started_at,
-            finished_at=job.finished_at,
-            updated_at=job.updated_at,
-        )
+        return cls.model_validate(job)

@@ -1,14 +1,15 @@
-"""One WebSocket connection: a bounded outbox, drained by a writer task that exists only while there is
-something to send, and the reading loop, which runs in the connection's own (server-owned) task.
+"""One WebSocket connection: its send path, its bounded outbox, and the loop that reads its frames.
 
-Broadcasts only ever `offer` a message (a non-blocking append), so a client that does not read delays no one:
-its outbox fills, and the next offer closes it with 1013 ("try again later") and takes it out of its room at once.
-The reader hands each frame to the hub, which answers quick messages itself and runs slow handlers as tasks, so
-the reader is never stuck behind an LLM call.
+Broadcasts only ever `offer` a message, which never waits: when the client keeps up the message is written at
+once, right there, with no task; when the socket's write buffer is full, the send is finished by a writer task
+and later messages wait in a bounded outbox behind it. A client that does not read therefore delays no one: its
+outbox fills, and the next offer closes it with 1013 ("try again later") and takes it out of its room at once.
+The reading loop runs in the connection's own (server-owned) task and hands each frame to the hub, which answers
+quick messages itself and runs slow handlers as tasks, so the reader is never stuck behind an LLM call.
 
-An idle connection holds no task and no queue of its own (the outbox is a plain deque, made when a message
-comes and dropped once it is sent): thousands of idle sockets are the common case, and an asyncio.Queue or a
-Task costs kilobytes each.
+An idle connection holds no task and no queue of its own (the outbox is a plain deque, made when needed and
+dropped once sent): thousands of idle sockets are the common case, and an asyncio.Queue or a Task costs
+kilobytes each.
 
 Framework-free: the socket is anything with `receive`, `send_text` and `close` (`realtime/router.py` adapts
 Starlette's WebSocket), so the hub and this module can be driven without a server.
@@ -20,10 +21,10 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sceneintruder.core.principal import Principal
 
@@ -54,6 +55,36 @@ class _Close:
 
 
 FrameHandler = Callable[["Connection", str | bytes], Awaitable[None]]
+
+
+class _Resumed:
+    """The rest of a coroutine that was started by hand and is suspended on `waiting_on`, as an awaitable.
+
+    Awaited in a task, it hands the task what the coroutine waits for and passes results (and cancellation)
+    back into it: the task finishes the coroutine exactly as if it had run it from the start.
+    """
+
+    __slots__ = ("_coroutine", "_waiting_on")
+
+    def __init__(self, coroutine: Coroutine[Any, Any, Any], waiting_on: Any) -> None:
+        self._coroutine = coroutine
+        self._waiting_on = waiting_on
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        coroutine, waiting_on = self._coroutine, self._waiting_on
+        while True:
+            try:
+                sent = yield waiting_on
+            except BaseException as exc:
+                try:
+                    waiting_on = coroutine.throw(exc)
+                except StopIteration as done:
+                    return done.value
+            else:
+                try:
+                    waiting_on = coroutine.send(sent)
+                except StopIteration as done:
+                    return done.value
 
 
 class Connection:
@@ -120,14 +151,35 @@ class Connection:
         """Queue a message without waiting. A full outbox means the client cannot keep up: it is closed."""
         if self._stopped or self._close is not None:
             return False
+        if self._writer is None:
+            return self._send_now(text)
         if self._outbox is None:
             self._outbox = deque()
         elif len(self._outbox) >= self._queue_size:
             self.abort(CLOSE_TRY_AGAIN_LATER, "send queue overflow: the client does not read fast enough")
             return False
         self._outbox.append(text)
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._drain())
+        return True
+
+    def _send_now(self, text: str) -> bool:
+        """Nothing is in flight: run the send right here, up to its first wait.
+
+        A send to a client that keeps up never waits (the server only waits when the socket's write buffer is
+        full), so it completes at once, without a task: a broadcast to a thousand sockets then costs no task and
+        leaves no garbage per socket. If it does wait, a writer task finishes it, then sends whatever queued up
+        behind it meanwhile.
+        """
+        sending = self._socket.send_text(text)
+        try:
+            waiting_on = sending.send(None)
+        except StopIteration:
+            return True
+        except Exception as exc:  # mostly a send to a client that has just gone
+            log.debug("websocket %s in %s: send failed: %r", self.user_id, self.room, exc)
+            self._stop()
+            return False
+        self.sending_since = asyncio.get_running_loop().time()
+        self._writer = asyncio.create_task(self._drain(_Resumed(sending, waiting_on)))
         return True
 
     def close_soon(self, code: int, reason: str) -> None:
@@ -136,7 +188,7 @@ class Connection:
             return
         self._close = _Close(code, reason)
         if self._writer is None:
-            self._writer = asyncio.create_task(self._drain())
+            self._writer = asyncio.create_task(self._drain(None))
 
     def abort(self, code: int, reason: str) -> None:
         """Close now, dropping whatever is still queued; the connection leaves its room immediately."""
@@ -168,9 +220,12 @@ class Connection:
             if self._writer is not None and self._close is None:
                 self._writer.cancel()  # the client has gone; nothing left to deliver
 
-    async def _drain(self) -> None:
+    async def _drain(self, in_flight: _Resumed | None) -> None:
         loop = asyncio.get_running_loop()
         try:
+            if in_flight is not None:
+                await in_flight
+                self.sending_since = None
             while self._outbox:
                 text = self._outbox.popleft()
                 self.sending_since = loop.time()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -85,14 +85,16 @@ class HttpBaseMiddleware:
                 break
         return headers
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         if scope["type"] != "http":
-            token = bind_request_id(scope)
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                reset_request_id(token)
-            return
+            # A WebSocket (or the lifespan) runs in a task of its own, whose context ends with it: bind its request
+            # id there and return the app's awaitable rather than awaiting it, so that a socket open for hours does
+            # not keep this layer's frame alive.
+            bind_request_id(scope)
+            return self.app(scope, receive, send)
+        return self._http(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         token = bind_request_id(scope)
         start = time.perf_counter()
         extra = self._response_headers(scope, token.var.get())
@@ -136,10 +138,12 @@ class BodyLimitMiddleware:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)  # returned, not awaited: see HttpBaseMiddleware.__call__
+        return self._http(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         has_body = False
         for name, value in scope["headers"]:
             if name == b"content-length":

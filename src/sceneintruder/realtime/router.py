@@ -37,12 +37,14 @@ GUEST_DEFAULT_NAME = "anonymous"
 
 
 class _StarletteSocket:
-    """Starlette's WebSocket as the `Socket` the hub's connections use."""
+    """Starlette's WebSocket as the `Socket` the hub's connections use (sends go straight to its methods)."""
 
-    __slots__ = ("_websocket",)
+    __slots__ = ("_websocket", "close", "send_text")
 
     def __init__(self, websocket: WebSocket) -> None:
         self._websocket = websocket
+        self.send_text = websocket.send_text
+        self.close = websocket.close
 
     async def receive(self) -> str | bytes | None:
         message = await self._websocket.receive()
@@ -50,12 +52,6 @@ class _StarletteSocket:
             return None
         text = message.get("text")
         return text if text is not None else message.get("bytes") or b""
-
-    async def send_text(self, text: str) -> None:
-        await self._websocket.send_text(text)
-
-    async def close(self, code: int, reason: str) -> None:
-        await self._websocket.close(code, reason)
 
 
 async def scene_socket(websocket: WebSocket) -> None:

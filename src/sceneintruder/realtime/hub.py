@@ -13,7 +13,8 @@ Handlers run as tasks (at most a few per socket), so a slow LLM call never stops
 
 Scaling out later: `publish*` go through a `RoomBus`. `LocalBus` delivers in this process; a Redis pub/sub bus
 would publish to a channel per room and call `hub.deliver(room, payload)` from its subscriber loop, with no change
-to the domains. Framework-free: no FastAPI or Starlette here.
+to the domains. `close_room`, presence counts and `/api/ws/status` see this process's sockets only; with several
+workers they would need a control message on the bus too. Framework-free: no FastAPI or Starlette here.
 """
 
 from __future__ import annotations

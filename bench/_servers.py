@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -14,6 +15,12 @@ from pathlib import Path
 import httpx
 
 BENCH_DIR = Path(__file__).resolve().parent
+
+
+def raise_open_files_limit() -> None:
+    """Thousands of sockets need more than the usual soft limit of 1024 open files."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def free_port() -> int:
@@ -36,7 +43,8 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> N
 
 
 @contextlib.contextmanager
-def project_server(data_dir: Path, **env: str) -> Iterator[str]:
+def server_process(command: list[str], data_dir: Path, **env: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Run `command` (a server that reads its settings from the environment) on a free loopback port."""
     port = free_port()
     environment = {
         **os.environ,
@@ -47,19 +55,20 @@ def project_server(data_dir: Path, **env: str) -> Iterator[str]:
         "HOST": "127.0.0.1",
         **env,
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sceneintruder", "serve"],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(f"{base}/api/health", process)
-        yield base
+        yield base, process
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        process.wait(timeout=60)
+
+
+@contextlib.contextmanager
+def project_server(data_dir: Path, **env: str) -> Iterator[str]:
+    with server_process([sys.executable, "-m", "sceneintruder", "serve"], data_dir, **env) as (base, _):
+        yield base
 
 
 @contextlib.contextmanager

@@ -1,4 +1,5 @@
-"""Fixtures: a fresh SQLite file per test, the real app under its lifespan, an httpx client over ASGI."""
+"""Fixtures: a fresh SQLite file per test, the real app under its lifespan, an httpx client over ASGI, and the
+app (with the test-only demo job kinds) served by a real uvicorn for streaming and WebSocket tests."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from fastapi import FastAPI
 from sceneintruder.app import create_app
 from sceneintruder.core.settings import Settings
 from tests.support.db import fresh_data_dir, make_template
+from tests.support.live import Live, serve_demo
 
 SettingsFactory = Callable[..., Settings]
 
@@ -64,3 +66,9 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
         yield c
+
+
+@pytest.fixture
+async def live(make_settings: SettingsFactory) -> AsyncIterator[Live]:
+    async with serve_demo(make_settings()) as running:
+        yield running

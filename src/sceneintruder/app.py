@@ -25,6 +25,7 @@ from sceneintruder.core.cache import TTLCache
 from sceneintruder.core.client import bearer_token, client_ip
 from sceneintruder.core.clock import SystemClock
 from sceneintruder.core.handlers import register_exception_handlers
+from sceneintruder.core.log_redaction import redact_query_tokens
 from sceneintruder.core.metrics import RequestMetrics
 from sceneintruder.core.middleware import BodyLimitMiddleware, HttpBaseMiddleware
 from sceneintruder.core.passwords import PasswordHasher
@@ -37,8 +38,12 @@ from sceneintruder.core.tokens import InvalidToken, TokenService
 from sceneintruder.db.engine import create_engine
 from sceneintruder.db.migrate import upgrade_connection
 from sceneintruder.db.session import Database
+from sceneintruder.jobs import router as jobs_router
+from sceneintruder.jobs.registry import JobRegistry
 from sceneintruder.providers.http import build_http_client
 from sceneintruder.providers.llm.client import LLMClient
+from sceneintruder.realtime import router as realtime_router
+from sceneintruder.realtime.hub import Hub
 from sceneintruder.scenes import router as scenes_router
 from sceneintruder.scenes import skills as scenes_skills
 from sceneintruder.settings import router as settings_router
@@ -98,7 +103,10 @@ def _include_routers(app: FastAPI) -> None:
     api.include_router(scenes_router.router)
     api.include_router(scenes_router.files_router)
     api.include_router(settings_router.router)
+    api.include_router(jobs_router.router)
+    api.include_router(realtime_router.router)
     app.include_router(api)
+    app.include_router(realtime_router.ws_router)
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
@@ -123,6 +131,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact_query_tokens()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.resolved_database_url
     engine = create_engine(url)
@@ -168,6 +177,23 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             file=sys.stderr,
             flush=True,
         )
+    app.state.jobs = jobs = JobRegistry(
+        db,
+        clock=clock,
+        default_concurrency=settings.job_default_concurrency,
+        default_timeout_seconds=settings.job_default_timeout_seconds,
+        default_queue_size=settings.job_queue_size,
+    )
+    await jobs.recover(retention=timedelta(days=settings.job_retention_days))
+    app.state.hub = hub = Hub(
+        clock=clock,
+        send_queue_size=settings.ws_send_queue_size,
+        max_message_bytes=settings.ws_max_message_bytes,
+        ping_timeout_seconds=settings.ws_ping_timeout_seconds,
+        heartbeat_seconds=settings.ws_heartbeat_seconds,
+        cleanup_interval_seconds=settings.ws_cleanup_interval_seconds,
+    )
+    hub.start()
     # Everything built so far lives as long as the process: move it out of the collector's way, so that the
     # periodic full collections under load do not rescan ~10^5 long-lived objects each time.
     gc.collect()
@@ -176,6 +202,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         gc.unfreeze()
+        await hub.aclose()
+        await jobs.aclose()  # jobs may still be calling providers: stop them before the provider layer
         await settings_service.stop(app.state.settings_runtime)
         await http.aclose()
         await db.dispose()

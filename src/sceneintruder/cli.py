@@ -92,6 +92,12 @@ def _serve(settings: Settings, *, host: str | None, port: int | None) -> int:
         port=port or settings.port,
         log_level=settings.log_level.lower(),
         proxy_headers=settings.trust_forwarded_for,
+        # WebSocket keepalive at the protocol level: a peer that does not answer a ping in time is closed (the
+        # reference's read deadline). Frames far over the app's own limit are refused by uvicorn before parsing.
+        ws_ping_interval=settings.ws_heartbeat_seconds,
+        ws_ping_timeout=settings.ws_ping_timeout_seconds,
+        ws_max_size=4 * settings.ws_max_message_bytes,
+        ws_per_message_deflate=settings.ws_per_message_deflate,
     )
     return 0
 

@@ -15,6 +15,7 @@ from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
 
 from sceneintruder.core.cache import TTLCache
 from sceneintruder.core.client import bearer_token, client_ip
@@ -100,12 +101,17 @@ async def get_principal_resolver(request: Request) -> PrincipalResolver:
     return request.app.state.principals
 
 
+async def resolve_token(connection: HTTPConnection, token: str) -> Principal:
+    """The token's principal, or Unauthorized; for HTTP requests and WebSockets alike."""
+    return await connection.app.state.principals.resolve(connection.app.state.db, token)
+
+
 async def get_optional_principal(request: Request) -> Principal | None:
     """The bearer token's principal, None without a token; a bad token is 401 (never a fall back to guest)."""
     token = bearer_token(request.scope)
     if token is None:
         return None
-    return await request.app.state.principals.resolve(request.app.state.db, token)
+    return await resolve_token(request, token)
 
 
 async def get_principal(request: Request) -> Principal:

@@ -46,6 +46,10 @@ class ErrorCode(StrEnum):
     # jobs
     TASK_NOT_FOUND = "TASK_NOT_FOUND"
     QUEUE_FULL = "QUEUE_FULL"  # ours
+    IDEMPOTENCY_KEY_CONFLICT = "IDEMPOTENCY_KEY_CONFLICT"  # ours: the key already started another kind of task
+    TASK_TIMEOUT = "TASK_TIMEOUT"  # ours: a job's `error` when it ran past its kind's timeout
+    TASK_CANCELLED = "TASK_CANCELLED"  # ours: a job's `error` when its owner or an admin cancelled it
+    TASK_INTERRUPTED = "TASK_INTERRUPTED"  # ours: a job's `error` when the server stopped while it ran
     # LLM and configuration
     LLM_SERVICE_UNAVAILABLE = "LLM_SERVICE_UNAVAILABLE"
     LLM_CONFIG_INVALID = "LLM_CONFIG_INVALID"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -53,6 +53,13 @@ _CORS_HEADERS = (
 )
 
 
+def origin_allowed(origin: str, allowed: frozenset[str]) -> bool:
+    """Exact match against ALLOWED_ORIGINS; with none configured, local origins (any port) only."""
+    if allowed:
+        return origin in allowed
+    return bool(_LOCAL_ORIGIN.match(origin))
+
+
 class HttpBaseMiddleware:
     """Request id, metrics, security headers, exact-match CORS and the last-resort 500, in one layer.
 
@@ -66,9 +73,7 @@ class HttpBaseMiddleware:
         self.metrics = metrics
 
     def origin_allowed(self, origin: str) -> bool:
-        if self.allowed:
-            return origin in self.allowed
-        return bool(_LOCAL_ORIGIN.match(origin))
+        return origin_allowed(origin, self.allowed)
 
     def _response_headers(self, scope: Scope, request_id: str) -> list[tuple[bytes, bytes]]:
         security = _API_SECURITY_HEADERS if scope["path"].startswith("/api/") else _PAGE_SECURITY_HEADERS
@@ -80,14 +85,16 @@ class HttpBaseMiddleware:
                 break
         return headers
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         if scope["type"] != "http":
-            token = bind_request_id(scope)
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                reset_request_id(token)
-            return
+            # A WebSocket (or the lifespan) runs in a task of its own, whose context ends with it: bind its request
+            # id there and return the app's awaitable rather than awaiting it, so that a socket open for hours does
+            # not keep this layer's frame alive.
+            bind_request_id(scope)
+            return self.app(scope, receive, send)
+        return self._http(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         token = bind_request_id(scope)
         start = time.perf_counter()
         extra = self._response_headers(scope, token.var.get())
@@ -131,10 +138,12 @@ class BodyLimitMiddleware:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)  # returned, not awaited: see HttpBaseMiddleware.__call__
+        return self._http(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         has_body = False
         for name, value in scope["headers"]:
             if name == b"content-length":

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
@@ -113,10 +113,13 @@ class RateLimitMiddleware:
             return []
         return [self.default_group, *(rule.group for rule in self.rules if rule.applies(method, path))]
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         if scope["type"] != "http" or not self.limiter.enabled:
-            await self.app(scope, receive, send)
-            return
+            # Returned, not awaited: a WebSocket open for hours then keeps no frame of this layer alive.
+            return self.app(scope, receive, send)
+        return self._http(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         groups = self._groups(scope["method"], scope["path"])
         if not groups:
             await self.app(scope, receive, send)

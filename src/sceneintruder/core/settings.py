@@ -93,6 +93,20 @@ class Settings(BaseSettings):
     openrouter_api_key: SecretStr | None = None
     nvidia_api_key: SecretStr | None = None
     ollama_host: str = ""  # e.g. http://127.0.0.1:11434; setting it makes `ollama` usable from the environment
+    # --- background jobs and their progress streams (jobs/) --------------------------------------------------------
+    job_default_concurrency: int = Field(default=2, ge=1, le=256)  # jobs of one kind running at once
+    job_default_timeout_seconds: float = Field(default=900.0, gt=0)  # a job running longer fails ("timeout")
+    job_queue_size: int = Field(default=32, ge=0)  # jobs of one kind waiting for a slot; more is 429 QUEUE_FULL
+    job_retention_days: float = Field(default=30.0, gt=0)  # finished jobs (and their events) older are deleted
+    sse_heartbeat_seconds: float = Field(default=15.0, gt=0)  # `event: heartbeat` on an idle progress stream
+
+    # --- WebSockets (realtime/) ------------------------------------------------------------------------------------
+    ws_send_queue_size: int = Field(default=256, ge=1)  # messages waiting for one slow client; overflow closes it
+    ws_max_message_bytes: int = Field(default=64 * 1024, ge=256)  # larger client frames: error, then close 1009
+    ws_heartbeat_seconds: float = Field(default=30.0, gt=0)  # `heartbeat` to status sockets; protocol ping interval
+    ws_ping_timeout_seconds: float = Field(default=60.0, gt=0)  # no pong, or no message taken, this long: dropped
+    ws_cleanup_interval_seconds: float = Field(default=30.0, gt=0)  # how often dead sockets are swept
+    ws_per_message_deflate: bool = False  # compression costs ~30 KiB and CPU per socket; the reference had none
 
     @field_validator("auth_secret_key", "config_encryption_key")
     @classmethod

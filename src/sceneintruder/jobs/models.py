@@ -1,0 +1,49 @@
+"""ORM rows: a `job` per background task, and a `job_event` per progress event it emitted.
+
+The job row is the current state (what `GET /api/tasks/:id` shows); the events are the history, numbered from 1 by
+`seq`, which is also the SSE `id:` (so `Last-Event-ID` replay is a range query). Both survive restarts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sceneintruder.core.clock import utcnow
+from sceneintruder.db.base import Base
+from sceneintruder.db.ownership import OwnedMixin
+
+
+class JobRecord(OwnedMixin, Base):
+    __tablename__ = "job"
+    __table_args__ = (UniqueConstraint("owner_id", "idempotency_key", name="uq_job_owner_id_idempotency_key"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # a JobStatus value
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(String(64))  # an ErrorCode value when failed or cancelled
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None] = mapped_column(index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class JobEventRecord(Base):
+    __tablename__ = "job_event"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("job.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    progress: Mapped[float] = mapped_column(Float)
+    message: Mapped[str] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # frame_id, phase, ...; result when final
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,73 @@
+"""`GET /api/progress/:id` (SSE), `POST /api/cancel/:id` (reference spec §7.2, §7.3) and `GET /api/tasks/:id` (ours).
+
+Access. Browsers' EventSource cannot send an Authorization header, so on `/api/progress` the task id (156
+random bits) is the capability; a request that does carry a token sees only its own tasks (an admin: all), and
+anyone else's task is reported as unknown. `/api/tasks` and `/api/cancel` are for the task's owner or an admin;
+everyone else gets 404 TASK_NOT_FOUND, never a 403 that would confirm the id.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+from starlette.responses import Response
+
+from sceneintruder.core.envelope import EnvelopeResponse, ok
+from sceneintruder.deps import OptionalPrincipalDep, PrincipalDep, SettingsDep
+from sceneintruder.jobs.dependencies import JobsDep
+from sceneintruder.jobs.errors import TaskNotFound
+from sceneintruder.jobs.registry import CancelOutcome
+from sceneintruder.jobs.schemas import TaskRead
+from sceneintruder.jobs.stream import not_found_response, progress_response
+
+router = APIRouter(tags=["jobs"])
+
+_CANCEL_MESSAGES = {
+    CancelOutcome.CANCELLED: "任务已取消",
+    CancelOutcome.MARKED: "任务已标记为取消",
+    CancelOutcome.ALREADY_FINISHED: "任务已结束，无需取消",
+}
+
+
+def _event_id(header: str | None, query: int | None) -> int | None:
+    """Where to resume: the `Last-Event-ID` header (sent by a reconnecting EventSource), else `?last_event_id=`.
+    A header that is not a sequence number is ignored, as the SSE spec has clients do with unknown ids."""
+    if header is not None and header.strip().isdigit():
+        return int(header.strip())
+    return query
+
+
+@router.get("/progress/{task_id}", response_model=None)
+async def stream_progress(
+    task_id: str,
+    jobs: JobsDep,
+    principal: OptionalPrincipalDep,
+    settings: SettingsDep,
+    accept: Annotated[str, Header()] = "",
+    last_event_id_header: Annotated[str | None, Header(alias="Last-Event-ID", max_length=32)] = None,
+    last_event_id: Annotated[int | None, Query(ge=0)] = None,
+) -> Response:
+    job = await jobs.get(task_id)
+    visible = job is not None and (principal is None or principal.is_admin or principal.user_id == job.owner_id)
+    if not visible:
+        if "text/event-stream" in accept:
+            return not_found_response(task_id)
+        raise TaskNotFound(details=task_id)
+    return progress_response(
+        jobs,
+        task_id,
+        last_event_id=_event_id(last_event_id_header, last_event_id),
+        heartbeat_seconds=settings.sse_heartbeat_seconds,
+    )
+
+
+@router.post("/cancel/{task_id}")
+async def cancel_task(task_id: str, jobs: JobsDep, principal: PrincipalDep) -> EnvelopeResponse:
+    outcome = await jobs.cancel(task_id, principal)
+    return ok(None, _CANCEL_MESSAGES[outcome])
+
+
+@router.get("/tasks/{task_id}")
+async def get_task(task_id: str, jobs: JobsDep, principal: PrincipalDep) -> EnvelopeResponse:
+    return ok(TaskRead.of(await jobs.get_for(task_id, principal)), "任务状态获取成功")

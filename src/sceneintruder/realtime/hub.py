@@ -1,0 +1,339 @@
+"""`Hub`: the WebSocket rooms (one per scene, one per user), presence, and the interface domains publish through.
+
+Built once in the app lifespan and kept on `app.state.hub`. What the domains use:
+
+    await hub.publish(scene_id, event)          every socket in the scene's room (e.g. `conversation:new`)
+    await hub.publish_user(user_id, event)      every status socket of that user
+    hub.register_handler(type, handler)         who answers `character_interaction` / `story_choice`
+    hub.set_scene_access(check)                 who may open a scene's socket (until set: everyone)
+    await hub.close_room(scene_id, code, reason)  e.g. when the scene is deleted
+
+Handlers run as tasks (at most a few per socket), so a slow LLM call never stops that socket's reader, and
+`publish` only ever queues (see `connection.py`), so it never waits for a slow client.
+
+Scaling out later: `publish*` go through a `RoomBus`. `LocalBus` delivers in this process; a Redis pub/sub bus
+would publish to a channel per room and call `hub.deliver(room, payload)` from its subscriber loop, with no change
+to the domains. `close_room`, presence counts and `/api/ws/status` see this process's sockets only; with several
+workers they would need a control message on the bus too. Framework-free: no FastAPI or Starlette here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import orjson
+
+from sceneintruder.core.clock import Clock, rfc3339
+from sceneintruder.core.errors import AppError
+from sceneintruder.core.principal import Principal
+from sceneintruder.realtime.connection import (
+    CLOSE_GOING_AWAY,
+    CLOSE_MESSAGE_TOO_BIG,
+    CLOSE_NORMAL,
+    CLOSE_TRY_AGAIN_LATER,
+    Connection,
+    Socket,
+)
+from sceneintruder.realtime.messages import (
+    MESSAGE_TYPES,
+    ClientMessage,
+    MessageError,
+    Ping,
+    UserStatusUpdate,
+    WsErrorCode,
+    error_message,
+    heartbeat_message,
+    parse_client_message,
+    pong_message,
+    presence_message,
+)
+
+log = logging.getLogger("sceneintruder.realtime")
+
+MAX_PENDING_HANDLERS = 4  # messages of one socket being handled at once; more are answered BUSY
+STATUS_ROOM = "user_status"  # how status sockets appear in /api/ws/status (the reference's pseudo-scene id)
+
+
+def scene_room(scene_id: str) -> str:
+    return f"scene:{scene_id}"
+
+
+def user_room(user_id: str) -> str:
+    return f"user:{user_id}"
+
+
+def dumps(event: dict[str, Any]) -> str:
+    return orjson.dumps(event).decode()
+
+
+class RoomBus(Protocol):
+    async def publish(self, room: str, payload: str) -> None: ...
+
+
+class LocalBus:
+    """Delivers to the sockets of this process (one server process per DATA_DIR)."""
+
+    def __init__(self, deliver: Callable[[str, str], int]) -> None:
+        self._deliver = deliver
+
+    async def publish(self, room: str, payload: str) -> None:
+        self._deliver(room, payload)
+
+
+@dataclass(frozen=True, slots=True)
+class SocketContext:
+    """What a message handler gets: who sent it, from where, and how to answer."""
+
+    principal: Principal
+    user_id: str  # the id others see: the account, or a guest's `?user_id=`
+    scene_id: str | None  # None on a status socket
+    _hub: Hub
+    _connection: Connection
+
+    async def send(self, event: dict[str, Any]) -> bool:
+        """To this socket only; False when it has gone (or was closed for not reading)."""
+        return self._connection.offer(dumps(event))
+
+    async def publish(self, event: dict[str, Any]) -> None:
+        """To every socket in this socket's room, itself included."""
+        await self._hub.publish_room(self._connection.room, event)
+
+
+MessageHandler = Callable[[SocketContext, ClientMessage], Awaitable[None]]
+SceneAccessCheck = Callable[[Principal, str], Awaitable[bool]]
+
+
+class Hub:
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        send_queue_size: int,
+        max_message_bytes: int,
+        ping_timeout_seconds: float,
+        heartbeat_seconds: float,
+        cleanup_interval_seconds: float,
+        bus: RoomBus | None = None,
+    ) -> None:
+        self._clock = clock
+        self._queue_size = send_queue_size
+        self.max_message_bytes = max_message_bytes
+        self.ping_timeout_seconds = ping_timeout_seconds
+        self._heartbeat_seconds = heartbeat_seconds
+        self._cleanup_seconds = cleanup_interval_seconds
+        self._bus: RoomBus = bus or LocalBus(self.deliver)
+        self._rooms: dict[str, set[Connection]] = {}
+        self._handlers: dict[str, MessageHandler] = {}
+        self._scene_access: SceneAccessCheck | None = None
+        self._tasks: set[asyncio.Task[None]] = set()  # handler tasks and the periodic ones
+
+    # --- the domains' interface ------------------------------------------------------------------------------
+
+    async def publish(self, scene_id: str, event: dict[str, Any]) -> None:
+        await self.publish_room(scene_room(scene_id), event)
+
+    async def publish_user(self, user_id: str, event: dict[str, Any]) -> None:
+        await self.publish_room(user_room(user_id), event)
+
+    async def publish_room(self, room: str, event: dict[str, Any]) -> None:
+        await self._bus.publish(room, dumps(event))
+
+    def register_handler(self, message_type: str, handler: MessageHandler) -> None:
+        if message_type not in MESSAGE_TYPES or message_type in ("ping", "user_status_update"):
+            raise ValueError(f"no handler can be registered for {message_type!r}")
+        if message_type in self._handlers:
+            raise ValueError(f"a handler for {message_type!r} is already registered")
+        self._handlers[message_type] = handler
+
+    def set_scene_access(self, check: SceneAccessCheck) -> None:
+        self._scene_access = check
+
+    async def close_room(self, scene_id: str, code: int = CLOSE_NORMAL, reason: str = "") -> int:
+        """Close every socket of the scene after what is already queued for it; returns how many."""
+        connections = tuple(self._rooms.get(scene_room(scene_id), ()))
+        for connection in connections:
+            connection.close_soon(code, reason)
+        return len(connections)
+
+    # --- delivery --------------------------------------------------------------------------------------------
+
+    def deliver(self, room: str, payload: str) -> int:
+        """Queue `payload` for every socket of `room` in this process, without waiting; returns how many took it."""
+        return sum(connection.offer(payload) for connection in tuple(self._rooms.get(room, ())))
+
+    # --- connections (used by the router) --------------------------------------------------------------------
+
+    async def may_open_scene(self, principal: Principal, scene_id: str) -> bool:
+        return self._scene_access is None or await self._scene_access(principal, scene_id)
+
+    def join(self, socket: Socket, *, principal: Principal, user_id: str, scene_id: str | None) -> Connection:
+        room = scene_room(scene_id) if scene_id is not None else user_room(principal.user_id)
+        connection = Connection(
+            socket,
+            principal=principal,
+            user_id=user_id,
+            scene_id=scene_id,
+            room=room,
+            queue_size=self._queue_size,
+            now=self._clock.now(),
+            on_stop=self._leave,
+        )
+        self._rooms.setdefault(room, set()).add(connection)
+        return connection
+
+    def serve(self, connection: Connection) -> Awaitable[None]:
+        """Read the connection's frames until it ends (to be awaited in its own task)."""
+        return connection.serve(self._on_frame)  # returned, not awaited: one coroutine frame less per socket
+
+    def send(self, connection: Connection, event: dict[str, Any]) -> bool:
+        return connection.offer(dumps(event))
+
+    def _leave(self, connection: Connection) -> None:
+        members = self._rooms.get(connection.room)
+        if members is not None:
+            members.discard(connection)
+            if not members:
+                del self._rooms[connection.room]
+
+    # --- client frames ---------------------------------------------------------------------------------------
+
+    async def _on_frame(self, connection: Connection, frame: str | bytes) -> None:
+        if _size(frame, self.max_message_bytes) > self.max_message_bytes:
+            self._error(connection, WsErrorCode.MESSAGE_TOO_LARGE, "消息过大", {"limit": self.max_message_bytes})
+            connection.close_soon(CLOSE_MESSAGE_TOO_BIG, "message too big")
+            return
+        try:
+            message = parse_client_message(frame)
+        except MessageError as exc:
+            self._error(connection, exc.code, exc.message, exc.details)
+            return
+        if isinstance(message, Ping):
+            self.send(connection, pong_message(self._clock.now()))
+        elif isinstance(message, UserStatusUpdate):
+            scene = connection.scene_id or STATUS_ROOM
+            await self.publish_room(
+                connection.room, presence_message(connection.user_id, scene, message, self._clock.now())
+            )
+        elif (handler := self._handlers.get(message.type)) is None:
+            self._error(connection, WsErrorCode.NOT_AVAILABLE, "功能暂不可用", {"type": message.type})
+        elif connection.pending_handlers >= MAX_PENDING_HANDLERS:
+            self._error(connection, WsErrorCode.BUSY, "请求过于频繁，请等待上一条消息处理完成")
+        else:
+            connection.pending_handlers += 1
+            self._spawn(self._handle(connection, handler, message))
+
+    async def _handle(self, connection: Connection, handler: MessageHandler, message: ClientMessage) -> None:
+        context = SocketContext(connection.principal, connection.user_id, connection.scene_id, self, connection)
+        try:
+            await handler(context, message)
+        except AppError as exc:
+            self._error(connection, exc.code, exc.message, exc.details)
+        except Exception:
+            log.exception("handler for %s failed (%s in %s)", message.type, connection.user_id, connection.room)
+            self._error(connection, WsErrorCode.HANDLER_FAILED, "处理消息时出错")
+        finally:
+            connection.pending_handlers -= 1
+
+    def _error(self, connection: Connection, code: str, message: str, details: Any = None) -> None:
+        self.send(connection, error_message(code, message, self._clock.now(), details))
+
+    # --- upkeep ----------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the periodic heartbeat (to status sockets, as the reference does) and cleanup."""
+        self._spawn(_every(self._heartbeat_seconds, self._heartbeat))
+        self._spawn(_every(self._cleanup_seconds, self.cleanup))
+
+    async def _heartbeat(self) -> None:
+        payload = dumps(heartbeat_message(self._clock.now()))
+        for room in [room for room in self._rooms if room.startswith("user:")]:
+            self.deliver(room, payload)
+
+    async def cleanup(self) -> int:
+        """Drop sockets that have stopped taking messages for longer than the ping timeout; returns how many."""
+        now = asyncio.get_running_loop().time()
+        dropped = 0
+        for connection in [c for members in self._rooms.values() for c in members]:
+            stuck_since = connection.sending_since
+            if stuck_since is not None and now - stuck_since > self.ping_timeout_seconds:
+                connection.abort(CLOSE_TRY_AGAIN_LATER, "the client stopped reading")  # it leaves its room
+                dropped += 1
+        return dropped
+
+    async def aclose(self) -> None:
+        """At shutdown: stop upkeep and handlers, close whatever sockets are left."""
+        for members in list(self._rooms.values()):
+            for connection in tuple(members):
+                connection.abort(CLOSE_GOING_AWAY, "server shutting down")
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _spawn(self, coroutine: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- status ----------------------------------------------------------------------------------------------
+
+    def status(self, viewer: Principal) -> dict[str, Any]:
+        """`GET /api/ws/status` in the reference's shape.
+
+        Admins see every room and who is in it. Anyone else sees the totals, and only the rooms they have a socket
+        in, with their counts but no user ids (the reference showed every connected user id to anyone).
+        """
+        scenes: dict[str, dict[str, Any]] = {}
+        total = 0
+        for room, members in self._rooms.items():
+            total += len(members)
+            if not viewer.is_admin and not any(_same_person(c.principal, viewer) for c in members):
+                continue
+            key = STATUS_ROOM if room.startswith("user:") else room.removeprefix("scene:")
+            entry = scenes.setdefault(key, {"client_count": 0, "users": []})
+            entry["client_count"] += len(members)
+            if viewer.is_admin:
+                entry["users"].extend(
+                    {
+                        "user_id": c.user_id,
+                        "scene_id": c.scene_id or STATUS_ROOM,
+                        "connected_at": rfc3339(c.connected_at),
+                        "last_ping": rfc3339(c.last_seen),
+                    }
+                    for c in members
+                )
+        return {
+            "total_scenes": sum(1 for room in self._rooms if room.startswith("scene:")),
+            "total_connections": total,
+            "scenes": scenes,
+            "ping_timeout_seconds": _number(self.ping_timeout_seconds),
+            "timestamp": rfc3339(self._clock.now()),
+        }
+
+
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
+
+
+def _same_person(a: Principal, b: Principal) -> bool:
+    return a.user_id == b.user_id and a.authenticated == b.authenticated
+
+
+def _size(frame: str | bytes, limit: int) -> int:
+    """The frame's size in bytes (a str longer than the limit in characters is too large whatever its encoding)."""
+    if isinstance(frame, bytes) or len(frame) > limit:
+        return len(frame)
+    return len(frame.encode())
+
+
+async def _every(seconds: float, action: Callable[[], Awaitable[Any]]) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await action()
+        except Exception:
+            log.exception("periodic %s failed", getattr(action, "__name__", action))

@@ -24,6 +24,7 @@ from sceneintruder.auth import service as auth_service
 from sceneintruder.core.cache import TTLCache
 from sceneintruder.core.client import bearer_token, client_ip
 from sceneintruder.core.clock import SystemClock
+from sceneintruder.core.events import EventBus
 from sceneintruder.core.handlers import register_exception_handlers
 from sceneintruder.core.log_redaction import redact_query_tokens
 from sceneintruder.core.metrics import RequestMetrics
@@ -45,12 +46,11 @@ from sceneintruder.providers.llm.client import LLMClient
 from sceneintruder.realtime import router as realtime_router
 from sceneintruder.realtime.hub import Hub
 from sceneintruder.scenes import router as scenes_router
-from sceneintruder.scenes import skills as scenes_skills
 from sceneintruder.settings import router as settings_router
 from sceneintruder.settings import service as settings_service
-from sceneintruder.settings import skills as settings_skills
 from sceneintruder.system import router as system_router
 from sceneintruder.users import router as users_router
+from sceneintruder.wiring import Machinery, wire_domains
 
 log = logging.getLogger("sceneintruder")
 
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = RequestMetrics()
+    app.state.events = EventBus()
     app.state.rate_limiter = RateLimiter(
         {
             "default": settings.rate_limit_default,
@@ -161,8 +162,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         connect_timeout=settings.llm_connect_timeout_seconds, read_timeout=settings.llm_read_timeout_seconds
     )
     llm = LLMClient(cooldown_seconds=settings.llm_cooldown_seconds)
-    settings_skills.register(llm)  # each domain registers its offline skills here
-    scenes_skills.register(llm)
     app.state.llm = llm
     app.state.settings_runtime = settings_service.create_runtime(settings, db=db, http=http, llm=llm)
     await settings_service.start(db, app.state.settings_runtime)
@@ -194,6 +193,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         cleanup_interval_seconds=settings.ws_cleanup_interval_seconds,
     )
     hub.start()
+    wire_domains(Machinery(settings=settings, db=db, llm=llm, jobs=jobs, hub=hub, events=app.state.events))
     # Everything built so far lives as long as the process: move it out of the collector's way, so that the
     # periodic full collections under load do not rescan ~10^5 long-lived objects each time.
     gc.collect()

@@ -20,6 +20,7 @@ from starlette.requests import HTTPConnection
 from sceneintruder.core.cache import TTLCache
 from sceneintruder.core.client import bearer_token, client_ip
 from sceneintruder.core.errors import Forbidden, Unauthorized
+from sceneintruder.core.events import EventBus
 from sceneintruder.core.passwords import PasswordHasher
 from sceneintruder.core.principal import Principal
 from sceneintruder.core.ratelimit import RateLimiter
@@ -72,6 +73,10 @@ async def get_rate_limiter(request: Request) -> RateLimiter:
     return request.app.state.rate_limiter
 
 
+async def get_events(request: Request) -> EventBus:
+    return request.app.state.events
+
+
 async def get_profile_cache(request: Request) -> TTLCache:
     """User profiles by id (see users.service.ProfileCache); writes through the users service invalidate it."""
     return request.app.state.profile_cache
@@ -94,6 +99,7 @@ HasherDep = Annotated[PasswordHasher, Depends(get_hasher)]
 RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 ClientIpDep = Annotated[str, Depends(get_client_ip)]
 ProfileCacheDep = Annotated[TTLCache, Depends(get_profile_cache)]
+EventsDep = Annotated[EventBus, Depends(get_events)]
 LLMDep = Annotated[LLMClient, Depends(get_llm)]
 
 

@@ -99,6 +99,13 @@ def demo_app(settings: Settings) -> tuple[FastAPI, DemoScript]:
         async with real_lifespan(application):
             for kind, limits in DEMO_KINDS.items():
                 application.state.jobs.register_kind(kind, **limits)
+
+            async def any_scene(_principal: object, _scene_id: str) -> bool:
+                return True
+
+            # The hub tests exercise room mechanics with made-up scene ids; the real check (a scene the caller
+            # may see) is tested with real scenes in tests/scenes/test_analyze.py.
+            application.state.hub.set_scene_access(any_scene)
             yield
 
     app.router.lifespan_context = lifespan

@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     upload_max_chars: int = Field(default=5_000_000, ge=1000)  # decoded text of an upload, and of /api/analyze
     scene_sync_max_chars: int = Field(default=100_000, ge=1000)  # POST /api/scenes analyses while you wait
     analysis_concurrency: int = Field(default=4, ge=1, le=64)  # chunks analysed at once
+    analysis_jobs_concurrency: int = Field(default=2, ge=1, le=64)  # POST /api/analyze jobs running at once
     analysis_chunk_chars: int = Field(default=20_000, ge=1000)  # at most this much text per analysis call
 
     # --- rate limits (limits notation: "<n>/<second|minute|hour|day>") ------------------------------------------

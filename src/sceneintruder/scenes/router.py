@@ -6,21 +6,25 @@ missing one).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from sceneintruder.core.clock import utcnow
 from sceneintruder.core.envelope import EnvelopeResponse, created, ok
-from sceneintruder.core.errors import PayloadTooLarge
+from sceneintruder.core.errors import PayloadTooLarge, ServiceNotReady
 from sceneintruder.core.exporting import MEDIA_TYPES, ExportFormat, render
-from sceneintruder.deps import LLMDep, PrincipalDep, SessionDep, SettingsDep, get_principal
+from sceneintruder.deps import EventsDep, LLMDep, PrincipalDep, SessionDep, SettingsDep, get_principal
+from sceneintruder.jobs.context import JobContext
+from sceneintruder.jobs.dependencies import IdempotencyKeyDep, JobsDep
 from sceneintruder.providers.llm.client import CallInfo
 from sceneintruder.scenes import creation, export, pipeline, service
 from sceneintruder.scenes.errors import ExportFormatInvalid, FileInvalid
+from sceneintruder.scenes.events import SceneCreated, SceneDeleted
 from sceneintruder.scenes.models import Scene
-from sceneintruder.scenes.schemas import ItemWrite, SceneCreate, SceneShellCreate
+from sceneintruder.scenes.schemas import AnalyzeRequest, ItemWrite, SceneCreate, SceneShellCreate
+from sceneintruder.scenes.skills import ANALYSIS_JOB
 from sceneintruder.scenes.upload import decode_upload
 
 router = APIRouter(prefix="/scenes", tags=["scenes"])
@@ -57,7 +61,12 @@ async def list_scenes(
 
 @router.post("", status_code=201)
 async def create_scene(
-    body: SceneCreate, principal: PrincipalDep, session: SessionDep, llm: LLMDep, settings: SettingsDep
+    body: SceneCreate,
+    principal: PrincipalDep,
+    session: SessionDep,
+    llm: LLMDep,
+    settings: SettingsDep,
+    events: EventsDep,
 ) -> EnvelopeResponse:
     """Analyse `text` while the client waits, then store the scene (201, `data: Scene`)."""
     if len(body.text) > settings.scene_sync_max_chars:
@@ -95,9 +104,13 @@ async def get_scene(scene: OwnedScene, session: SessionDep) -> EnvelopeResponse:
 
 
 @router.delete("/{scene_id}")
-async def delete_scene(scene: OwnedScene, session: SessionDep, settings: SettingsDep) -> EnvelopeResponse:
-    scene_id = scene.id
+async def delete_scene(
+    scene: OwnedScene, session: SessionDep, settings: SettingsDep, events: EventsDep
+) -> EnvelopeResponse:
+    """Rows, files and the scene's WebSocket room (closed by a SceneDeleted subscriber) all go."""
+    scene_id, owner_id = scene.id, scene.owner_id
     await service.delete_scene(session, scene=scene, data_dir=settings.data_dir)
+    await events.publish(SceneDeleted(scene_id, owner_id))
     return ok({"scene_id": scene_id}, "场景删除成功")
 
 
@@ -202,6 +215,61 @@ async def export_scene(
         stats={},
     )
     return ok(result, "导出成功")
+
+
+@files_router.post("/analyze")
+async def analyze(
+    body: AnalyzeRequest,
+    principal: PrincipalDep,
+    llm: LLMDep,
+    jobs: JobsDep,
+    key: IdempotencyKeyDep,
+    settings: SettingsDep,
+    events: EventsDep,
+) -> EnvelopeResponse:
+    """Analyse a text of any size as a job; its terminal progress event carries `result.scene_id`.
+
+    Cancelling the job cancels the chunks in flight and creates nothing.
+    """
+    if len(body.text) > settings.upload_max_chars:
+        raise PayloadTooLarge("文本过长", details={"max_chars": settings.upload_max_chars})
+    if not (status := llm.status()).ready:
+        raise ServiceNotReady(details=status.state)
+    owner_id = principal.user_id
+
+    async def run(context: JobContext) -> dict[str, Any]:
+        await context.progress(1, "开始分析文本...")
+
+        async def on_progress(done: int, total: int) -> None:
+            await context.progress(
+                5 + 85 * done / total, f"已分析 {done}/{total} 段文本", chunks_done=done, chunks_total=total
+            )
+
+        outcome = await pipeline.analyze_text(
+            llm,
+            title=body.title,
+            source=body.text,
+            call=CallInfo(pipeline.ANALYSIS_TASK, user_id=owner_id, job_id=context.job_id),
+            concurrency=settings.analysis_concurrency,
+            max_chunk_chars=settings.analysis_chunk_chars,
+            on_progress=on_progress,
+        )
+        await context.progress(95, "正在保存场景...")
+        async with context.db.writer() as session:
+            scene = await creation.store_analyzed_scene(
+                session,
+                owner_id=owner_id,
+                title=body.title,
+                source=body.text,
+                analysis=outcome.analysis,
+                provider=outcome.provider,
+                origin="analyze",
+            )
+        await events.publish(SceneCreated(scene.id, owner_id, scene.language))
+        return {"scene_id": scene.id, "title": scene.title, "character_count": len(outcome.analysis.characters)}
+
+    job = await jobs.start(ANALYSIS_JOB, owner_id, run, idempotency_key=key)
+    return ok({"task_id": job.id, "message": "文本分析已开始，请订阅进度更新"}, "文本分析已开始")
 
 
 @files_router.post("/upload")

@@ -183,11 +183,8 @@ class SceneDataRead(OmitNoneModel):
     original_segments: list[SegmentRead] | None = None
 
 
-class AnalyzeRequest(WireModel):
-    """Like SceneCreate: the text is kept exactly as sent."""
-
-    title: Title
-    text: str = Field(min_length=1)
+class AnalyzeRequest(SceneCreate):
+    """Like SceneCreate (the text is kept exactly as sent), with no synchronous size limit."""
 
 
 class UploadResult(WireModel):

@@ -58,6 +58,15 @@ async def get_owned_scene(session: AsyncSession, *, scene_id: str, principal: Pr
     return await load_owned(session, Scene, scene_id, principal, missing=SceneNotFound)
 
 
+async def scene_visible(session: AsyncSession, *, scene_id: str, principal: Principal) -> bool:
+    """Whether `principal` may see the scene (WebSocket rooms ask this before a socket joins)."""
+    try:
+        await get_owned_scene(session, scene_id=scene_id, principal=principal)
+    except SceneNotFound:
+        return False
+    return True
+
+
 async def _counts(session: AsyncSession, scene_ids: Sequence[str]) -> tuple[dict[str, int], dict[str, int]]:
     if not scene_ids:
         return {}, {}

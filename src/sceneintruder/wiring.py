@@ -1,0 +1,52 @@
+"""How the domains plug into the shared machinery, in one place: offline skills, job kinds, WebSocket handlers,
+scene-access checks and event subscriptions. Called once from the app lifespan, after everything is built.
+
+The shared layers (providers, jobs, realtime, core) never import a domain; this module is where the
+inversion is closed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sceneintruder.core.events import EventBus
+from sceneintruder.core.principal import Principal
+from sceneintruder.core.settings import Settings
+from sceneintruder.db.session import Database
+from sceneintruder.jobs.registry import JobRegistry
+from sceneintruder.providers.llm.client import LLMClient
+from sceneintruder.realtime.hub import Hub
+from sceneintruder.scenes import events as scene_events
+from sceneintruder.scenes import service as scenes_service
+from sceneintruder.scenes import skills as scenes_skills
+from sceneintruder.settings import skills as settings_skills
+
+SCENE_DELETED_CLOSE_CODE = 4404  # application close code: the room's scene no longer exists
+
+
+@dataclass(frozen=True)
+class Machinery:
+    settings: Settings
+    db: Database
+    llm: LLMClient
+    jobs: JobRegistry
+    hub: Hub
+    events: EventBus
+
+
+def wire_domains(machinery: Machinery) -> None:
+    llm, jobs, hub, events, db = machinery.llm, machinery.jobs, machinery.hub, machinery.events, machinery.db
+    settings_skills.register(llm)
+    scenes_skills.register(llm)
+    jobs.register_kind(scenes_skills.ANALYSIS_JOB, concurrency=machinery.settings.analysis_jobs_concurrency)
+
+    async def scene_access(principal: Principal, scene_id: str) -> bool:
+        async with db.reader() as session:
+            return await scenes_service.scene_visible(session, scene_id=scene_id, principal=principal)
+
+    hub.set_scene_access(scene_access)
+
+    async def close_room(event: scene_events.SceneDeleted) -> None:
+        await hub.close_room(event.scene_id, SCENE_DELETED_CLOSE_CODE, "scene deleted")
+
+    events.subscribe(scene_events.SceneDeleted, close_room)

@@ -17,8 +17,3 @@ class CharacterNotFound(NotFound):
 class FileInvalid(BadRequest):
     code = ErrorCode.FILE_INVALID
     default_message = "文件无效"
-
-
-class ExportFormatInvalid(BadRequest):
-    code = ErrorCode.EXPORT_FORMAT_INVALID
-    default_message = "不支持的导出格式"

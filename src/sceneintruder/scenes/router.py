@@ -12,15 +12,16 @@ from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from sceneintruder.core.clock import utcnow
+from sceneintruder.core.downloads import download, parse_export_format
 from sceneintruder.core.envelope import EnvelopeResponse, created, ok
 from sceneintruder.core.errors import PayloadTooLarge, ServiceNotReady
-from sceneintruder.core.exporting import MEDIA_TYPES, ExportFormat, render
+from sceneintruder.core.exporting import ExportFormat, render
 from sceneintruder.deps import EventsDep, LLMDep, PrincipalDep, SessionDep, SettingsDep, get_principal
 from sceneintruder.jobs.context import JobContext
 from sceneintruder.jobs.dependencies import IdempotencyKeyDep, JobsDep
 from sceneintruder.providers.llm.client import CallInfo
 from sceneintruder.scenes import creation, export, pipeline, service
-from sceneintruder.scenes.errors import ExportFormatInvalid, FileInvalid
+from sceneintruder.scenes.errors import FileInvalid
 from sceneintruder.scenes.events import SceneCreated, SceneDeleted
 from sceneintruder.scenes.models import Scene
 from sceneintruder.scenes.schemas import AnalyzeRequest, ItemWrite, SceneCreate, SceneShellCreate
@@ -163,22 +164,6 @@ async def replace_item(scene: OwnedScene, item_id: str, body: ItemWrite, session
 async def delete_item(scene: OwnedScene, item_id: str, session: SessionDep) -> EnvelopeResponse:
     await service.delete_item(session, scene_id=scene.id, item_id=item_id)
     return ok(None, "物品删除成功")
-
-
-def parse_export_format(value: str) -> ExportFormat:
-    try:
-        return ExportFormat(value.strip().lower())
-    except ValueError:
-        raise ExportFormatInvalid(details="json, markdown, txt, html or csv") from None
-
-
-def download(content: str, fmt: ExportFormat, filename_stem: str) -> Response:
-    media_type, extension = MEDIA_TYPES[fmt]
-    return Response(
-        content.encode("utf-8"),
-        media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename_stem}.{extension}"'},
-    )
 
 
 @router.get("/{scene_id}/export/scene")

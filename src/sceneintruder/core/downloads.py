@@ -1,0 +1,30 @@
+"""File responses for exports: `?format=` parsing and an attachment response (shared by every export route)."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from sceneintruder.core.error_codes import ErrorCode
+from sceneintruder.core.errors import BadRequest
+from sceneintruder.core.exporting import MEDIA_TYPES, ExportFormat
+
+
+class ExportFormatInvalid(BadRequest):
+    code = ErrorCode.EXPORT_FORMAT_INVALID
+    default_message = "不支持的导出格式"
+
+
+def parse_export_format(value: str) -> ExportFormat:
+    try:
+        return ExportFormat(value.strip().lower())
+    except ValueError:
+        raise ExportFormatInvalid(details="json, markdown, txt, html or csv") from None
+
+
+def download(content: str, fmt: ExportFormat, filename_stem: str) -> Response:
+    media_type, extension = MEDIA_TYPES[fmt]
+    return Response(
+        content.encode("utf-8"),
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename_stem}.{extension}"'},
+    )

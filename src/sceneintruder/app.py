@@ -26,6 +26,7 @@ from sceneintruder.core.client import bearer_token, client_ip
 from sceneintruder.core.clock import SystemClock
 from sceneintruder.core.events import EventBus
 from sceneintruder.core.handlers import register_exception_handlers
+from sceneintruder.core.locks import KeyedLocks
 from sceneintruder.core.log_redaction import redact_query_tokens
 from sceneintruder.core.metrics import RequestMetrics
 from sceneintruder.core.middleware import BodyLimitMiddleware, HttpBaseMiddleware
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = RequestMetrics()
     app.state.events = EventBus()
+    app.state.scene_locks = KeyedLocks()  # one writer at a time per scene (story, message tree)
     app.state.rate_limiter = RateLimiter(
         {
             "default": settings.rate_limit_default,
@@ -193,7 +195,17 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         cleanup_interval_seconds=settings.ws_cleanup_interval_seconds,
     )
     hub.start()
-    wire_domains(Machinery(settings=settings, db=db, llm=llm, jobs=jobs, hub=hub, events=app.state.events))
+    wire_domains(
+        Machinery(
+            settings=settings,
+            db=db,
+            llm=llm,
+            jobs=jobs,
+            hub=hub,
+            events=app.state.events,
+            scene_locks=app.state.scene_locks,
+        )
+    )
     # Everything built so far lives as long as the process: move it out of the collector's way, so that the
     # periodic full collections under load do not rescan ~10^5 long-lived objects each time.
     gc.collect()

@@ -21,6 +21,7 @@ from sceneintruder.core.cache import TTLCache
 from sceneintruder.core.client import bearer_token, client_ip
 from sceneintruder.core.errors import Forbidden, Unauthorized
 from sceneintruder.core.events import EventBus
+from sceneintruder.core.locks import KeyedLocks
 from sceneintruder.core.passwords import PasswordHasher
 from sceneintruder.core.principal import Principal
 from sceneintruder.core.ratelimit import RateLimiter
@@ -73,6 +74,10 @@ async def get_rate_limiter(request: Request) -> RateLimiter:
     return request.app.state.rate_limiter
 
 
+async def get_scene_locks(request: Request) -> KeyedLocks:
+    return request.app.state.scene_locks
+
+
 async def get_events(request: Request) -> EventBus:
     return request.app.state.events
 
@@ -100,6 +105,7 @@ RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 ClientIpDep = Annotated[str, Depends(get_client_ip)]
 ProfileCacheDep = Annotated[TTLCache, Depends(get_profile_cache)]
 EventsDep = Annotated[EventBus, Depends(get_events)]
+SceneLocksDep = Annotated[KeyedLocks, Depends(get_scene_locks)]
 LLMDep = Annotated[LLMClient, Depends(get_llm)]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sceneintruder.core.events import EventBus
+from sceneintruder.core.locks import KeyedLocks
 from sceneintruder.core.principal import Principal
 from sceneintruder.core.settings import Settings
 from sceneintruder.db.session import Database
@@ -32,6 +33,7 @@ class Machinery:
     jobs: JobRegistry
     hub: Hub
     events: EventBus
+    scene_locks: KeyedLocks
 
 
 def wire_domains(machinery: Machinery) -> None:

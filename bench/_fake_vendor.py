@@ -1,4 +1,4 @@
-"""Serve the tests' fake OpenAI server as its own process: `python _fake_vendor.py PORT DELAY_SECONDS`.
+"""Serve the tests' fake OpenAI server as its own process: `python _fake_vendor.py PORT DELAY_SECONDS [REPLY_FILE]`.
 
 Every answer waits DELAY_SECONDS first (the vendor's "thinking time"), so the benchmark can subtract it."""
 
@@ -17,6 +17,8 @@ from tests.fakes.openai_compatible import FakeOpenAI
 def main() -> None:
     port, delay = int(sys.argv[1]), float(sys.argv[2])
     fake = FakeOpenAI(delay=delay)
+    if len(sys.argv) > 3:  # every answer is this text (e.g. a canned structured result)
+        fake.default_reply = Path(sys.argv[3]).read_text(encoding="utf-8")
     uvicorn.run(fake.app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 

@@ -52,10 +52,10 @@ PROBE_BODY = {
 
 
 @contextlib.contextmanager
-def fake_vendor(delay: float) -> Iterator[str]:
+def fake_vendor(delay: float, reply_file: str | None = None) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "_fake_vendor.py", str(port), str(delay)],
+        [sys.executable, "_fake_vendor.py", str(port), str(delay), *([reply_file] if reply_file else [])],
         cwd=BENCH_DIR,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -47,6 +47,7 @@ from sceneintruder.providers.llm.client import LLMClient
 from sceneintruder.realtime import router as realtime_router
 from sceneintruder.realtime.hub import Hub
 from sceneintruder.scenes import router as scenes_router
+from sceneintruder.scenes.read_cache import SceneReadCache
 from sceneintruder.settings import router as settings_router
 from sceneintruder.settings import service as settings_service
 from sceneintruder.system import router as system_router
@@ -167,6 +168,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.llm = llm
     app.state.settings_runtime = settings_service.create_runtime(settings, db=db, http=http, llm=llm)
     await settings_service.start(db, app.state.settings_runtime)
+    app.state.scene_cache = SceneReadCache(ttl_seconds=max(settings.read_cache_ttl_seconds, 0))
+    app.state.scene_cache.install(db)
     app.state.profile_cache = TTLCache(max_entries=10_000, ttl_seconds=settings.read_cache_ttl_seconds)
     async with db.writer() as session:
         admin = await auth_service.bootstrap_accounts(session, hasher=hasher, data_dir=settings.data_dir)

@@ -7,6 +7,7 @@ Jobs and streams open one short session per step and never hold one across a pro
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from sceneintruder.db.engine import SQLITE_BEGIN_OPTION, is_sqlite
 
@@ -14,11 +15,14 @@ from sceneintruder.db.engine import SQLITE_BEGIN_OPTION, is_sqlite
 class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self._read = async_sessionmaker(engine, expire_on_commit=False)
+        # A Session class of this database's own, so ORM event listeners (e.g. read-cache invalidation after
+        # a commit) can be attached to this database's sessions without touching any other.
+        self.session_class: type[Session] = type("DatabaseSession", (Session,), {})
+        self._read = async_sessionmaker(engine, expire_on_commit=False, sync_session_class=self.session_class)
         write_engine = engine
         if is_sqlite(str(engine.url)):
             write_engine = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-        self._write = async_sessionmaker(write_engine, expire_on_commit=False)
+        self._write = async_sessionmaker(write_engine, expire_on_commit=False, sync_session_class=self.session_class)
 
     def reader(self) -> AsyncSession:
         return self._read()

@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+import anyio._backends._asyncio  # noqa: F401 - httpx's transport imports it on first use; a ~100 ms stall then
 import httpx
 import orjson
 

@@ -48,8 +48,8 @@ def segments_of(source: str, language: str) -> list[Segment]:
     for index, piece in enumerate(pieces):
         first = bisect.bisect_right(paragraph_ends, offset)
         last = bisect.bisect_right(paragraph_ends, max(offset, offset + len(piece.rstrip()) - 1))
-        sentences = text.split_sentences(piece)
-        summary = _clip(sentences[0] if sentences else piece, SEGMENT_SUMMARY_CHARS)
+        head = text.sentence_spans(piece, 0, min(len(piece), 2 * SEGMENT_SUMMARY_CHARS))  # the first is enough
+        summary = _clip(piece[head[0][0] : head[0][1]] if head else piece, SEGMENT_SUMMARY_CHARS)
         segments.append(Segment(index, title.format(n=index + 1), summary, first, max(first, last), piece))
         offset += len(piece)
     return segments
@@ -68,7 +68,9 @@ async def store_analyzed_scene(
     analysis: analysis_schema.SceneAnalysis,
     provider: str,
     origin: str = "",
+    segments: list[Segment] | None = None,
 ) -> Scene:
+    """`segments` may be computed beforehand (segments_of is CPU work a caller can overlap with analysis)."""
     now = utcnow()
     scene = Scene(
         id=new_id("scene"),
@@ -94,7 +96,7 @@ async def store_analyzed_scene(
     )
     session.add(scene)
     session.add(SceneText(scene_id=scene.id, content=source, char_count=len(source)))
-    for segment in segments_of(source, analysis.language):
+    for segment in segments if segments is not None else segments_of(source, analysis.language):
         session.add(
             SceneSegment(
                 scene_id=scene.id,

@@ -6,8 +6,10 @@ missing one).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 
@@ -16,14 +18,15 @@ from sceneintruder.core.downloads import download, parse_export_format
 from sceneintruder.core.envelope import EnvelopeResponse, created, ok
 from sceneintruder.core.errors import PayloadTooLarge, ServiceNotReady
 from sceneintruder.core.exporting import ExportFormat, render
-from sceneintruder.deps import EventsDep, LLMDep, PrincipalDep, SessionDep, SettingsDep, get_principal
+from sceneintruder.deps import DatabaseDep, EventsDep, LLMDep, PrincipalDep, SessionDep, SettingsDep, get_principal
 from sceneintruder.jobs.context import JobContext
 from sceneintruder.jobs.dependencies import IdempotencyKeyDep, JobsDep
 from sceneintruder.providers.llm.client import CallInfo
-from sceneintruder.scenes import creation, export, pipeline, service
-from sceneintruder.scenes.errors import FileInvalid
+from sceneintruder.scenes import creation, export, pipeline, service, text
+from sceneintruder.scenes.errors import FileInvalid, SceneNotFound
 from sceneintruder.scenes.events import SceneCreated, SceneDeleted
 from sceneintruder.scenes.models import Scene
+from sceneintruder.scenes.read_cache import ScenePayload, SceneReadCache
 from sceneintruder.scenes.schemas import AnalyzeRequest, ItemWrite, SceneCreate, SceneShellCreate
 from sceneintruder.scenes.skills import ANALYSIS_JOB
 from sceneintruder.scenes.upload import decode_upload
@@ -99,9 +102,27 @@ async def create_shell(body: SceneShellCreate, principal: PrincipalDep, session:
     return ok(await service.create_shell(session, owner_id=principal.user_id, data=body), "场景创建成功")
 
 
+async def get_scene_cache(request: Request) -> SceneReadCache:
+    return request.app.state.scene_cache
+
+
 @router.get("/{scene_id}")
-async def get_scene(scene: OwnedScene, session: SessionDep) -> EnvelopeResponse:
-    return ok(await service.read_scene_data(session, scene=scene), "获取场景成功")
+async def get_scene(
+    request: Request, scene_id: SceneId, db: DatabaseDep, cache: Annotated[SceneReadCache, Depends(get_scene_cache)]
+) -> EnvelopeResponse:
+    """SceneData, from the scene read cache when nothing about the scene changed since it was built."""
+    principal = await get_principal(request)
+
+    async def build() -> ScenePayload:
+        async with db.reader() as session:
+            scene = await service.find_scene(session, scene_id=scene_id)
+            data = await service.read_scene_data(session, scene=scene)
+        return ScenePayload(scene.owner_id, data.model_dump_json(by_alias=True, exclude_none=True).encode())
+
+    payload = await cache.entries.get_or_load(scene_id, build)
+    if not (principal.is_admin or payload.owner_id == principal.user_id):
+        raise SceneNotFound(details=scene_id)
+    return ok(orjson.Fragment(payload.json), "获取场景成功")
 
 
 @router.delete("/{scene_id}")
@@ -224,6 +245,10 @@ async def analyze(
 
     async def run(context: JobContext) -> dict[str, Any]:
         await context.progress(1, "开始分析文本...")
+        # Cutting the text into story segments is CPU work: do it in a thread while the chunks are analysed.
+        segments = asyncio.ensure_future(
+            asyncio.to_thread(creation.segments_of, body.text, text.detect_language(body.text))
+        )
 
         async def on_progress(done: int, total: int) -> None:
             await context.progress(
@@ -249,6 +274,7 @@ async def analyze(
                 analysis=outcome.analysis,
                 provider=outcome.provider,
                 origin="analyze",
+                segments=await segments,
             )
         await events.publish(SceneCreated(scene.id, owner_id, scene.language))
         return {"scene_id": scene.id, "title": scene.title, "character_count": len(outcome.analysis.characters)}

@@ -58,6 +58,14 @@ async def get_owned_scene(session: AsyncSession, *, scene_id: str, principal: Pr
     return await load_owned(session, Scene, scene_id, principal, missing=SceneNotFound)
 
 
+async def find_scene(session: AsyncSession, *, scene_id: str) -> Scene:
+    """The scene whoever owns it (callers check access); missing or malformed id: SceneNotFound."""
+    scene = await session.get(Scene, scene_id) if is_valid_id(scene_id) else None
+    if scene is None:
+        raise SceneNotFound(details=scene_id)
+    return scene
+
+
 async def scene_visible(session: AsyncSession, *, scene_id: str, principal: Principal) -> bool:
     """Whether `principal` may see the scene (WebSocket rooms ask this before a socket joins)."""
     try:

@@ -31,7 +31,12 @@ from sceneintruder.providers.llm.base import (
     ResponseFormat,
 )
 from sceneintruder.providers.llm.builtin import OfflineSkill, OfflineSkills
-from sceneintruder.providers.llm.structured import StructuredOutputError, parse_structured, schema_instruction
+from sceneintruder.providers.llm.structured import (
+    StructuredOutputError,
+    json_schema_of,
+    parse_structured,
+    schema_instruction,
+)
 
 M = TypeVar("M", bound=BaseModel)
 MessageLike = ChatMessage | Mapping[str, str]
@@ -283,7 +288,7 @@ class LLMClient:
         base = _Params(
             **params,
             response_format="json",
-            json_schema=schema.model_json_schema(),
+            json_schema=json_schema_of(schema),
             schema_name=task,
             inputs=inputs,
         )

@@ -151,8 +151,8 @@ async def test_handlers_run_as_tasks_so_a_slow_one_does_not_stop_the_reader(live
     async def choose(context: SocketContext, message: ClientMessage) -> None:
         raise Conflict("选项已被选择")
 
-    hub.register_handler("character_interaction", chat)
-    hub.register_handler("story_choice", choose)
+    hub.register_handler("character_interaction", chat, replace=True)  # instead of a domain's
+    hub.register_handler("story_choice", choose, replace=True)
     async with (
         ws_connect(live.ws, "/ws/scene/scene_a?user_id=talker") as talker,
         ws_connect(live.ws, "/ws/scene/scene_a?user_id=listener") as listener,

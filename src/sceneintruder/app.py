@@ -21,6 +21,7 @@ from starlette.types import Scope
 from sceneintruder import __version__
 from sceneintruder.auth import router as auth_router
 from sceneintruder.auth import service as auth_service
+from sceneintruder.chat import router as chat_router
 from sceneintruder.core.cache import TTLCache
 from sceneintruder.core.client import bearer_token, client_ip
 from sceneintruder.core.clock import SystemClock
@@ -60,7 +61,7 @@ log = logging.getLogger("sceneintruder")
 RATE_RULES = (
     RateRule("chat", re.compile(r"^/api/chat(/|$)")),
     RateRule("chat", re.compile(r"^/api/interactions(/|$)")),
-    RateRule("chat", re.compile(r"^/api/scenes/[^/]+/conversations/[^/]+/regenerate$")),
+    RateRule("chat", re.compile(r"^/api/scenes/[^/]+/conversations/[^/]+/(regenerate|edit)$")),
     RateRule("chat", re.compile(r"^/api/scripts/[^/]+/(command|generate)$"), method="POST"),
     RateRule("analysis", re.compile(r"^/api/(upload|analyze)$"), method="POST"),
 )
@@ -80,6 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = RequestMetrics()
     app.state.events = EventBus()
     app.state.scene_locks = KeyedLocks()  # one writer at a time per scene (story, message tree)
+    # Scenes with their characters (immutable once stored; deleting a scene evicts it), read by every chat.
+    app.state.scene_casts = TTLCache(max_entries=1_000, ttl_seconds=settings.read_cache_ttl_seconds)
     app.state.rate_limiter = RateLimiter(
         {
             "default": settings.rate_limit_default,
@@ -106,6 +109,7 @@ def _include_routers(app: FastAPI) -> None:
     api.include_router(system_router.router)
     api.include_router(scenes_router.router)
     api.include_router(scenes_router.files_router)
+    api.include_router(chat_router.router)
     api.include_router(settings_router.router)
     api.include_router(jobs_router.router)
     api.include_router(realtime_router.router)
@@ -207,6 +211,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             hub=hub,
             events=app.state.events,
             scene_locks=app.state.scene_locks,
+            scene_casts=app.state.scene_casts,
         )
     )
     # Everything built so far lives as long as the process: move it out of the collector's way, so that the

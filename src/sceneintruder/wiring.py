@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sceneintruder.chat import skills as chat_skills
+from sceneintruder.chat import socket as chat_socket
+from sceneintruder.chat.context import CastCache
+from sceneintruder.chat.runtime import ChatRuntime
 from sceneintruder.core.events import EventBus
 from sceneintruder.core.locks import KeyedLocks
 from sceneintruder.core.principal import Principal
@@ -34,12 +38,14 @@ class Machinery:
     hub: Hub
     events: EventBus
     scene_locks: KeyedLocks
+    scene_casts: CastCache
 
 
 def wire_domains(machinery: Machinery) -> None:
     llm, jobs, hub, events, db = machinery.llm, machinery.jobs, machinery.hub, machinery.events, machinery.db
     settings_skills.register(llm)
     scenes_skills.register(llm)
+    chat_skills.register(llm)
     jobs.register_kind(scenes_skills.ANALYSIS_JOB, concurrency=machinery.settings.analysis_jobs_concurrency)
 
     async def scene_access(principal: Principal, scene_id: str) -> bool:
@@ -47,8 +53,18 @@ def wire_domains(machinery: Machinery) -> None:
             return await scenes_service.scene_visible(session, scene_id=scene_id, principal=principal)
 
     hub.set_scene_access(scene_access)
+    chat = ChatRuntime(
+        db=db,
+        llm=llm,
+        locks=machinery.scene_locks,
+        publish=hub.publish,
+        history_limit=machinery.settings.chat_history_messages,
+        casts=machinery.scene_casts,
+    )
+    hub.register_handler("character_interaction", chat_socket.interaction_handler(chat))
 
     async def close_room(event: scene_events.SceneDeleted) -> None:
+        machinery.scene_casts.invalidate(event.scene_id)
         await hub.close_room(event.scene_id, SCENE_DELETED_CLOSE_CODE, "scene deleted")
 
     events.subscribe(scene_events.SceneDeleted, close_room)

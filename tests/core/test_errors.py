@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import sceneintruder.orm  # noqa: F401 - imports every domain, so every errors.py is loaded
+from sceneintruder.chat import errors as _chat_errors  # noqa: F401
 from sceneintruder.core.error_codes import ErrorCode
 from sceneintruder.core.errors import AppError
 from sceneintruder.users import errors as _users_errors  # noqa: F401

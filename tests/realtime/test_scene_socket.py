@@ -110,7 +110,7 @@ async def test_scene_rooms_are_isolated(live) -> None:
         ('{"type": "story_choice", "node_id": "n1"}', "INVALID_MESSAGE"),
         ('{"type": "user_status_update", "status": ""}', "INVALID_MESSAGE"),
         (b"\xff\xfe binary garbage", "INVALID_JSON"),
-        ('{"type": "character_interaction", "character_id": "c1", "message": "hi"}', "NOT_AVAILABLE"),
+        ('{"type": "character_interaction", "character_id": "c1", "message": "hi"}', "SCENE_NOT_FOUND"),
         ('{"type": "story_choice", "node_id": "n1", "choice_id": "c1"}', "NOT_AVAILABLE"),
     ],
 )
@@ -151,8 +151,8 @@ async def test_handlers_run_as_tasks_so_a_slow_one_does_not_stop_the_reader(live
     async def choose(context: SocketContext, message: ClientMessage) -> None:
         raise Conflict("选项已被选择")
 
-    hub.register_handler("character_interaction", chat)
-    hub.register_handler("story_choice", choose)
+    hub.register_handler("character_interaction", chat, replace=True)  # instead of the chat domain's
+    hub.register_handler("story_choice", choose, replace=True)
     async with (
         ws_connect(live.ws, "/ws/scene/scene_a?user_id=talker") as talker,
         ws_connect(live.ws, "/ws/scene/scene_a?user_id=listener") as listener,

@@ -11,7 +11,8 @@ variation comes from a stable hash of the inputs, never from randomness or the c
 Inputs (every key optional; the language defaults to the one detected in the scene and message):
 `language`, `scene: {title, description, summary, characters?: [{name, aliases?}], locations?: [name]}`,
 `character: {id, name, role, description, personality, traits, speech_style, knowledge, aliases?,
-relationships?}`, `history: [{speaker_id, speaker_name, role, content}]`, `message`.
+relationships?}`, `history: [{speaker_id, speaker_name, role, content}]`, `message`, and `variation` (a
+regenerated reply: 1, 2, ... pick other wordings for the same inputs; 0 or absent is the first answer).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class ChatCall:
     people: tuple[str, ...]  # names of the scene's other characters
     places: tuple[str, ...]
     earlier_user_lines: tuple[str, ...]
+    variation: int = 0
 
     @classmethod
     def from_inputs(cls, inputs: Mapping[str, Any]) -> ChatCall:
@@ -74,6 +76,7 @@ class ChatCall:
             earlier_user_lines=tuple(
                 " ".join(str(t.get("content") or "").split()) for t in history if t.get("role") == "user"
             ),
+            variation=_variation(inputs.get("variation")),
         )
 
 
@@ -101,7 +104,15 @@ def chat_emotion(inputs: Mapping[str, Any]) -> EmotionalResponse:
 
 def compose_reply(call: ChatCall) -> str:
     persona, language, message = call.persona, call.language, call.message
-    seed = voice.stable_seed(TASK_CHAT_REPLY, persona.id, persona.name, message, call.earlier_user_lines, language)
+    seed = voice.stable_seed(
+        TASK_CHAT_REPLY,
+        persona.id,
+        persona.name,
+        message,
+        call.earlier_user_lines,
+        language,
+        *((call.variation,) if call.variation else ()),
+    )
     intent, greeted = intents.classify(message, language)
     body = [_sentence(line, language) for line in _body(call, intent, seed) if line]
     if greeted:
@@ -218,6 +229,10 @@ def _sentence(line: str, language: Language) -> str:
     if language == "en" and line and line[0].islower():
         line = line[0].upper() + line[1:]
     return line
+
+
+def _variation(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     analysis_jobs_concurrency: int = Field(default=2, ge=1, le=64)  # POST /api/analyze jobs running at once
     analysis_chunk_chars: int = Field(default=20_000, ge=1000)  # at most this much text per analysis call
 
+    # --- chat (chat/) ----------------------------------------------------------------------------------------------
+    chat_history_messages: int = Field(default=20, ge=0, le=200)  # earlier messages of the branch a reply sees
+
     # --- rate limits (limits notation: "<n>/<second|minute|hour|day>") ------------------------------------------
     rate_limit_enabled: bool = True
     rate_limit_default: str = "300/minute"

@@ -1,9 +1,11 @@
 """ORM rows of the scenes domain: a scene, its source text and segments, characters, items, and the message log.
 
 The source text lives in its own table so listing scenes never loads a novel. Conversation messages are one row
-each (appending is one INSERT); `seq` orders them, `parent_id` and `active` let the chat domain keep
-alternatives (swipes, edits) without overwriting anything, and `hidden` lets a story rewind hide later
-messages while keeping them.
+each (appending is one INSERT); `seq` orders them. The log is a tree: `parent_id` is the message a message
+follows, `variant_of` ties alternatives (swipes, edits) to the first of them, `selected` says which one of
+its alternatives is chosen, and `active` marks the messages on the active path (selected, under an active
+parent), so nothing is ever overwritten and reading the active path stays one indexed scan. `hidden` lets a
+story rewind hide later messages while keeping them.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sceneintruder.core.clock import utcnow
@@ -117,7 +119,9 @@ class ConversationMessage(Base):
     node_id: Mapped[str | None] = mapped_column(String(64))
     conversation_type: Mapped[str] = mapped_column(String(40), default="")
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
-    parent_id: Mapped[str | None] = mapped_column(String(64))  # previous message on its branch
+    parent_id: Mapped[str | None] = mapped_column(String(64), index=True)  # previous message on its branch
+    variant_of: Mapped[str | None] = mapped_column(String(64), index=True)  # first of its alternatives; None: itself
+    selected: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())  # chosen among alternatives
     active: Mapped[bool] = mapped_column(Boolean, default=True)  # on the active path (not a discarded swipe)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)  # hidden by a story rewind, kept
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -129,6 +129,14 @@ class ItemList(OmitNoneModel):
     total: int
 
 
+class AlternativesRead(WireModel):
+    """A message's alternatives (swipes, regenerations, edits), oldest first; `index` is this message's place."""
+
+    count: int
+    index: int
+    ids: list[str]
+
+
 class ConversationRead(OmitNoneModel):
     id: str
     scene_id: str
@@ -141,7 +149,8 @@ class ConversationRead(OmitNoneModel):
     message: str = ""
     conversation_type: str
     metadata: dict[str, Any]
-    parent_id: str | None = None
+    parent_id: str | None = None  # the message this one follows (the log is a tree)
+    alternatives: AlternativesRead | None = None  # only when the message has alternatives
 
 
 class ContextRead(OmitNoneModel):

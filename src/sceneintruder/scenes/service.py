@@ -1,7 +1,9 @@
 """Scenes: reading and writing scenes, their characters, items and message log. Framework-free.
 
 Every scene has an owner; `get_owned_scene` answers someone else's scene exactly like a missing one.
-Other domains (chat, story, comics) go through the functions here, never through the models.
+Other domains (chat, story, comics) go through the functions here, never through the models. The message log
+(appending, the active path, alternatives and branches) lives in `conversations` and `message_tree` and is
+offered here too.
 """
 
 from __future__ import annotations
@@ -20,9 +22,20 @@ from sceneintruder.core.errors import ResourceNotFound
 from sceneintruder.core.ids import is_valid_id, new_id
 from sceneintruder.core.principal import Principal
 from sceneintruder.db.ownership import load_owned
+from sceneintruder.scenes.conversations import MessageNode as MessageNode
+from sceneintruder.scenes.conversations import active_tip as active_tip
+from sceneintruder.scenes.conversations import append_message as append_message
+from sceneintruder.scenes.conversations import branch_history as branch_history
+from sceneintruder.scenes.conversations import conversation_read as conversation_read
+from sceneintruder.scenes.conversations import find_messages as find_messages
+from sceneintruder.scenes.conversations import get_message as get_message
+from sceneintruder.scenes.conversations import list_conversations as list_conversations
 from sceneintruder.scenes.errors import CharacterNotFound, SceneNotFound
+from sceneintruder.scenes.message_tree import add_alternative as add_alternative
+from sceneintruder.scenes.message_tree import alternatives as alternatives
+from sceneintruder.scenes.message_tree import children as children
+from sceneintruder.scenes.message_tree import choose as choose
 from sceneintruder.scenes.models import (
-    ConversationMessage,
     Scene,
     SceneCharacter,
     SceneItem,
@@ -32,7 +45,6 @@ from sceneintruder.scenes.models import (
 from sceneintruder.scenes.schemas import (
     CharacterRead,
     ContextRead,
-    ConversationRead,
     ItemList,
     ItemRead,
     ItemWrite,
@@ -267,9 +279,11 @@ async def _character_rows(session: AsyncSession, scene_id: str) -> list[SceneCha
     return list(rows.all())
 
 
-async def list_characters(session: AsyncSession, *, scene_id: str) -> list[CharacterRead]:
+async def list_characters(session: AsyncSession, *, scene_id: str, title: str | None = None) -> list[CharacterRead]:
+    """The scene's characters in importance order (`title`, the scene's, saves a query when the caller has it)."""
     rows = await _character_rows(session, scene_id)
-    title = await session.scalar(select(Scene.title).where(Scene.id == scene_id)) or ""
+    if title is None:
+        title = await session.scalar(select(Scene.title).where(Scene.id == scene_id)) or ""
     names = {row.id: row.name for row in rows}
     return [_character_read(row, names, title) for row in rows]
 
@@ -338,90 +352,3 @@ async def delete_item(session: AsyncSession, *, scene_id: str, item_id: str) -> 
     item = await _get_item(session, scene_id, item_id)
     await session.delete(item)
     await session.commit()
-
-
-# --- the message log --------------------------------------------------------------------------------------------
-
-
-def conversation_read(message: ConversationMessage) -> ConversationRead:
-    return ConversationRead(
-        id=message.id,
-        scene_id=message.scene_id,
-        speaker_id=message.speaker_id,
-        speaker_name=message.speaker_name,
-        node_id=message.node_id,
-        content=message.content,
-        timestamp=message.created_at,
-        conversation_type=message.conversation_type,
-        metadata={
-            **(message.meta or {}),
-            **({"conversation_type": message.conversation_type} if message.conversation_type else {}),
-        },
-        parent_id=message.parent_id,
-    )
-
-
-def _visible(scene_id: str):
-    return (
-        (ConversationMessage.scene_id == scene_id)
-        & ConversationMessage.active.is_(True)
-        & ConversationMessage.hidden.is_(False)
-    )
-
-
-async def list_conversations(
-    session: AsyncSession, *, scene_id: str, limit: int, page: int, conversation_types: Sequence[str] = ()
-) -> tuple[list[ConversationRead], int]:
-    """Visible messages on the active path, oldest first; page 1 is the newest `limit` of them."""
-    condition = _visible(scene_id)
-    if conversation_types:
-        condition = condition & ConversationMessage.conversation_type.in_(conversation_types)
-    total = int(await session.scalar(select(func.count()).select_from(ConversationMessage).where(condition)) or 0)
-    rows = (
-        await session.scalars(
-            select(ConversationMessage)
-            .where(condition)
-            .order_by(ConversationMessage.seq.desc())
-            .offset((page - 1) * limit)
-            .limit(limit)
-        )
-    ).all()
-    return [conversation_read(row) for row in reversed(rows)], total
-
-
-async def append_message(
-    session: AsyncSession,
-    *,
-    scene_id: str,
-    speaker_id: str,
-    content: str,
-    user_id: str | None = None,
-    speaker_name: str = "",
-    node_id: str | None = None,
-    conversation_type: str = "",
-    metadata: dict[str, Any] | None = None,
-    parent_id: str | None = None,
-    commit: bool = True,
-) -> ConversationRead:
-    """One INSERT, never a rewrite of the log."""
-    message = ConversationMessage(
-        id=new_id("conv"),
-        scene_id=scene_id,
-        user_id=user_id,
-        speaker_id=speaker_id,
-        speaker_name=speaker_name,
-        content=content,
-        node_id=node_id,
-        conversation_type=conversation_type,
-        meta=metadata or {},
-        parent_id=parent_id,
-        active=True,
-        hidden=False,
-        created_at=utcnow(),
-    )
-    session.add(message)
-    if commit:
-        await session.commit()
-    else:
-        await session.flush()
-    return conversation_read(message)

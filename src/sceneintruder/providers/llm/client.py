@@ -29,6 +29,7 @@ from sceneintruder.providers.llm.base import (
     LLMCapabilities,
     LLMProvider,
     ResponseFormat,
+    Usage,
 )
 from sceneintruder.providers.llm.builtin import OfflineSkill, OfflineSkills
 from sceneintruder.providers.llm.structured import (
@@ -77,6 +78,11 @@ class StructuredResult(Generic[M]):
     value: M  # the validated schema instance
     completion: Completion  # the answer it was read from (provider, model, usage, latency)
     attempts: int  # 1, or 2 when the model was re-asked once with the validation error
+    usage: Usage | None = None  # tokens of every attempt together (None: the completion's own)
+
+    @property
+    def total_usage(self) -> Usage:
+        return self.usage or self.completion.usage
 
 
 @dataclass(frozen=True)
@@ -306,9 +312,14 @@ class LLMClient:
                     f"That reply was not valid ({first_error}). Answer again with only the corrected JSON object.",
                 ),
             )
+        first_usage = completion.usage
         completion = await self._complete(retry_messages, task_call, base)
+        usage = Usage(
+            first_usage.prompt_tokens + completion.usage.prompt_tokens,
+            first_usage.completion_tokens + completion.usage.completion_tokens,
+        )
         try:
-            return StructuredResult(parse_structured(completion.text, schema), completion, 2)
+            return StructuredResult(parse_structured(completion.text, schema), completion, 2, usage)
         except StructuredOutputError as error:
             raise ProviderBadResponse(
                 "LLM返回的结构化结果不符合要求",

@@ -1,0 +1,114 @@
+"""What a chat step knows before the model is asked: the scene, its cast, and the branch's recent messages.
+
+Loaded in one short reader session, which is closed before any provider call. Characters must belong to the
+scene: an id of another scene's character is CHARACTER_NOT_FOUND, exactly like an unknown one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sceneintruder.core.cache import TTLCache
+from sceneintruder.core.principal import Principal
+from sceneintruder.db.ownership import can_access
+from sceneintruder.db.session import Database
+from sceneintruder.scenes import service as scenes_service
+from sceneintruder.scenes.errors import CharacterNotFound, SceneNotFound
+from sceneintruder.scenes.schemas import CharacterRead, ConversationRead
+
+USER_SPEAKERS = frozenset({"user", "web_user"})
+
+
+@dataclass(frozen=True)
+class SceneBrief:
+    id: str
+    owner_id: str
+    title: str
+    description: str
+    summary: str
+    era: str
+    atmosphere: str
+    language: str
+    locations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SceneCast:
+    scene: SceneBrief
+    cast: tuple[CharacterRead, ...]
+
+
+CastCache = TTLCache[str, SceneCast]
+"""Scenes and their characters by scene id (app.state.scene_casts); scene deletion evicts (see wiring.py)."""
+
+
+@dataclass(frozen=True)
+class ChatContext:
+    scene: SceneBrief
+    cast: tuple[CharacterRead, ...]  # every character of the scene, in importance order
+    history: tuple[ConversationRead, ...]  # the branch's last messages before the new one, oldest first
+
+    def character(self, character_id: str) -> CharacterRead:
+        for character in self.cast:
+            if character.id == character_id:
+                return character
+        raise CharacterNotFound(details=character_id)
+
+    def characters(self, character_ids: Iterable[str]) -> list[CharacterRead]:
+        return [self.character(character_id) for character_id in character_ids]
+
+    def speaker_names(self) -> dict[str, str]:
+        return {character.id: character.name for character in self.cast}
+
+
+async def _scene_cast(session: AsyncSession, principal: Principal, scene_id: str) -> SceneCast:
+    scene = await scenes_service.get_owned_scene(session, scene_id=scene_id, principal=principal)
+    cast = await scenes_service.list_characters(session, scene_id=scene.id, title=scene.title)
+    brief = SceneBrief(
+        id=scene.id,
+        owner_id=scene.owner_id,
+        title=scene.title,
+        description=scene.description,
+        summary=scene.summary,
+        era=scene.era,
+        atmosphere=scene.atmosphere,
+        language="zh" if scene.language == "zh" else "en",
+        locations=tuple(str(loc.get("name") or "") for loc in scene.locations or [] if loc.get("name")),
+    )
+    return SceneCast(brief, tuple(cast))
+
+
+async def load_context(
+    db: Database,
+    *,
+    principal: Principal,
+    scene_id: str,
+    history_limit: int,
+    up_to_id: str | None = None,
+    from_tip: bool = True,
+    casts: CastCache | None = None,
+) -> ChatContext:
+    """The scene (404 SCENE_NOT_FOUND unless the caller may see it), its cast, and the history of the branch
+    ending at `up_to_id`, or at the active tip when `from_tip` and no id is given.
+
+    One reader session. A scene and its characters do not change once stored (only deleting the scene, which
+    evicts it), so with `casts` they are read once per TTL and only the history (one query whatever the log's
+    length) is read for every reply; ownership is checked either way.
+    """
+    cached = casts.get(scene_id) if casts is not None else None
+    async with db.reader() as session:
+        if cached is None:
+            cached = await _scene_cast(session, principal, scene_id)
+            if casts is not None:
+                casts.put(scene_id, cached)
+        elif not can_access(cached.scene, principal):  # type: ignore[arg-type]  # has owner_id, as a row does
+            raise SceneNotFound(details=scene_id)
+        history = (
+            await scenes_service.branch_history(session, scene_id=scene_id, up_to_id=up_to_id, limit=history_limit)
+            if up_to_id is not None or from_tip
+            else []
+        )
+    return ChatContext(scene=cached.scene, cast=cached.cast, history=tuple(history))

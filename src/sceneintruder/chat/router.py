@@ -1,0 +1,283 @@
+"""`/api/chat`, `/api/interactions/...`, swipes under `/api/scenes/:id/conversations/:message_id/...`, and
+`/api/scenes/:id/export/interactions`.
+
+Streaming: `POST /api/chat` (and regenerate / edit) with `"stream": true` or `Accept: text/event-stream`
+answers with Server-Sent Events: `event: delta` `{"delta"}` as the model writes, then `event: done` with the
+stored messages, or `event: error` `{code, message, details?}` (then nothing was stored). Problems found
+before the model is asked (unknown scene or character, bad body, no provider) are ordinary JSON errors.
+
+No route here holds a database session while a model works: the services open short sessions themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from sceneintruder.chat import aggregate as aggregate_service
+from sceneintruder.chat import export, interactions, service, turns
+from sceneintruder.chat.runtime import ChatRuntime
+from sceneintruder.chat.schemas import (
+    AggregateRequest,
+    ChatRequest,
+    EditRequest,
+    RegenerateRequest,
+    SimulateRequest,
+    TriggerRequest,
+)
+from sceneintruder.core.clock import utcnow
+from sceneintruder.core.downloads import download, parse_export_format
+from sceneintruder.core.envelope import EnvelopeResponse, created, dumps, ok, to_jsonable
+from sceneintruder.core.errors import ServiceNotReady
+from sceneintruder.core.exporting import ExportFormat, render
+from sceneintruder.deps import PrincipalDep, SessionDep
+from sceneintruder.scenes.export import export_result
+
+router = APIRouter(tags=["chat"])
+
+SceneId = Annotated[str, Path(max_length=128)]
+ItemId = Annotated[str, Path(max_length=128)]
+Limit = Annotated[int, Query(ge=1, le=500)]
+Page = Annotated[int, Query(ge=1)]
+_SSE_HEADERS = {"Cache-Control": "no-cache"}
+
+
+async def get_chat_runtime(request: Request) -> ChatRuntime:
+    state = request.app.state
+    return ChatRuntime(
+        db=state.db,
+        llm=state.llm,
+        locks=state.scene_locks,
+        publish=state.hub.publish,
+        history_limit=state.settings.chat_history_messages,
+        casts=state.scene_casts,
+    )
+
+
+RuntimeDep = Annotated[ChatRuntime, Depends(get_chat_runtime)]
+
+
+def _wants_stream(request: Request, asked: bool) -> bool:
+    return asked or "text/event-stream" in request.headers.get("accept", "")
+
+
+def _page_meta(page: int, limit: int, total: int) -> dict[str, int]:
+    return {"page": page, "per_page": limit, "total": total, "total_pages": (total + limit - 1) // limit}
+
+
+def _sse(name: str, payload: Any) -> ServerSentEvent:
+    return ServerSentEvent(data=dumps(to_jsonable(payload)).decode(), event=name)
+
+
+def _event_stream(
+    runtime: ChatRuntime, prepared: turns.PreparedReply, done: Callable[[turns.StoredReply], Any]
+) -> EventSourceResponse:
+    if not (status := runtime.llm.status()).ready:
+        raise ServiceNotReady(details=status.state)
+
+    async def events() -> AsyncIterator[ServerSentEvent]:
+        async for event in turns.stream(runtime, prepared):
+            if isinstance(event, turns.Delta):
+                yield ServerSentEvent(data=orjson.dumps({"delta": event.text}).decode(), event="delta")
+            elif isinstance(event, turns.Done):
+                yield _sse("done", done(event.stored))
+            else:
+                error = event.error
+                body = {"code": error.code, "message": error.message}
+                yield _sse("error", body | ({"details": error.details} if error.details is not None else {}))
+
+    return EventSourceResponse(events(), headers=_SSE_HEADERS)
+
+
+# --- chat --------------------------------------------------------------------------------------------------------
+
+
+@router.post("/chat", response_model=None)
+async def chat(
+    body: ChatRequest, request: Request, principal: PrincipalDep, runtime: RuntimeDep
+) -> EnvelopeResponse | EventSourceResponse:
+    """`{character, response}` (+ message ids); or, streamed, SSE `delta`... then `done`."""
+    if _wants_stream(request, body.stream):
+        prepared = await service.prepare_chat(runtime, principal=principal, request=body)
+        return _event_stream(runtime, prepared, lambda stored: service.done_payload(prepared, stored))
+    return ok(await service.chat(runtime, principal=principal, request=body), "对话成功")
+
+
+@router.post("/chat/emotion")
+async def chat_emotion(body: ChatRequest, principal: PrincipalDep, runtime: RuntimeDep) -> EnvelopeResponse:
+    return ok(await service.chat_emotion(runtime, principal=principal, request=body), "情感对话成功")
+
+
+# --- swipes: alternatives, regenerate, edit, choose ----------------------------------------------------------------
+
+
+@router.get("/scenes/{scene_id}/conversations/{message_id}/alternatives")
+async def list_alternatives(
+    scene_id: SceneId, message_id: ItemId, principal: PrincipalDep, runtime: RuntimeDep
+) -> EnvelopeResponse:
+    """`{message_id, selected_id, alternatives: [message + {active, selected}]}`, oldest first."""
+    result = await service.list_alternatives(runtime, principal=principal, scene_id=scene_id, message_id=message_id)
+    return ok(result, "获取候选消息成功")
+
+
+@router.post("/scenes/{scene_id}/conversations/{message_id}/activate")
+async def activate_alternative(
+    scene_id: SceneId, message_id: ItemId, principal: PrincipalDep, runtime: RuntimeDep
+) -> EnvelopeResponse:
+    """Make this message (and the branch it leads) the active path; answers like `.../alternatives`."""
+    result = await service.choose(runtime, principal=principal, scene_id=scene_id, message_id=message_id)
+    return ok(result, "已切换到该消息")
+
+
+@router.post("/scenes/{scene_id}/conversations/{message_id}/regenerate", status_code=201, response_model=None)
+async def regenerate(
+    scene_id: SceneId,
+    message_id: ItemId,
+    request: Request,
+    principal: PrincipalDep,
+    runtime: RuntimeDep,
+    body: RegenerateRequest | None = None,
+) -> EnvelopeResponse | EventSourceResponse:
+    """A new alternative reply, chosen at once: 201 `{character, response, character_id, message}`."""
+    body = body or RegenerateRequest()
+    prepared = await service.prepare_regenerate(
+        runtime, principal=principal, scene_id=scene_id, message_id=message_id, character_id=body.character_id
+    )
+    if _wants_stream(request, body.stream):
+        return _event_stream(runtime, prepared, lambda stored: service.regenerated_read(prepared, stored))
+    generated = await turns.generate(runtime, prepared)
+    stored = await turns.store(runtime, prepared, generated)
+    return created(service.regenerated_read(prepared, stored), "已重新生成回应")
+
+
+@router.post("/scenes/{scene_id}/conversations/{message_id}/edit", status_code=201, response_model=None)
+async def edit_message(
+    scene_id: SceneId,
+    message_id: ItemId,
+    body: EditRequest,
+    request: Request,
+    principal: PrincipalDep,
+    runtime: RuntimeDep,
+) -> EnvelopeResponse | EventSourceResponse:
+    """A user message rewritten as a new branch (the original stays): 201 `{message, reply?}`."""
+    prepared = await service.prepare_edit(
+        runtime, principal=principal, scene_id=scene_id, message_id=message_id, request=body
+    )
+    if prepared is None:
+        edited = await service.fork(
+            runtime, principal=principal, scene_id=scene_id, message_id=message_id, content=body.content
+        )
+        return created({"message": edited}, "消息已编辑")
+    if _wants_stream(request, body.stream):
+        return _event_stream(runtime, prepared, lambda stored: service.edited_read(prepared, stored))
+    stored = await turns.store(runtime, prepared, await turns.generate(runtime, prepared))
+    return created(service.edited_read(prepared, stored), "消息已编辑")
+
+
+# --- interactions ------------------------------------------------------------------------------------------------
+
+
+@router.post("/interactions/trigger")
+async def trigger_interaction(body: TriggerRequest, principal: PrincipalDep, runtime: RuntimeDep) -> EnvelopeResponse:
+    return ok(await interactions.trigger(runtime, principal=principal, request=body), "角色互动触发成功")
+
+
+@router.post("/interactions/simulate")
+async def simulate_conversation(
+    body: SimulateRequest, principal: PrincipalDep, runtime: RuntimeDep
+) -> EnvelopeResponse:
+    """`data` is the reference's dialogue array; the simulation id is in `meta.simulation_id` and the
+    `X-Simulation-ID` header."""
+    simulation_id, dialogues = await interactions.simulate(runtime, principal=principal, request=body)
+    response = ok(dialogues, "对话模拟成功", meta={"simulation_id": simulation_id, "lines": len(dialogues)})
+    response.headers["X-Simulation-ID"] = simulation_id
+    return response
+
+
+@router.post("/interactions/aggregate")
+async def aggregate_interaction(
+    body: AggregateRequest, principal: PrincipalDep, runtime: RuntimeDep
+) -> EnvelopeResponse:
+    return ok(await aggregate_service.aggregate(runtime, principal=principal, request=body), "交互处理成功")
+
+
+@router.get("/interactions/{scene_id}")
+async def interaction_history(
+    scene_id: SceneId,
+    principal: PrincipalDep,
+    runtime: RuntimeDep,
+    interaction_id: Annotated[str | None, Query(max_length=128)] = None,
+    simulation_id: Annotated[str | None, Query(max_length=128)] = None,
+    character_id: Annotated[str | None, Query(max_length=128)] = None,
+    limit: Limit = 20,
+    page: Page = 1,
+    paginated: bool = False,
+) -> EnvelopeResponse:
+    messages, total = await interactions.history(
+        runtime,
+        principal=principal,
+        scene_id=scene_id,
+        limit=limit,
+        page=page,
+        interaction_id=interaction_id,
+        simulation_id=simulation_id,
+        character_id=character_id,
+    )
+    extra = {"meta": _page_meta(page, limit, total)} if paginated else {}
+    return ok(messages, "获取互动历史成功", **extra)
+
+
+@router.get("/interactions/{scene_id}/{character1_id}/{character2_id}")
+async def interactions_between(
+    scene_id: SceneId,
+    character1_id: ItemId,
+    character2_id: ItemId,
+    principal: PrincipalDep,
+    runtime: RuntimeDep,
+    limit: Limit = 20,
+    page: Page = 1,
+    paginated: bool = False,
+) -> EnvelopeResponse:
+    messages, total = await interactions.between(
+        runtime,
+        principal=principal,
+        scene_id=scene_id,
+        first_id=character1_id,
+        second_id=character2_id,
+        limit=limit,
+        page=page,
+    )
+    extra = {"meta": _page_meta(page, limit, total)} if paginated else {}
+    return ok(messages, "获取角色互动记录成功" if total else "暂无互动记录", **extra)
+
+
+@router.get("/scenes/{scene_id}/export/interactions")
+async def export_interactions(
+    scene_id: SceneId, principal: PrincipalDep, session: SessionDep, format: str = "json"
+) -> Response:
+    data = await export.load(session, principal=principal, scene_id=scene_id)
+    fmt = parse_export_format(format)
+    now = utcnow()
+    stem = f"{data.scene_id}_interactions_{now:%Y%m%d_%H%M%S}"
+    if fmt is not ExportFormat.JSON:
+        return download(render(export.document(data), fmt), fmt, stem)
+    content = export.json_content(data, generated_at=now)
+    stats = export.statistics(data)
+    result = export_result(
+        scene_id=data.scene_id,
+        title=f"{data.title} - {export.labels(data.language)['suffix']}",
+        fmt=fmt,
+        content=content,
+        export_type="interactions",
+        filename=f"{stem}.json",
+        characters=data.characters,
+        conversations=data.conversations,
+        summary=export.summary(data, stats),
+        stats=stats,
+    )
+    return ok(result, "导出成功")

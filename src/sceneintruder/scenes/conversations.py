@@ -1,0 +1,262 @@
+"""The scene's message log: reading the active path, appending, and walking back up a branch. Framework-free.
+
+The log is a tree (see `models.ConversationMessage`): a new message follows the *tip*, the newest visible
+message on the active path, unless the caller names its parent. Reading the active path is one indexed scan
+of `(scene_id, seq)`; appending is one small lookup of the tip plus one INSERT, whatever the log's length.
+Appends that may race on one scene should run under the scene's lock (`core.locks.KeyedLocks`); on SQLite
+the writer session's BEGIN IMMEDIATE already serialises them. Alternatives and branch switching live in
+`message_tree`. Other domains use all of this through `scenes.service`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sceneintruder.core.clock import utcnow
+from sceneintruder.core.errors import ResourceNotFound
+from sceneintruder.core.ids import is_valid_id, new_id
+from sceneintruder.scenes.models import ConversationMessage
+from sceneintruder.scenes.schemas import AlternativesRead, ConversationRead
+
+MESSAGE_NOT_FOUND_MESSAGE = "消息不存在"
+
+
+@dataclass(frozen=True)
+class MessageNode:
+    """One message with its place in the tree (what swipes and edits need beyond the wire shape)."""
+
+    read: ConversationRead
+    seq: int
+    parent_id: str | None
+    variant_of: str | None
+    selected: bool
+    active: bool
+    hidden: bool
+
+    @property
+    def id(self) -> str:
+        return self.read.id
+
+    @property
+    def group_id(self) -> str:
+        """The first message of this one's alternatives (itself when it has none)."""
+        return self.variant_of or self.read.id
+
+
+def conversation_read(message: ConversationMessage, alternatives: AlternativesRead | None = None) -> ConversationRead:
+    return ConversationRead(
+        id=message.id,
+        scene_id=message.scene_id,
+        speaker_id=message.speaker_id,
+        speaker_name=message.speaker_name,
+        node_id=message.node_id,
+        content=message.content,
+        timestamp=message.created_at,
+        conversation_type=message.conversation_type,
+        metadata={
+            **(message.meta or {}),
+            **({"conversation_type": message.conversation_type} if message.conversation_type else {}),
+        },
+        parent_id=message.parent_id,
+        alternatives=alternatives,
+    )
+
+
+def message_node(message: ConversationMessage) -> MessageNode:
+    return MessageNode(
+        read=conversation_read(message),
+        seq=message.seq,
+        parent_id=message.parent_id,
+        variant_of=message.variant_of,
+        selected=message.selected,
+        active=message.active,
+        hidden=message.hidden,
+    )
+
+
+def _visible(scene_id: str) -> ColumnElement[bool]:
+    return (
+        (ConversationMessage.scene_id == scene_id)
+        & ConversationMessage.active.is_(True)
+        & ConversationMessage.hidden.is_(False)
+    )
+
+
+async def alternatives_summary(
+    session: AsyncSession, scene_id: str, rows: Sequence[ConversationMessage]
+) -> dict[str, AlternativesRead]:
+    """For the rows that have alternatives: how many, which, and where each row stands among them (one query)."""
+    groups = {row.variant_of or row.id for row in rows}
+    if not groups:
+        return {}
+    members = await session.execute(
+        select(ConversationMessage.id, ConversationMessage.variant_of)
+        .where(
+            ConversationMessage.scene_id == scene_id,
+            or_(ConversationMessage.id.in_(groups), ConversationMessage.variant_of.in_(groups)),
+        )
+        .order_by(ConversationMessage.seq)
+    )
+    by_group: dict[str, list[str]] = {}
+    for message_id, variant_of in members:
+        by_group.setdefault(variant_of or message_id, []).append(message_id)
+    found = {}
+    for row in rows:
+        ids = by_group.get(row.variant_of or row.id, [])
+        if len(ids) > 1:
+            found[row.id] = AlternativesRead(count=len(ids), index=ids.index(row.id), ids=ids)
+    return found
+
+
+async def list_conversations(
+    session: AsyncSession, *, scene_id: str, limit: int, page: int, conversation_types: Sequence[str] = ()
+) -> tuple[list[ConversationRead], int]:
+    """Visible messages on the active path, oldest first; page 1 is the newest `limit` of them. A message with
+    alternatives says so (`alternatives: {count, index, ids}`)."""
+    return await find_messages(
+        session, scene_id=scene_id, limit=limit, page=page, conversation_types=conversation_types
+    )
+
+
+async def find_messages(
+    session: AsyncSession,
+    *,
+    scene_id: str,
+    limit: int,
+    page: int,
+    conversation_types: Sequence[str] = (),
+    speaker_ids: Sequence[str] = (),
+    metadata_equals: Mapping[str, str] | None = None,
+    metadata_in: Mapping[str, Sequence[str]] | None = None,
+) -> tuple[list[ConversationRead], int]:
+    """Like `list_conversations`, narrowed by type, speaker and top-level metadata values; returns the page and
+    the total of matching messages."""
+    condition = _visible(scene_id)
+    if conversation_types:
+        condition = condition & ConversationMessage.conversation_type.in_(conversation_types)
+    if speaker_ids:
+        condition = condition & ConversationMessage.speaker_id.in_(speaker_ids)
+    for key, value in (metadata_equals or {}).items():
+        condition = condition & (ConversationMessage.meta[key].as_string() == value)
+    for key, values in (metadata_in or {}).items():
+        condition = condition & ConversationMessage.meta[key].as_string().in_(values)
+    total = int(await session.scalar(select(func.count()).select_from(ConversationMessage).where(condition)) or 0)
+    rows = (
+        await session.scalars(
+            select(ConversationMessage)
+            .where(condition)
+            .order_by(ConversationMessage.seq.desc())
+            .offset((page - 1) * limit)
+            .limit(limit)
+        )
+    ).all()
+    alternatives = await alternatives_summary(session, scene_id, rows)
+    return [conversation_read(row, alternatives.get(row.id)) for row in reversed(rows)], total
+
+
+async def active_tip(session: AsyncSession, *, scene_id: str) -> MessageNode | None:
+    """The newest visible message on the active path: where the next message goes."""
+    row = await session.scalar(
+        select(ConversationMessage).where(_visible(scene_id)).order_by(ConversationMessage.seq.desc()).limit(1)
+    )
+    return message_node(row) if row is not None else None
+
+
+async def get_message(session: AsyncSession, *, scene_id: str, message_id: str) -> MessageNode:
+    """A message of this scene, active or not; someone else's scene's message is as missing as an unknown one."""
+    valid = is_valid_id(message_id)
+    query = select(ConversationMessage).where(ConversationMessage.id == message_id)
+    row = await session.scalar(query.execution_options(populate_existing=True)) if valid else None
+    if row is None or row.scene_id != scene_id:
+        raise ResourceNotFound(MESSAGE_NOT_FOUND_MESSAGE, details=message_id)
+    return message_node(row)
+
+
+async def branch_history(
+    session: AsyncSession, *, scene_id: str, limit: int, up_to_id: str | None = None
+) -> list[ConversationRead]:
+    """The last `limit` visible messages of the branch that ends at `up_to_id` (included), or at the active tip
+    when no id is given, oldest first.
+
+    One query: a recursive walk up `parent_id` from the starting message, `limit` steps at most (plus room for
+    hidden messages, which are skipped), so its cost follows the window, not the log: what a reply on that
+    branch may know, whether or not the branch is the active one.
+    """
+    if limit <= 0:
+        return []
+    message = ConversationMessage
+    start = (
+        message.id == up_to_id
+        if up_to_id is not None
+        else message.id
+        == select(message.id).where(_visible(scene_id)).order_by(message.seq.desc()).limit(1).scalar_subquery()
+    )
+    chain = (
+        select(message.seq, message.parent_id, literal(1).label("depth"))
+        .where(start, message.scene_id == scene_id)
+        .cte("chain", recursive=True)
+    )
+    chain = chain.union_all(
+        select(message.seq, message.parent_id, (chain.c.depth + 1).label("depth"))
+        .join(chain, message.id == chain.c.parent_id)
+        .where(chain.c.depth < limit * 2)
+    )
+    rows = (
+        await session.scalars(
+            select(message)
+            .where(message.seq.in_(select(chain.c.seq)), message.hidden.is_(False))
+            .order_by(message.seq.desc())
+            .limit(limit)
+        )
+    ).all()
+    return [conversation_read(row) for row in reversed(rows)]
+
+
+async def append_message(
+    session: AsyncSession,
+    *,
+    scene_id: str,
+    speaker_id: str,
+    content: str,
+    user_id: str | None = None,
+    speaker_name: str = "",
+    node_id: str | None = None,
+    conversation_type: str = "",
+    metadata: dict[str, Any] | None = None,
+    parent_id: str | None = None,
+    follow_tip: bool = True,
+    commit: bool = True,
+) -> ConversationRead:
+    """One INSERT, never a rewrite of the log. Without `parent_id` the message follows the active tip (pass
+    `follow_tip=False` for a message that starts a tree of its own)."""
+    if parent_id is None and follow_tip:
+        tip = await active_tip(session, scene_id=scene_id)
+        parent_id = tip.id if tip else None
+    message = ConversationMessage(
+        id=new_id("conv"),
+        scene_id=scene_id,
+        user_id=user_id,
+        speaker_id=speaker_id,
+        speaker_name=speaker_name,
+        content=content,
+        node_id=node_id,
+        conversation_type=conversation_type,
+        meta=metadata or {},
+        parent_id=parent_id,
+        variant_of=None,
+        selected=True,
+        active=True,
+        hidden=False,
+        created_at=utcnow(),
+    )
+    session.add(message)
+    if commit:
+        await session.commit()
+    else:
+        await session.flush()
+    return conversation_read(message)

@@ -72,11 +72,12 @@ def project_server(data_dir: Path, **env: str) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def bare_server() -> Iterator[str]:
+def bare_server(**env: str) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "_bare_app:app", "--port", str(port), "--log-level", "warning"],
         cwd=BENCH_DIR,
+        env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

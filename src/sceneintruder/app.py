@@ -51,6 +51,7 @@ from sceneintruder.scenes import router as scenes_router
 from sceneintruder.scenes.read_cache import SceneReadCache
 from sceneintruder.settings import router as settings_router
 from sceneintruder.settings import service as settings_service
+from sceneintruder.story import router as story_router
 from sceneintruder.system import router as system_router
 from sceneintruder.users import router as users_router
 from sceneintruder.wiring import Machinery, wire_domains
@@ -110,6 +111,7 @@ def _include_routers(app: FastAPI) -> None:
     api.include_router(scenes_router.router)
     api.include_router(scenes_router.files_router)
     api.include_router(chat_router.router)
+    api.include_router(story_router.router)
     api.include_router(settings_router.router)
     api.include_router(jobs_router.router)
     api.include_router(realtime_router.router)
@@ -202,7 +204,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         cleanup_interval_seconds=settings.ws_cleanup_interval_seconds,
     )
     hub.start()
-    wire_domains(
+    wired = wire_domains(
         Machinery(
             settings=settings,
             db=db,
@@ -214,6 +216,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             scene_casts=app.state.scene_casts,
         )
     )
+    app.state.story = wired.story
     # Everything built so far lives as long as the process: move it out of the collector's way, so that the
     # periodic full collections under load do not rescan ~10^5 long-lived objects each time.
     gc.collect()

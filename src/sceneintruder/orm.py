@@ -5,8 +5,9 @@ from sceneintruder.db.base import Base
 from sceneintruder.jobs import models as jobs_models
 from sceneintruder.scenes import models as scenes_models
 from sceneintruder.settings import models as settings_models
+from sceneintruder.story import models as story_models
 from sceneintruder.users import models as users_models
 
 metadata = Base.metadata
 
-__all__ = ["auth_models", "jobs_models", "metadata", "scenes_models", "settings_models", "users_models"]
+__all__ = ["auth_models", "jobs_models", "metadata", "scenes_models", "settings_models", "story_models", "users_models"]

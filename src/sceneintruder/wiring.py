@@ -25,6 +25,9 @@ from sceneintruder.scenes import events as scene_events
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.scenes import skills as scenes_skills
 from sceneintruder.settings import skills as settings_skills
+from sceneintruder.story import service as story_service
+from sceneintruder.story.offline import SKILLS as STORY_SKILLS
+from sceneintruder.story.read_cache import NodeJsonCache, StoryReadCache
 
 SCENE_DELETED_CLOSE_CODE = 4404  # application close code: the room's scene no longer exists
 
@@ -41,12 +44,20 @@ class Machinery:
     scene_casts: CastCache
 
 
-def wire_domains(machinery: Machinery) -> None:
+@dataclass(frozen=True)
+class Wired:
+    """What the domains built here that their routes need (kept on `app.state` by app.py)."""
+
+    story: story_service.StoryRuntime
+
+
+def wire_domains(machinery: Machinery) -> Wired:
     llm, jobs, hub, events, db = machinery.llm, machinery.jobs, machinery.hub, machinery.events, machinery.db
+    settings = machinery.settings
     settings_skills.register(llm)
     scenes_skills.register(llm)
     chat_skills.register(llm)
-    jobs.register_kind(scenes_skills.ANALYSIS_JOB, concurrency=machinery.settings.analysis_jobs_concurrency)
+    jobs.register_kind(scenes_skills.ANALYSIS_JOB, concurrency=settings.analysis_jobs_concurrency)
 
     async def scene_access(principal: Principal, scene_id: str) -> bool:
         async with db.reader() as session:
@@ -58,7 +69,7 @@ def wire_domains(machinery: Machinery) -> None:
         llm=llm,
         locks=machinery.scene_locks,
         publish=hub.publish,
-        history_limit=machinery.settings.chat_history_messages,
+        history_limit=settings.chat_history_messages,
         casts=machinery.scene_casts,
     )
     hub.register_handler("character_interaction", chat_socket.interaction_handler(chat))
@@ -68,3 +79,37 @@ def wire_domains(machinery: Machinery) -> None:
         await hub.close_room(event.scene_id, SCENE_DELETED_CLOSE_CODE, "scene deleted")
 
     events.subscribe(scene_events.SceneDeleted, close_room)
+    return Wired(story=_wire_story(machinery))
+
+
+def _wire_story(machinery: Machinery) -> story_service.StoryRuntime:
+    """Offline skills, the initialisation job kind, the `story_choice` handler, and the story following its scene:
+    built when the scene is created, its initialisation cancelled when the scene is deleted."""
+    settings = machinery.settings
+    for task, skill in STORY_SKILLS.items():
+        machinery.llm.register_offline_skill(task, skill)
+    machinery.jobs.register_kind(story_service.STORY_INIT_JOB, concurrency=settings.story_init_jobs_concurrency)
+    story = story_service.StoryRuntime(
+        db=machinery.db,
+        llm=machinery.llm,
+        jobs=machinery.jobs,
+        hub=machinery.hub,
+        locks=machinery.scene_locks,
+        init_wait_seconds=settings.story_init_wait_seconds,
+        narrate_ahead=settings.story_narrate_ahead,
+        views=StoryReadCache(ttl_seconds=settings.read_cache_ttl_seconds),
+        node_views=NodeJsonCache(ttl_seconds=settings.story_node_cache_seconds),
+    )
+    story.views.install(machinery.db)
+    story.node_views.install(machinery.db)
+    machinery.hub.register_handler("story_choice", story_service.story_choice_handler(story))
+
+    async def build_story(event: scene_events.SceneCreated) -> None:
+        await story_service.on_scene_created(story, event)
+
+    async def stop_story(event: scene_events.SceneDeleted) -> None:
+        await story_service.on_scene_deleted(story, event)
+
+    machinery.events.subscribe(scene_events.SceneCreated, build_story)
+    machinery.events.subscribe(scene_events.SceneDeleted, stop_story)
+    return story

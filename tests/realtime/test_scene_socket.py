@@ -111,7 +111,8 @@ async def test_scene_rooms_are_isolated(live) -> None:
         ('{"type": "user_status_update", "status": ""}', "INVALID_MESSAGE"),
         (b"\xff\xfe binary garbage", "INVALID_JSON"),
         ('{"type": "character_interaction", "character_id": "c1", "message": "hi"}', "SCENE_NOT_FOUND"),
-        ('{"type": "story_choice", "node_id": "n1", "choice_id": "c1"}', "NOT_AVAILABLE"),
+        # handled by the story domain, which answers for this scene like any story route would
+        ('{"type": "story_choice", "node_id": "n1", "choice_id": "c1"}', "SCENE_NOT_FOUND"),
     ],
 )
 async def test_bad_or_unhandled_frames_are_answered_with_an_error_and_the_socket_lives_on(live, frame, code) -> None:

@@ -27,7 +27,12 @@ ENGLISH = (FIXTURES / "pride_and_prejudice_ch1-3.txt").read_text(encoding="utf-8
 @pytest.fixture
 async def server(make_settings) -> AsyncIterator[tuple[object, httpx.AsyncClient]]:
     app = create_app(
-        make_settings(allow_private_provider_urls=True, analysis_chunk_chars=50_000, sse_heartbeat_seconds=0.5)
+        make_settings(
+            allow_private_provider_urls=True,
+            analysis_chunk_chars=50_000,
+            sse_heartbeat_seconds=0.5,
+            story_narrate_ahead=0,  # these tests count analysis calls, not the new story's
+        )
     )
     async with run_uvicorn(app) as base, httpx.AsyncClient(base_url=base, timeout=60) as client:
         await make_user(app, "alice")

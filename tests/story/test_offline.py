@@ -308,3 +308,14 @@ def test_skills_registry_and_empty_inputs() -> None:
     assert isinstance(SKILLS["story_advance"]({}), str)
     assert SKILLS["story_command"]({}).reply
     assert SKILLS["story_explore"]({}).description
+
+
+def test_a_first_person_choice_is_retold_once_in_the_second_person() -> None:
+    followed = story_next_node({"language": "en", "choice": {"text": "I open the door"}, "next_passage": None})
+    assert followed.content.startswith("You open the door.")
+    assert story_next_node({"language": "en", "choice": {"text": "I am leaving"}}).content.startswith(
+        "You are leaving."
+    )
+    assert story_command({"language": "en", "mode": "story", "input": "I look around"}).reply.startswith(
+        "You look around."
+    )

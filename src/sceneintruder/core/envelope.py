@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from sceneintruder.core.clock import rfc3339, utcnow
+from sceneintruder.core.jsoncodec import dumps as dumps
 from sceneintruder.core.request_id import current_request_id
 from sceneintruder.core.schemas import OmitNoneModel
 
@@ -33,10 +34,6 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def dumps(payload: Any) -> bytes:
-    return orjson.dumps(payload, default=str)
-
-
 class EnvelopeResponse(Response):
     media_type = "application/json"
 
@@ -47,7 +44,7 @@ class EnvelopeResponse(Response):
 def success_body(data: Any = None, message: str = "") -> dict[str, Any]:
     return {
         "success": True,
-        "data": to_jsonable(data),
+        "data": data,  # models inside are encoded by `dumps`
         "message": message,
         "timestamp": rfc3339(utcnow()),
         "request_id": current_request_id(),
@@ -71,7 +68,7 @@ def accepted(data: Any = None, message: str = "accepted") -> EnvelopeResponse:
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     error: dict[str, Any] = {"code": code, "message": message}
     if details is not None:
-        error["details"] = to_jsonable(details)
+        error["details"] = details
     return {
         "success": False,
         "error": error,

@@ -13,6 +13,9 @@ import io
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from sceneintruder.core.error_codes import ErrorCode
+from sceneintruder.core.errors import NotFound
+
 
 class ExportFormat(StrEnum):
     JSON = "json"
@@ -20,6 +23,13 @@ class ExportFormat(StrEnum):
     TXT = "txt"
     HTML = "html"
     CSV = "csv"
+
+
+class ExportDataEmpty(NotFound):
+    """There is nothing to export (e.g. a story with no node yet)."""
+
+    code = ErrorCode.EXPORT_DATA_EMPTY
+    default_message = "没有可导出的数据"
 
 
 MEDIA_TYPES = {

@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     # --- chat (chat/) ----------------------------------------------------------------------------------------------
     chat_history_messages: int = Field(default=20, ge=0, le=200)  # earlier messages of the branch a reply sees
 
+    # --- story -----------------------------------------------------------------------------------------------
+    story_init_jobs_concurrency: int = Field(default=2, ge=1, le=64)  # story initialisations running at once
+    story_init_wait_seconds: float = Field(default=3.0, ge=0, le=60)  # GET /story waits this long for a new story
+    story_narrate_ahead: int = Field(default=12, ge=0, le=10_000)  # passages ahead of the player the LLM narrates
+    story_node_cache_seconds: float = Field(default=600.0, ge=0)  # each node's JSON stays cached (0: off)
+
     # --- rate limits (limits notation: "<n>/<second|minute|hour|day>") ------------------------------------------
     rate_limit_enabled: bool = True
     rate_limit_default: str = "300/minute"

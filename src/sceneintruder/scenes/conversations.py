@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, or_, select
+from sqlalchemy import ColumnElement, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.core.clock import utcnow
@@ -260,3 +260,33 @@ async def append_message(
     else:
         await session.flush()
     return conversation_read(message)
+
+
+# --- for the story: a rewind hides what came after the point it goes back to -----------------------------------
+
+
+async def last_message_seq(session: AsyncSession, *, scene_id: str) -> int:
+    """Where the scene's log stands (0 when empty); the story marks it on each node it reveals."""
+    seq = await session.scalar(
+        select(ConversationMessage.seq)
+        .where(ConversationMessage.scene_id == scene_id)
+        .order_by(ConversationMessage.seq.desc())
+        .limit(1)
+    )
+    return int(seq or 0)
+
+
+async def hide_messages(session: AsyncSession, *, scene_id: str, after_seq: int, node_ids: Sequence[str] = ()) -> int:
+    """Hide (never delete) the messages logged after `after_seq`, and those tied to `node_ids`; no commit.
+
+    A story rewind calls this in its own transaction, so the log and the story move back together.
+    """
+    condition = ConversationMessage.seq > after_seq
+    if node_ids:
+        condition = condition | ConversationMessage.node_id.in_(list(node_ids))
+    result = await session.execute(
+        update(ConversationMessage)
+        .where(ConversationMessage.scene_id == scene_id, ConversationMessage.hidden.is_(False), condition)
+        .values(hidden=True)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

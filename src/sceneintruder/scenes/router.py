@@ -94,6 +94,7 @@ async def create_scene(
         analysis=outcome.analysis,
         provider=outcome.provider,
     )
+    await events.publish(SceneCreated(scene.id, principal.user_id, scene.language))
     return created(await service.read_scene(session, scene=scene), "场景创建成功")
 
 

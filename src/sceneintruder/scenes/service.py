@@ -29,6 +29,8 @@ from sceneintruder.scenes.conversations import branch_history as branch_history
 from sceneintruder.scenes.conversations import conversation_read as conversation_read
 from sceneintruder.scenes.conversations import find_messages as find_messages
 from sceneintruder.scenes.conversations import get_message as get_message
+from sceneintruder.scenes.conversations import hide_messages as hide_messages
+from sceneintruder.scenes.conversations import last_message_seq as last_message_seq
 from sceneintruder.scenes.conversations import list_conversations as list_conversations
 from sceneintruder.scenes.errors import CharacterNotFound, SceneNotFound
 from sceneintruder.scenes.message_tree import add_alternative as add_alternative
@@ -332,6 +334,22 @@ async def add_item(session: AsyncSession, *, scene_id: str, data: ItemWrite, **o
         item.found_at = now
     session.add(item)
     await session.commit()
+    return _item_read(item)
+
+
+async def add_item_in_transaction(
+    session: AsyncSession, *, scene_id: str, data: ItemWrite, **overrides: Any
+) -> ItemRead:
+    """`add_item` as part of the caller's transaction (flushed, not committed): the story stores an item it
+    found together with the node that found it, all or nothing."""
+    now = utcnow()
+    item = SceneItem(
+        id=new_id("item"), scene_id=scene_id, created_at=now, last_updated=now, **{**data.model_dump(), **overrides}
+    )
+    if item.source in OWNED_SOURCES and item.found_at is None:
+        item.found_at = now
+    session.add(item)
+    await session.flush()
     return _item_read(item)
 
 

@@ -202,7 +202,7 @@ def _action(order: str, language: Language) -> str:
         return narrate.line(bank.NARRATION, "act", language, 0, x=text.removeprefix("我").removeprefix("你"))
     first = text.split(" ", 1)[0]
     if first == "I":
-        return narrate.line(bank.NARRATION, "act", language, 0, x="you" + text[1:])
+        return narrate.line(bank.NARRATION, "act", language, 0, x=narrate.your_action(text))
     if voice.is_question(text, language) or first.casefold() in voice.LOWERABLE or not first.isalpha():
         return narrate.line(bank.CONSOLE, "say", language, 0, x=text)
     return narrate.line(bank.NARRATION, "act", language, 0, x=text[0].lower() + text[1:])

@@ -160,6 +160,19 @@ def was_seen(sentence: str, seen: str) -> bool:
     return text[start : start + (12 if re.search(r"[\u4e00-\u9fff]", text) else 30)] in seen
 
 
+_FIRST_PERSON_VERBS = {"am": "are", "was": "were", "have": "have", "'m": "are"}
+
+
+def your_action(text: str) -> str:
+    """The predicate of "I ..." for the "You {x}." line: "I open the door" -> "open the door" (the "I" is not
+    turned into a second "you": the line already starts with one), "I am late" -> "are late"."""
+    rest = text[1:].lstrip()
+    verb, _, tail = rest.partition(" ")
+    if verb in _FIRST_PERSON_VERBS:
+        return f"{_FIRST_PERSON_VERBS[verb]} {tail}".strip()
+    return rest
+
+
 def mapping_of(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 

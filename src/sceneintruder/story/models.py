@@ -41,7 +41,10 @@ class Story(Base):
 
 class StoryNode(Base):
     __tablename__ = "story_node"
-    __table_args__ = (Index("ix_story_node_scene_position", "scene_id", "position"),)
+    __table_args__ = (
+        Index("ix_story_node_scene_position", "scene_id", "position"),
+        Index("ix_story_node_scene_reveal_seq", "scene_id", "reveal_seq"),  # the current node, the path
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     scene_id: Mapped[str] = mapped_column(ForeignKey(_SCENE_FK, ondelete="CASCADE"))

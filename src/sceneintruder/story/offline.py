@@ -159,7 +159,7 @@ def _act(choice_text: str, characters: Sequence[Mapping[str, Any]], language: La
     if text.endswith("?") or first.casefold() in voice.LOWERABLE or first in names or not first.isalpha():
         return narrate.line(bank.NARRATION, "act_quoted", language, 0, x=text)
     if first == "I":
-        text = "you" + text[1:]
+        return narrate.line(bank.NARRATION, "act", language, 0, x=narrate.your_action(text))
     return narrate.line(bank.NARRATION, "act", language, 0, x=text[0].lower() + text[1:])
 
 

@@ -1,0 +1,96 @@
+"""A per-key read cache that the ORM itself invalidates when a transaction that touched the key commits.
+
+A domain caches an expensive read (a whole SceneData, a whole StoryData) under the id of what it belongs to
+(a scene), and says how to find that id on a row (`key_of`). Every committed write, from any code path, then
+drops the keys of the rows it flushed: `after_flush` notes them, `after_commit` invalidates them, a rollback
+forgets them. A row whose key cannot be told (`key_of` answers `UNKNOWN`), and a bulk UPDATE/DELETE on one of
+the watched tables (which has no rows to look at), clear the whole cache when the transaction commits.
+
+Loads go through `TTLCache.get_or_load`: single-flight, and a load that started before an invalidation is
+returned but not stored, so a read racing a write never re-caches the old state. Loads of many keys at once
+use `generation` instead: read it before the read transaction, and `put_many` stores nothing if any commit
+invalidated anything since. Coherent within the one
+server process (see core.cache); the TTL bounds what another process's writes can do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Final, Generic, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from sceneintruder.core.cache import TTLCache
+from sceneintruder.db.session import Database
+
+V = TypeVar("V")
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Final = _Unknown()  # `key_of`'s answer for a watched row whose key it cannot tell
+
+
+class CommitInvalidatedCache(Generic[V]):
+    def __init__(
+        self,
+        *,
+        name: str,
+        tables: frozenset[str],
+        key_of: Callable[[Session, Any], str | _Unknown | None],
+        max_entries: int = 512,
+        ttl_seconds: float = 30.0,
+    ) -> None:
+        """`tables`: the watched tables (for bulk statements); `key_of(session, row)`: the key a flushed row
+        belongs to, None for a row that is not watched, UNKNOWN for a watched row whose key is not known."""
+        self.entries: TTLCache[str, V] = TTLCache(max_entries=max_entries, ttl_seconds=ttl_seconds)
+        self._tables = tables
+        self._key_of = key_of
+        self.generation = 0  # bumped by every commit that invalidates something (see put_many)
+        self._touched = f"{name}.touched"
+        self._everything = f"{name}.everything"
+
+    def install(self, db: Database) -> None:
+        event.listen(db.session_class, "after_flush", self._after_flush)
+        event.listen(db.session_class, "after_commit", self._after_commit)
+        event.listen(db.session_class, "after_rollback", self._forget)
+        event.listen(db.session_class, "do_orm_execute", self._bulk_statement)
+
+    def _after_flush(self, session: Session, _context: Any) -> None:
+        touched: set[str] = session.info.setdefault(self._touched, set())
+        for row in (*session.new, *session.dirty, *session.deleted):
+            key = self._key_of(session, row)
+            if key is UNKNOWN:
+                session.info[self._everything] = True
+            elif isinstance(key, str):
+                touched.add(key)
+
+    def put_many(self, items: dict[str, V], *, generation: int) -> None:
+        """Store what a read that started at `generation` loaded, unless a commit has invalidated since."""
+        if generation == self.generation:
+            for key, value in items.items():
+                self.entries.put(key, value)
+
+    def _after_commit(self, session: Session) -> None:
+        everything = session.info.pop(self._everything, False)
+        touched = session.info.pop(self._touched, ())
+        if everything or touched:
+            self.generation += 1
+        if everything:
+            self.entries.clear()
+        for key in touched:
+            self.entries.invalidate(key)
+
+    def _forget(self, session: Session) -> None:
+        session.info.pop(self._touched, None)
+        session.info.pop(self._everything, None)
+
+    def _bulk_statement(self, state: ORMExecuteState) -> None:
+        if (state.is_update or state.is_delete) and any(
+            mapper.local_table.name in self._tables for mapper in state.all_mappers
+        ):
+            state.session.info[self._everything] = True

@@ -1,0 +1,155 @@
+"""Storing what a model's answer brings into the story: a new node with its choices, and the task, place and
+object it introduced. Shared by choices and exploration; runs inside the caller's transaction (no commit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sceneintruder.core.ids import new_id
+from sceneintruder.scenes import service as scenes_service
+from sceneintruder.scenes.schemas import ItemRead, ItemWrite
+from sceneintruder.story import _state
+from sceneintruder.story._text import clip
+from sceneintruder.story.llm_schemas import ItemDraft, LocationDraft, TaskDraft
+from sceneintruder.story.models import Story, StoryChoice, StoryLocation, StoryNode, StoryObjective, StoryTask
+
+
+async def add_node(
+    session: AsyncSession,
+    story: Story,
+    *,
+    parent_id: str | None,
+    node_type: str,
+    content: str,
+    source: str,
+    meta: dict[str, Any],
+    now: datetime,
+) -> StoryNode:
+    """A generated node at the end of the current path (it becomes the current node)."""
+    node = StoryNode(
+        id=new_id("node"),
+        scene_id=story.scene_id,
+        parent_id=parent_id,
+        position=await _state.next_position(session, story.scene_id),
+        segment_index=None,
+        type=node_type,
+        content=content,
+        original_content="",
+        content_source="llm",
+        source=source,
+        abandoned=False,
+        related_item_ids=[],
+        meta=meta,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(node)
+    await _state.reveal(session, story, node, now)
+    return node
+
+
+def add_choices(
+    session: AsyncSession, node_id: str, drafts: Sequence[Any], *, source: str, now: datetime, start: int = 0
+) -> list[StoryChoice]:
+    """Choices from drafts with `text`, `consequence` and (optionally) `next_node_hint`/`next_hint`, `type`,
+    `impact` (0-1)."""
+    choices = []
+    for offset, draft in enumerate(drafts):
+        choice = StoryChoice(
+            id=new_id("choice"),
+            node_id=node_id,
+            position=start + offset,
+            text=draft.text,
+            consequence=draft.consequence,
+            next_node_hint=getattr(draft, "next_node_hint", "") or getattr(draft, "next_hint", ""),
+            type=getattr(draft, "type", "") or "action",
+            impact=float(getattr(draft, "impact", 0.0) or 0.0),
+            description="",
+            source=source,
+            selected=False,
+            meta={},
+            created_at=now,
+        )
+        session.add(choice)
+        choices.append(choice)
+    return choices
+
+
+async def add_task(session: AsyncSession, story: Story, draft: TaskDraft, *, source: str, now: datetime) -> StoryTask:
+    count = len((await session.scalars(select(StoryTask.id).where(StoryTask.scene_id == story.scene_id))).all())
+    task = StoryTask(
+        id=new_id("task"),
+        scene_id=story.scene_id,
+        position=count,
+        title=clip(draft.title, 300),
+        description=draft.description,
+        reward=draft.reward,
+        type="side",
+        priority="normal",
+        status="active",
+        is_revealed=True,
+        source=source,
+        meta={},
+        created_at=now,
+    )
+    session.add(task)
+    await session.flush()  # objectives refer to it (no ORM relationship orders the inserts)
+    for position, objective in enumerate(draft.objectives or [draft.title]):
+        session.add(StoryObjective(id=new_id("obj"), task_id=task.id, position=position, description=objective))
+    return task
+
+
+async def add_location(
+    session: AsyncSession, story: Story, draft: LocationDraft, *, source: str, now: datetime
+) -> StoryLocation:
+    count = len((await session.scalars(select(StoryLocation.id).where(StoryLocation.scene_id == story.scene_id))).all())
+    location = StoryLocation(
+        id=new_id("loc"),
+        scene_id=story.scene_id,
+        position=count,
+        name=clip(draft.name, 200),
+        description=draft.description,
+        accessible=draft.accessible,
+        requires_item="",
+        source=source,
+        created_at=now,
+    )
+    session.add(location)
+    return location
+
+
+async def add_item(
+    session: AsyncSession, story: Story, draft: ItemDraft, *, source: str, location: str = ""
+) -> ItemRead:
+    """An object the player now holds, stored with the scene's items in the same transaction."""
+    data = ItemWrite(
+        name=clip(draft.name, 200),
+        description=draft.description[:20_000],
+        type=clip(draft.type, 50),
+        location=clip(location, 200),
+        is_owned=True,
+        source=source,  # type: ignore[arg-type]
+    )
+    return await scenes_service.add_item_in_transaction(session, scene_id=story.scene_id, data=data)
+
+
+async def relate(session: AsyncSession, node: StoryNode) -> None:
+    """Link the node to the scene's items its text names, and to the place it happens in (which opens up)."""
+    text = node.content.casefold()
+    items = await scenes_service.list_items(session, scene_id=node.scene_id)
+    node.related_item_ids = [
+        item.id
+        for item in (*items.scene_items, *items.owned_items)
+        if len(item.name) > 1 and item.name.casefold() in text
+    ]
+    locations = (await session.scalars(select(StoryLocation).where(StoryLocation.scene_id == node.scene_id))).all()
+    here = next((loc for loc in locations if len(loc.name) > 1 and loc.name.casefold() in text), None)
+    if here is not None:
+        here.accessible = True
+        node.meta = {**(node.meta or {}), "current_location_id": here.id, "current_location_name": here.name}

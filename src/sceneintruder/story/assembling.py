@@ -1,0 +1,99 @@
+"""StoryData of a playable story as JSON, for `GET /story` and the answer to every move, built from caches.
+
+The whole StoryData is cached per scene (`runtime.views`); when a move has dropped it, it is rebuilt from the
+story row, the node order, the tasks and locations (small), and each node's JSON from `runtime.node_views`:
+only the nodes the move changed (the new node, the one chosen from) are read and encoded again. A story still
+being built is not cached (its GET waits and names the job); the caller reads it as a snapshot instead.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sceneintruder.core.jsoncodec import dumps
+from sceneintruder.story import reading
+from sceneintruder.story.initialisation import WAITING
+from sceneintruder.story.models import Story, StoryChoice, StoryNode
+from sceneintruder.story.read_cache import NodeJsonCache
+from sceneintruder.story.runtime import StoryRuntime
+from sceneintruder.story.views import ORIGINAL_PREVIEW_CHARS, assemble_story_view, node_view
+
+if TYPE_CHECKING:
+    from sceneintruder.scenes.models import Scene
+
+_IN_CHUNK = 500  # ids per IN (...) list, well under SQLite's bound-parameter limit
+
+
+async def playable_story_json(runtime: StoryRuntime, scene_id: str) -> bytes | None:
+    """StoryData as JSON, from `runtime.views` or rebuilt and cached there; None while the story is missing or
+    still being built."""
+
+    async def build() -> bytes | None:
+        generation = runtime.node_views.generation  # before the read transaction starts (see put_many)
+        async with runtime.db.reader() as session:
+            return await _story_json(session, scene_id, runtime.node_views, generation)
+
+    return await runtime.views.entries.get_or_load(scene_id, build)
+
+
+async def current_story_data(runtime: StoryRuntime, scene: Scene) -> dict[str, Any] | orjson.Fragment:
+    """StoryData after a move: the cached JSON when the story is playable, else built as a dict."""
+    payload = await playable_story_json(runtime, scene.id)
+    if payload is not None:
+        return orjson.Fragment(payload)
+    async with runtime.db.reader() as session:
+        return await reading.story_data(session, scene)
+
+
+async def _story_json(session: AsyncSession, scene_id: str, cache: NodeJsonCache, generation: int) -> bytes | None:
+    story = await session.get(Story, scene_id)
+    if story is None or story.init_status in WAITING:
+        return None
+    order = (
+        await session.execute(
+            select(StoryNode.id, StoryNode.reveal_seq, StoryNode.abandoned)
+            .where(StoryNode.scene_id == scene_id)
+            .order_by(StoryNode.position)
+        )
+    ).all()
+    encoded = {row.id: cache.entries.get(row.id) for row in order}
+    missing = [node_id for node_id, json in encoded.items() if json is None]
+    fresh = await _encode_nodes(session, missing)
+    cache.put_many(fresh, generation=generation)
+    encoded.update(fresh)
+    tasks, objectives, locations = await reading.load_world(session, scene_id)
+    revealed = [row for row in order if row.reveal_seq is not None and not row.abandoned]
+    current = max(revealed, key=lambda row: row.reveal_seq, default=None)
+    view = assemble_story_view(
+        story,
+        nodes=[orjson.Fragment(encoded[row.id]) for row in order],
+        current_node_id=current.id if current is not None else None,
+        tasks=tasks,
+        objectives=objectives,
+        locations=locations,
+    )
+    return dumps(view)
+
+
+async def _encode_nodes(session: AsyncSession, node_ids: list[str]) -> dict[str, bytes]:
+    """Each node's JSON as in StoryData (its source passage cut to the preview), with its choices."""
+    encoded: dict[str, bytes] = {}
+    original = func.substr(StoryNode.original_content, 1, ORIGINAL_PREVIEW_CHARS + 1).label("original_content")
+    for start in range(0, len(node_ids), _IN_CHUNK):
+        chunk = node_ids[start : start + _IN_CHUNK]
+        nodes = (await session.execute(select(*reading.NODE_COLUMNS, original).where(StoryNode.id.in_(chunk)))).all()
+        choices: dict[str, list[Any]] = {node_id: [] for node_id in chunk}
+        for choice in await session.execute(
+            select(*reading.CHOICE_COLUMNS)
+            .where(StoryChoice.node_id.in_(chunk))
+            .order_by(StoryChoice.node_id, StoryChoice.position, StoryChoice.id)
+        ):
+            choices[choice.node_id].append(choice)
+        for node in nodes:
+            view = node_view(node, choices[node.id], original_limit=ORIGINAL_PREVIEW_CHARS)
+            encoded[node.id] = dumps(view)
+    return encoded

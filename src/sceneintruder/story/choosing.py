@@ -1,0 +1,213 @@
+"""`POST /story/choice` (and the WebSocket `story_choice`): the player takes a choice; the model writes what
+follows; the new node becomes the current one.
+
+Three short steps, the model call outside both the scene's lock and any transaction:
+
+1. Claim (locked transaction): the node must be on the current path and no decision may be taken there yet,
+   neither stored (a choice whose node is on the path) nor running (selected, no node yet). The choice is
+   marked selected and committed, so of concurrent choices on one node exactly one gets past this point; the
+   others get 409 CHOICE_ALREADY_MADE. A reader gathers the prompt's context meanwhile, outside the lock.
+2. The model writes the next node (story_next_node).
+3. Store (locked transaction): the node, its choices, the task/place/object it brought; the choice's
+   `next_node_id` is set (the reference never set it). If the model failed, the claim is undone instead, so
+   the choice can be taken again; if a rewind went past the node meanwhile, the claim is undone and 409.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sceneintruder.core.clock import utcnow
+from sceneintruder.core.errors import Conflict
+from sceneintruder.core.principal import Principal
+from sceneintruder.providers.errors import ProviderBadResponse
+from sceneintruder.providers.llm.client import CallInfo, StructuredResult
+from sceneintruder.story import _outcome, _state, assembling, broadcast, context, graph, prompts
+from sceneintruder.story.errors import ChoiceAlreadyMade, ChoiceInvalid, NodeNotFound
+from sceneintruder.story.llm_schemas import TASK_STORY_NEXT_NODE, NextNode
+from sceneintruder.story.models import StoryChoice, StoryNode
+from sceneintruder.story.runtime import StoryRuntime
+from sceneintruder.story.schemas import DEFAULT_PREFERENCES, UserPreferences
+from sceneintruder.story.views import node_view
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from sceneintruder.scenes.models import Scene
+    from sceneintruder.story.context import StoryContext
+
+IN_FLIGHT_EXPIRES = timedelta(minutes=10)  # a claim older than this (a crashed request) no longer blocks the node
+OFF_PATH_MESSAGE = "该节点不在当前故事路径上"
+
+
+@dataclass(frozen=True)
+class _Claim:
+    node_id: str
+    choice_id: str
+    choice: dict[str, str]
+    next_passage: str | None
+    context: StoryContext
+
+
+async def make_choice(
+    runtime: StoryRuntime,
+    *,
+    scene: Scene,
+    principal: Principal,
+    node_id: str,
+    choice_id: str,
+    preferences: UserPreferences | None = None,
+) -> dict[str, Any]:
+    """`{next_node, story_data}` after the choice; broadcasts `story:choice_confirmed` and `story:updated`."""
+    preferences = preferences or DEFAULT_PREFERENCES
+    claim = await _claim(runtime, scene, node_id, choice_id)
+    try:
+        prompt = prompts.next_node(
+            claim.context,
+            choice=claim.choice,
+            next_passage=claim.next_passage,
+            creativity=preferences.creativity_level,
+            twists=preferences.allow_plot_twists,
+        )
+        result = await runtime.llm.complete_structured(
+            task=TASK_STORY_NEXT_NODE,
+            schema=NextNode,
+            messages=prompt.messages,
+            inputs=prompt.inputs,
+            call=CallInfo(TASK_STORY_NEXT_NODE, user_id=principal.user_id),
+            temperature=0.8,
+        )
+        if not result.value.content.strip():
+            raise ProviderBadResponse(
+                "LLM返回的故事节点为空", provider=result.completion.provider, model=result.completion.model
+            )
+    except BaseException:
+        await asyncio.shield(_release(runtime, scene.id, claim))
+        raise
+    next_node, story = await _store(runtime, scene, claim, result)
+    story_data = await assembling.current_story_data(runtime, scene)
+    await broadcast.choice_confirmed(
+        runtime.hub, scene.id, node_id=node_id, choice_id=choice_id, next_node=next_node, user_id=principal.user_id
+    )
+    await broadcast.updated(
+        runtime.hub,
+        story,
+        reason="choice",
+        user_id=principal.user_id,
+        current_node_id=next_node["id"],
+        node_ids=[next_node["id"]],
+    )
+    return {"next_node": next_node, "story_data": story_data}
+
+
+async def _claim(runtime: StoryRuntime, scene: Scene, node_id: str, choice_id: str) -> _Claim:
+    """Take the choice, while a reader gathers the prompt's context next to it (the claim changes nothing the
+    prompt reads, and the two need not wait for each other)."""
+    reading_context = asyncio.create_task(_prompt_inputs(runtime, scene))
+    try:
+        picked = await _take(runtime, scene, node_id, choice_id)
+    except BaseException:
+        reading_context.cancel()
+        with contextlib.suppress(BaseException):
+            await reading_context
+        raise
+    story_context, next_passage = await reading_context
+    return _Claim(node_id, choice_id, picked, next_passage, story_context)
+
+
+async def _take(runtime: StoryRuntime, scene: Scene, node_id: str, choice_id: str) -> dict[str, str]:
+    async with runtime.locks.hold(scene.id), runtime.db.writer() as session:
+        await _state.get_story(session, scene.id)
+        node = await _state.get_node(session, scene.id, node_id)
+        choices = await _state.node_choices(session, node.id)
+        choice = next((c for c in choices if c.id == choice_id), None)
+        if choice is None:
+            raise ChoiceInvalid(details={"node_id": node_id, "choice_id": choice_id})
+        if not graph.is_revealed(node):
+            raise Conflict(OFF_PATH_MESSAGE, details=node_id)
+        now = utcnow()
+        taken = await _decision_taken(session, choices, now)
+        if taken is not None:
+            raise ChoiceAlreadyMade(details={"node_id": node_id, "choice_id": taken.id})
+        choice.selected, choice.selected_at, choice.next_node_id = True, now, None
+        picked = {"text": choice.text, "consequence": choice.consequence, "next_node_hint": choice.next_node_hint}
+        await session.commit()
+    return picked
+
+
+async def _prompt_inputs(runtime: StoryRuntime, scene: Scene) -> tuple[StoryContext, str | None]:
+    """The bounded context of the prompt, and the source passage that comes next (if any)."""
+    async with runtime.db.reader() as session:
+        story = await _state.get_story(session, scene.id)
+        story_context = await context.gather(session, scene, story)
+        ahead = graph.next_source_node(await _state.graph_rows(session, scene.id))
+        next_passage = (await session.get(StoryNode, ahead.id)).original_content if ahead is not None else None
+    return story_context, next_passage
+
+
+async def _decision_taken(session: AsyncSession, choices: list[StoryChoice], now: datetime) -> StoryChoice | None:
+    """The node's choice that decided it on the current path, or is deciding it now (a fresh claim)."""
+    for choice in choices:
+        if not choice.selected:
+            continue
+        if choice.next_node_id is None:
+            if choice.selected_at is None or now - choice.selected_at < IN_FLIGHT_EXPIRES:
+                return choice
+            continue
+        led_to = await session.get(StoryNode, choice.next_node_id)
+        if led_to is not None and graph.is_revealed(led_to):
+            return choice
+    return None
+
+
+async def _release(runtime: StoryRuntime, scene_id: str, claim: _Claim) -> None:
+    """Undo a claim whose node was never stored (the model failed, or the request was cancelled)."""
+    async with runtime.locks.hold(scene_id), runtime.db.writer() as session:
+        choice = await session.get(StoryChoice, claim.choice_id)
+        if choice is not None and _state.in_flight(choice):
+            choice.selected, choice.selected_at = False, None
+            await session.commit()
+
+
+async def _store(
+    runtime: StoryRuntime, scene: Scene, claim: _Claim, result: StructuredResult[NextNode]
+) -> tuple[dict[str, Any], Any]:
+    value = result.value
+    async with runtime.locks.hold(scene.id), runtime.db.writer() as session:
+        story = await _state.get_story(session, scene.id)
+        parent = await session.get(StoryNode, claim.node_id)
+        choice = await session.get(StoryChoice, claim.choice_id)
+        if parent is None:
+            raise NodeNotFound(details=claim.node_id)
+        if choice is None or not _state.in_flight(choice) or not graph.is_revealed(parent):
+            if choice is not None and _state.in_flight(choice):
+                choice.selected, choice.selected_at = False, None
+                await session.commit()
+            raise Conflict("生成期间故事已被回溯，请重新选择", details=claim.node_id)
+        now = utcnow()
+        node = await _outcome.add_node(
+            session,
+            story,
+            parent_id=parent.id,
+            node_type=value.type,
+            content=value.content,
+            source="GENERATED",
+            meta={"choice_id": choice.id, "from_node_id": parent.id, "provider": result.completion.provider},
+            now=now,
+        )
+        choices = _outcome.add_choices(session, node.id, value.choices, source="llm", now=now)
+        choice.next_node_id = node.id
+        if value.new_task is not None:
+            await _outcome.add_task(session, story, value.new_task, source="STORY", now=now)
+        if value.new_location is not None:
+            await _outcome.add_location(session, story, value.new_location, source="GENERATED", now=now)
+        if value.new_item is not None:
+            await _outcome.add_item(session, story, value.new_item, source="STORY")
+        await _outcome.relate(session, node)
+        await _state.refresh(session, story, now)
+        await session.commit()
+        return node_view(node, choices), story

@@ -1,0 +1,97 @@
+"""What a story prompt may know, gathered in the step's transaction as plain data (no ORM object outlives it).
+
+Bounded by construction: the scene's short facts, the cast (at most 12), the rolling summary of the path
+(≤1200 characters), the last two nodes of the current path, the last three console lines, and what the story
+already has (names only). Never the passages the player has not reached: a step that reveals one passes that
+one passage itself (the reference fed every node, read or not, to the advance prompt: spoilers and unbounded
+growth, spec B30).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sceneintruder.scenes import service as scenes_service
+from sceneintruder.story._state import RECENT_NODES, recent_path
+from sceneintruder.story._text import clip
+from sceneintruder.story.models import Story, StoryLocation, StoryNode, StoryTask
+
+if TYPE_CHECKING:
+    from sceneintruder.scenes.models import Scene
+
+CAST_SIZE = 12
+RECENT_CHARS = 700  # of each of the last path nodes
+EVENT_CHARS = 300  # of each recent console line
+EVENTS = 3
+PASSAGE_CHARS = 1500  # the passage a step reveals (the reference's limit for init prompts)
+PROFILE_FIELDS = ("id", "name", "aliases", "role", "description", "personality", "speech_style", "knowledge")
+
+
+@dataclass(frozen=True)
+class StoryContext:
+    language: str
+    scene: dict[str, Any]  # title, description, summary, era, atmosphere, characters, locations
+    cast: list[dict[str, Any]]  # id, name, role, aliases (the short list the skills take)
+    profiles: list[dict[str, Any]]  # the cast with personality, speech style, knowledge (for the console)
+    summary: str  # the rolling summary of the path before the recent nodes
+    recent: list[str]  # the last nodes of the current path, oldest first
+    events: list[str]  # the last console lines (narration, characters' words)
+    progress: int
+    state: str
+    known_locations: list[str] = field(default_factory=list)
+    known_items: list[str] = field(default_factory=list)
+    known_tasks: list[str] = field(default_factory=list)
+    locations: list[dict[str, Any]] = field(default_factory=list)  # id, name, description, accessible
+    held_items: list[str] = field(default_factory=list)
+
+
+def scene_facts(scene: Scene, characters: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "title": scene.title,
+        "description": clip(scene.description, 400),
+        "summary": clip(scene.summary, 500),
+        "era": scene.era,
+        "atmosphere": scene.atmosphere,
+        "characters": [{"name": c["name"], "aliases": c["aliases"]} for c in characters],
+        "locations": [str(location.get("name", "")) for location in scene.locations or [] if location.get("name")],
+    }
+
+
+def node_text(node: StoryNode) -> str:
+    return node.content or node.original_content
+
+
+async def gather(session: AsyncSession, scene: Scene, story: Story | None) -> StoryContext:
+    characters = await scenes_service.list_characters(session, scene_id=scene.id)
+    profiles = [character.model_dump(include=set(PROFILE_FIELDS)) for character in characters[:CAST_SIZE]]
+    cast = [{key: p[key] for key in ("id", "name", "role", "aliases")} for p in profiles]
+    path = await recent_path(session, scene.id, RECENT_NODES) if story is not None else []
+    console, _ = await scenes_service.list_conversations(
+        session, scene_id=scene.id, limit=EVENTS, page=1, conversation_types=("story_console",)
+    )
+    items = await scenes_service.list_items(session, scene_id=scene.id)
+    locations = (await session.scalars(select(StoryLocation).where(StoryLocation.scene_id == scene.id))).all()
+    tasks = (await session.scalars(select(StoryTask.title).where(StoryTask.scene_id == scene.id))).all()
+    return StoryContext(
+        language=story.language if story is not None else scene.language,
+        scene=scene_facts(scene, cast),
+        cast=cast,
+        profiles=profiles,
+        summary=story.rolling_summary if story is not None else "",
+        recent=[clip(node_text(node), RECENT_CHARS) for node in path],
+        events=[clip(message.content, EVENT_CHARS) for message in console],
+        progress=story.progress if story is not None else 0,
+        state=story.current_state if story is not None else "",
+        known_locations=[location.name for location in locations],
+        known_items=[item.name for item in (*items.scene_items, *items.owned_items)],
+        known_tasks=list(tasks),
+        locations=[
+            {"id": loc.id, "name": loc.name, "description": loc.description, "accessible": loc.accessible}
+            for loc in locations
+        ],
+        held_items=[item.name for item in items.owned_items],
+    )

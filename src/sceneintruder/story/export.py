@@ -1,0 +1,211 @@
+"""`GET /api/scenes/:id/export/story` (spec §5b): the story as JSON (the reference's ExportResult, its `content`
+the JSON document as a string) or as a document in markdown, txt, html or csv (csv was documented and refused
+by the reference, B27).
+
+The JSON document keeps the reference's keys: `scene_info`, `story_data` (every node, read or not, with its
+flags), `summary`, `statistics`, `characters`, `export_info`. The documents are for reading: the story as the
+player went through it (the current path, in order), the branches a rewind left, tasks, locations and the
+statistics; passages not reached yet are left out. Labels follow the scene's language.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from sceneintruder.core.clock import rfc3339
+from sceneintruder.core.exporting import ExportDocument, ExportSection, ExportTable
+from sceneintruder.story import graph
+from sceneintruder.story.reading import StorySnapshot
+
+if TYPE_CHECKING:
+    from sceneintruder.scenes.models import Scene
+    from sceneintruder.scenes.schemas import CharacterRead
+
+EXPORT_VERSION = "1.0"
+_LABELS = {
+    "en": {
+        "suffix": "Story",
+        "info": "Story",
+        "intro": "Intro",
+        "objective": "Objective",
+        "state": "State",
+        "progress": "Progress",
+        "path": "The story so far",
+        "branches": "Abandoned branches",
+        "tasks": "Tasks",
+        "locations": "Locations",
+        "stats": "Statistics",
+        "title": "Title",
+        "status": "Status",
+        "objectives": "Objectives",
+        "name": "Name",
+        "description": "Description",
+        "open": "Open",
+        "yes": "yes",
+        "no": "no",
+        "text": "Text",
+        "type": "Type",
+    },
+    "zh": {
+        "suffix": "故事文档",
+        "info": "故事",
+        "intro": "简介",
+        "objective": "目标",
+        "state": "状态",
+        "progress": "进度",
+        "path": "故事经过",
+        "branches": "已放弃的分支",
+        "tasks": "任务",
+        "locations": "地点",
+        "stats": "统计",
+        "title": "标题",
+        "status": "状态",
+        "objectives": "目标",
+        "name": "名称",
+        "description": "描述",
+        "open": "可进入",
+        "yes": "是",
+        "no": "否",
+        "text": "内容",
+        "type": "类型",
+    },
+}
+
+
+def labels(language: str) -> dict[str, str]:
+    return _LABELS["zh" if language == "zh" else "en"]
+
+
+def _text(node: Any) -> str:
+    return node.content or node.original_content
+
+
+def _depth(trees: list[graph.TreeNode]) -> int:
+    return max((1 + _depth(tree.children) for tree in trees), default=0)
+
+
+def statistics(snapshot: StorySnapshot, characters: list[CharacterRead]) -> dict[str, Any]:
+    nodes, story = snapshot.nodes, snapshot.story
+    abandoned = {node.id for node in nodes if node.abandoned}
+    by_id = {node.id: node for node in nodes}
+    choices = [choice for node_choices in snapshot.choices.values() for choice in node_choices]
+    path = graph.active_path(nodes)
+    seen_text = " ".join(_text(node) for node in path)
+    return {
+        "total_nodes": len(nodes),
+        "revealed_nodes": len(path),
+        "total_tasks": len(snapshot.tasks),
+        "completed_tasks": sum(1 for task in snapshot.tasks if task.status == "completed"),
+        "total_choices": len(choices),
+        "selected_choices": sum(1 for choice in choices if choice.selected),
+        "progress": story.progress,
+        "current_state": story.current_state,
+        "branch_count": sum(1 for node_id in abandoned if by_id[node_id].parent_id not in abandoned),
+        "max_depth": _depth(graph.branch_forest(nodes)),
+        "completion_rate": round(story.progress / 100, 4),
+        "nodes_by_type": dict(Counter(node.type for node in nodes)),
+        "tasks_by_status": dict(Counter(task.status for task in snapshot.tasks)),
+        "character_involvement": {
+            character.name: seen_text.count(character.name) for character in characters if character.name in seen_text
+        },
+    }
+
+
+def story_export_json(
+    snapshot: StorySnapshot, scene: Scene, characters: list[CharacterRead], *, generated_at: datetime
+) -> tuple[str, dict[str, Any]]:
+    """The JSON document as text, and the document itself."""
+    stats = statistics(snapshot, characters)
+    view = snapshot.view(original_limit=None)
+    document = {
+        "scene_info": {
+            "id": scene.id,
+            "title": scene.title,
+            "description": scene.description,
+            "created_at": rfc3339(scene.created_at),
+        },
+        "story_data": {
+            key: view[key]
+            for key in ("intro", "main_objective", "current_state", "progress", "nodes", "tasks", "locations")
+        },
+        "summary": scene.summary,
+        "statistics": stats,
+        "characters": [character.model_dump(mode="json", exclude_none=True) for character in characters],
+        "export_info": {
+            "generated_at": rfc3339(generated_at),
+            "format": "json",
+            "export_type": "story",
+            "version": EXPORT_VERSION,
+        },
+    }
+    return orjson.dumps(document).decode("utf-8"), document
+
+
+def story_export_document(snapshot: StorySnapshot, scene: Scene, characters: list[CharacterRead]) -> ExportDocument:
+    lab = labels(scene.language)
+    story = snapshot.story
+    info = ExportTable(
+        ["field", "value"],
+        [
+            [lab["intro"], story.intro],
+            [lab["objective"], story.main_objective],
+            [lab["state"], story.current_state],
+            [lab["progress"], f"{story.progress}%"],
+        ],
+    )
+    path = graph.active_path(snapshot.nodes)
+    abandoned = [node for node in snapshot.nodes if node.abandoned]
+    sections = [
+        ExportSection("story", lab["info"], table=info),
+        ExportSection(
+            "path", lab["path"], text="\n\n".join(_text(node).strip() for node in path if _text(node).strip())
+        ),
+        ExportSection(
+            "branches",
+            lab["branches"],
+            table=ExportTable([lab["type"], lab["text"]], [[node.type, _text(node)] for node in abandoned]),
+        )
+        if abandoned
+        else None,
+        ExportSection(
+            "tasks",
+            lab["tasks"],
+            table=ExportTable(
+                [lab["title"], lab["status"], lab["objectives"]],
+                [
+                    [
+                        task.title,
+                        task.status,
+                        "; ".join(
+                            f"{'✓' if o.completed else '·'} {o.description}"
+                            for o in snapshot.objectives.get(task.id, [])
+                        ),
+                    ]
+                    for task in snapshot.tasks
+                ],
+            ),
+        ),
+        ExportSection(
+            "locations",
+            lab["locations"],
+            table=ExportTable(
+                [lab["name"], lab["description"], lab["open"]],
+                [[loc.name, loc.description, lab["yes" if loc.accessible else "no"]] for loc in snapshot.locations],
+            ),
+        ),
+        ExportSection(
+            "statistics",
+            lab["stats"],
+            table=ExportTable(
+                ["field", "value"],
+                [[key, str(value)] for key, value in statistics(snapshot, characters).items()],
+            ),
+        ),
+    ]
+    return ExportDocument(
+        title=f"{scene.title} - {lab['suffix']}", sections=[s for s in sections if s], language=scene.language
+    )

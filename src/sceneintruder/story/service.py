@@ -1,0 +1,157 @@
+"""The story domain's entry points: what the router, the WebSocket handler and the event subscriptions call, and
+the one module other packages may import. Framework-free.
+
+Each workflow lives in its own module (reading, choosing, advancing, commanding, rewinding, world,
+initialisation); the rules they share are in `graph` (pure) and `_state` (inside a transaction). Every
+mutation is one transaction under the scene's lock (`StoryRuntime.locks`), and none holds the lock or a
+session across a model call.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from sceneintruder.core.errors import BadRequest
+from sceneintruder.core.exporting import ExportDataEmpty
+from sceneintruder.core.principal import Principal
+from sceneintruder.realtime.hub import SocketContext
+from sceneintruder.realtime.messages import ClientMessage, StoryChoice
+from sceneintruder.scenes import service as scenes_service
+from sceneintruder.story import assembling, initialisation, reading
+from sceneintruder.story.advancing import advance
+from sceneintruder.story.aggregate import AggregateOptions, aggregate
+from sceneintruder.story.choosing import make_choice
+from sceneintruder.story.commanding import command
+from sceneintruder.story.export import story_export_document, story_export_json
+from sceneintruder.story.initialisation import STORY_INIT_JOB
+from sceneintruder.story.reading import StorySnapshot
+from sceneintruder.story.rewinding import insert, rewind
+from sceneintruder.story.runtime import StoryRuntime
+from sceneintruder.story.schemas import UserPreferences
+from sceneintruder.story.world import batch, complete_objective, explore, unlock_location
+
+if TYPE_CHECKING:
+    from sceneintruder.scenes.events import SceneCreated, SceneDeleted
+    from sceneintruder.scenes.models import Scene
+
+__all__ = [
+    "STORY_INIT_JOB",
+    "AggregateOptions",
+    "StoryRuntime",
+    "advance",
+    "aggregate",
+    "batch",
+    "branches",
+    "command",
+    "complete_objective",
+    "explore",
+    "export_snapshot",
+    "insert",
+    "make_choice",
+    "node_content",
+    "on_scene_created",
+    "on_scene_deleted",
+    "open_choices",
+    "read_story",
+    "rewind",
+    "scene_aggregate",
+    "story_choice_handler",
+    "story_export_document",
+    "story_export_json",
+    "unlock_location",
+]
+
+
+async def read_story(runtime: StoryRuntime, *, scene: Scene) -> dict[str, Any] | orjson.Fragment:
+    """`GET /story`: StoryData. While the story is still being built it waits up to `init_wait_seconds` for it
+    to become playable, then answers with what exists and the task id. Never starts anything."""
+    payload = await assembling.playable_story_json(runtime, scene.id)
+    if payload is not None:
+        return orjson.Fragment(payload)
+    async with runtime.db.reader() as session:
+        snapshot = await reading.load_snapshot(session, scene.id)
+    if snapshot is None:
+        return reading.empty_story_view(scene)
+    story = snapshot.story
+    if story.init_status in initialisation.WAITING and story.init_job_id:
+        await initialisation.wait_until_playable(runtime, story.init_job_id)
+        async with runtime.db.reader() as session:
+            snapshot = await reading.load_snapshot(session, scene.id)
+        if snapshot is None:
+            return reading.empty_story_view(scene)
+    return snapshot.view()
+
+
+async def branches(runtime: StoryRuntime, *, scene: Scene) -> dict[str, Any]:
+    async with runtime.db.reader() as session:
+        return await reading.branches(session, scene)
+
+
+async def open_choices(runtime: StoryRuntime, *, scene: Scene) -> list[dict[str, Any]]:
+    async with runtime.db.reader() as session:
+        return await reading.open_choices(session, scene_id=scene.id)
+
+
+async def node_content(runtime: StoryRuntime, *, scene: Scene, node_id: str) -> dict[str, Any]:
+    async with runtime.db.reader() as session:
+        return await reading.node_content(session, scene_id=scene.id, node_id=node_id)
+
+
+async def scene_aggregate(runtime: StoryRuntime, *, scene: Scene, options: AggregateOptions) -> dict[str, Any]:
+    async with runtime.db.reader() as session:
+        return await aggregate(session, scene=scene, options=options)
+
+
+async def export_snapshot(runtime: StoryRuntime, *, scene: Scene) -> tuple[StorySnapshot, list[Any]]:
+    """The whole story (full passages) and the cast, for an export; EXPORT_DATA_EMPTY without any node."""
+    async with runtime.db.reader() as session:
+        snapshot = await reading.load_snapshot(session, scene.id, original_limit=None)
+        characters = await scenes_service.list_characters(session, scene_id=scene.id)
+    if snapshot is None or not snapshot.nodes:
+        raise ExportDataEmpty("故事还没有内容", details=scene.id)
+    return snapshot, characters
+
+
+# --- wiring: events and the WebSocket --------------------------------------------------------------------------
+
+
+async def on_scene_created(runtime: StoryRuntime, event: SceneCreated) -> None:
+    """A scene from text was stored: start building its story."""
+    await initialisation.start(runtime, scene_id=event.scene_id, owner_id=event.owner_id, language=event.language)
+
+
+async def on_scene_deleted(runtime: StoryRuntime, event: SceneDeleted) -> None:
+    await initialisation.cancel(runtime, scene_id=event.scene_id, owner_id=event.owner_id)
+
+
+def story_choice_handler(runtime: StoryRuntime):
+    """The hub's handler for `story_choice`: the same choice as `POST /story/choice`, confirmed to the whole
+    scene room (`story:choice_confirmed`, `story:updated`), the sender included."""
+
+    async def handle(socket: SocketContext, message: ClientMessage) -> None:
+        assert isinstance(message, StoryChoice)
+        if socket.scene_id is None:
+            raise BadRequest("story_choice 只能在场景连接中发送")
+        scene = await _scene_for(runtime, socket.scene_id, socket.principal)
+        preferences = (
+            UserPreferences.model_validate(message.user_preferences.model_dump(exclude_none=True))
+            if message.user_preferences is not None
+            else None
+        )
+        await make_choice(
+            runtime,
+            scene=scene,
+            principal=socket.principal,
+            node_id=message.node_id,
+            choice_id=message.choice_id,
+            preferences=preferences,
+        )
+
+    return handle
+
+
+async def _scene_for(runtime: StoryRuntime, scene_id: str, principal: Principal) -> Scene:
+    async with runtime.db.reader() as session:
+        return await scenes_service.get_owned_scene(session, scene_id=scene_id, principal=principal)

@@ -1,0 +1,97 @@
+"""GET /story is served from a per-scene cache that every committed story change drops, whatever made it."""
+
+from __future__ import annotations
+
+import orjson
+from sqlalchemy import select, update
+
+from sceneintruder.core.jsoncodec import dumps
+from sceneintruder.scenes.models import Scene
+from sceneintruder.story import reading
+from sceneintruder.story.models import StoryChoice, StoryNode, StoryObjective
+from tests.story.support import create_scene, excerpt, get_story, settle
+
+
+async def _cached_story(app, client) -> tuple[str, dict]:
+    scene_id = await create_scene(client, excerpt(3000))
+    await settle(client, scene_id)
+    story = await get_story(client, scene_id)
+    assert app.state.story.views.entries.get(scene_id) is not None  # the read above was cached
+    return scene_id, story
+
+
+async def test_moves_through_the_api_are_seen_by_the_next_read(app, client) -> None:
+    scene_id, story = await _cached_story(app, client)
+    advanced = (await client.post(f"/api/scenes/{scene_id}/story/advance")).json()["data"]
+    assert (await get_story(client, scene_id))["current_node_id"] == advanced["story_data"]["current_node_id"]
+    assert advanced["story_data"]["current_node_id"] != story["current_node_id"]
+    task = story["tasks"][0]
+    objective = task["objectives"][0]["id"]
+    await client.post(f"/api/scenes/{scene_id}/story/tasks/{task['id']}/objectives/{objective}/complete")
+    assert (await get_story(client, scene_id))["tasks"][0]["objectives"][0]["completed"] is True
+
+
+async def test_a_choice_changed_without_its_node_loaded_drops_the_cache(app, client) -> None:
+    scene_id, story = await _cached_story(app, client)
+    choice_id = story["nodes"][0]["choices"][0]["id"]
+    async with app.state.db.writer() as session:  # the node is not in this session: its scene is unknown
+        choice = await session.scalar(select(StoryChoice).where(StoryChoice.id == choice_id))
+        choice.text = "A different way out"
+        await session.commit()
+    reread = await get_story(client, scene_id)
+    assert reread["nodes"][0]["choices"][0]["text"] == "A different way out"
+
+
+async def test_an_objective_changed_without_its_task_loaded_drops_the_cache(app, client) -> None:
+    scene_id, story = await _cached_story(app, client)
+    objective_id = story["tasks"][0]["objectives"][-1]["id"]
+    async with app.state.db.writer() as session:
+        objective = await session.scalar(select(StoryObjective).where(StoryObjective.id == objective_id))
+        objective.description = "Find the letter"
+        await session.commit()
+    assert (await get_story(client, scene_id))["tasks"][0]["objectives"][-1]["description"] == "Find the letter"
+
+
+async def test_a_bulk_update_and_a_rollback(app, client) -> None:
+    scene_id, story = await _cached_story(app, client)
+    async with app.state.db.writer() as session:
+        await session.execute(update(StoryNode).where(StoryNode.scene_id == scene_id).values(type="side"))
+        await session.rollback()
+    assert app.state.story.views.entries.get(scene_id) is not None  # nothing committed: still cached
+    assert {node["type"] for node in (await get_story(client, scene_id))["nodes"]} == {
+        node["type"] for node in story["nodes"]
+    }
+    async with app.state.db.writer() as session:
+        await session.execute(update(StoryNode).where(StoryNode.scene_id == scene_id).values(type="side"))
+        await session.commit()
+    assert {node["type"] for node in (await get_story(client, scene_id))["nodes"]} == {"side"}
+
+
+async def test_rebuilt_story_data_equals_a_fresh_reading_after_every_move(app, client) -> None:
+    """Every move drops the whole StoryData and the JSON of the nodes it changed; what is rebuilt from the node
+    cache must be exactly what reading everything afresh gives."""
+    scene_id, _ = await _cached_story(app, client)
+    runtime = app.state.story
+    base = f"/api/scenes/{scene_id}/story"
+
+    async def fresh() -> dict:
+        async with app.state.db.reader() as session:
+            scene = await session.get(Scene, scene_id)
+            return orjson.loads(dumps(await reading.story_data(session, scene)))
+
+    moves = [
+        ("advance", None),
+        ("choice", None),
+        ("command", {"input": "I look around", "mode": "story"}),
+        ("choice", None),
+    ]
+    for move, body in moves:
+        story = await get_story(client, scene_id)
+        if move == "choice":
+            node = next(n for n in story["nodes"] if n["id"] == story["current_node_id"])
+            open_choice = next(c for c in node["choices"] if not c["selected"])
+            body = {"node_id": node["id"], "choice_id": open_choice["id"]}
+        response = await client.post(f"{base}/{move}", json=body)
+        assert response.status_code == 200, response.text
+        assert len(runtime.node_views.entries) > 0
+        assert await get_story(client, scene_id) == await fresh(), move

@@ -12,13 +12,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from sceneintruder.core.principal import Role
 from sceneintruder.scenes import creation
-from tests.fakes._base import API_KEY
 from tests.fakes.openai_compatible import FakeOpenAI
 from tests.support.builders import bearer, make_user, token_for
 from tests.support.novels import novel
 from tests.support.servers import run_uvicorn
+from tests.support.vendors import openai_provider
 
 
 @pytest.fixture
@@ -80,15 +79,7 @@ async def scene(app, client, alice) -> SceneWithCast:
 @pytest.fixture
 async def vendor(app, client) -> AsyncIterator[FakeOpenAI]:
     """A fake OpenAI server on 127.0.0.1, saved by an administrator as the LLM provider."""
-    fake = FakeOpenAI()
-    async with fake.serving(fake.app()) as base:
-        await make_user(app, "root", role=Role.ADMIN)
-        saved = await client.post(
-            "/api/settings",
-            headers=bearer(token_for(app, "root")),
-            json={"llm_provider": "openai", "llm_config": {"api_key": API_KEY, "base_url": f"{base}/v1"}},
-        )
-        assert saved.status_code == 200, saved.text
+    async with openai_provider(app, client, FakeOpenAI()) as fake:
         yield fake
 
 

@@ -10,10 +10,10 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from sceneintruder.app import create_app
-from sceneintruder.core.principal import Role
 from tests.fakes._base import API_KEY
 from tests.fakes.openai_compatible import FakeOpenAI
 from tests.support.builders import assert_error, bearer, make_user, token_for
+from tests.support.vendors import openai_provider
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ENGLISH = (FIXTURES / "pride_and_prejudice_ch1-3.txt").read_text(encoding="utf-8")
@@ -88,15 +88,7 @@ def settings(make_settings):
 
 @pytest.fixture
 async def vendor(app, client) -> AsyncIterator[FakeOpenAI]:
-    fake = FakeOpenAI()
-    async with fake.serving(fake.app()) as base:
-        await make_user(app, "root", role=Role.ADMIN)
-        saved = await client.post(
-            "/api/settings",
-            headers=bearer(token_for(app, "root")),
-            json={"llm_provider": "openai", "llm_config": {"api_key": API_KEY, "base_url": f"{base}/v1"}},
-        )
-        assert saved.status_code == 200, saved.text
+    async with openai_provider(app, client, FakeOpenAI()) as fake:
         yield fake
 
 

@@ -14,13 +14,12 @@ import orjson
 from fastapi import FastAPI
 from httpx import AsyncClient
 
-from sceneintruder.core.principal import Role
 from sceneintruder.providers.llm.base import Completion, CompletionRequest, LLMCapabilities
 from sceneintruder.providers.llm.builtin import BuiltinProvider
 from sceneintruder.providers.llm.client import ActiveLLM
-from tests.fakes._base import API_KEY, Seen
+from tests.fakes._base import Seen
 from tests.fakes.openai_compatible import FakeOpenAI
-from tests.support.builders import bearer, make_user, token_for
+from tests.support.vendors import openai_provider
 
 FIXTURES = Path(__file__).resolve().parents[1] / "scenes" / "fixtures"
 ENGLISH = (FIXTURES / "pride_and_prejudice_ch1-3.txt").read_text(encoding="utf-8")
@@ -195,13 +194,5 @@ class TaskFakeOpenAI(FakeOpenAI):
 @contextlib.asynccontextmanager
 async def vendor_configured(app: FastAPI, client: AsyncClient) -> AsyncIterator[TaskFakeOpenAI]:
     """A TaskFakeOpenAI on 127.0.0.1, saved as the app's LLM provider by an administrator."""
-    fake = TaskFakeOpenAI()
-    async with fake.serving(fake.app()) as base:
-        await make_user(app, "root", role=Role.ADMIN)
-        saved = await client.post(
-            "/api/settings",
-            headers=bearer(token_for(app, "root")),
-            json={"llm_provider": "openai", "llm_config": {"api_key": API_KEY, "base_url": f"{base}/v1"}},
-        )
-        assert saved.status_code == 200, saved.text
+    async with openai_provider(app, client, TaskFakeOpenAI()) as fake:
         yield fake

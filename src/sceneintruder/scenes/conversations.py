@@ -217,6 +217,40 @@ async def branch_history(
     return [conversation_read(row) for row in reversed(rows)]
 
 
+def new_message(
+    *,
+    scene_id: str,
+    speaker_id: str,
+    content: str,
+    user_id: str | None,
+    speaker_name: str,
+    node_id: str | None,
+    conversation_type: str,
+    metadata: dict[str, Any] | None,
+    parent_id: str | None,
+    variant_of: str | None = None,
+    active: bool = True,
+) -> ConversationMessage:
+    """A new, chosen, visible message row (not added to a session)."""
+    return ConversationMessage(
+        id=new_id("conv"),
+        scene_id=scene_id,
+        user_id=user_id,
+        speaker_id=speaker_id,
+        speaker_name=speaker_name,
+        content=content,
+        node_id=node_id,
+        conversation_type=conversation_type,
+        meta=metadata or {},
+        parent_id=parent_id,
+        variant_of=variant_of,
+        selected=True,
+        active=active,
+        hidden=False,
+        created_at=utcnow(),
+    )
+
+
 async def append_message(
     session: AsyncSession,
     *,
@@ -237,8 +271,7 @@ async def append_message(
     if parent_id is None and follow_tip:
         tip = await active_tip(session, scene_id=scene_id)
         parent_id = tip.id if tip else None
-    message = ConversationMessage(
-        id=new_id("conv"),
+    message = new_message(
         scene_id=scene_id,
         user_id=user_id,
         speaker_id=speaker_id,
@@ -246,13 +279,8 @@ async def append_message(
         content=content,
         node_id=node_id,
         conversation_type=conversation_type,
-        meta=metadata or {},
+        metadata=metadata,
         parent_id=parent_id,
-        variant_of=None,
-        selected=True,
-        active=True,
-        hidden=False,
-        created_at=utcnow(),
     )
     session.add(message)
     if commit:

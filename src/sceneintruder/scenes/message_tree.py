@@ -15,14 +15,13 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sceneintruder.core.clock import utcnow
-from sceneintruder.core.ids import new_id
 from sceneintruder.scenes.conversations import (
     MessageNode,
     alternatives_summary,
     conversation_read,
     get_message,
     message_node,
+    new_message,
 )
 from sceneintruder.scenes.models import ConversationMessage
 from sceneintruder.scenes.schemas import ConversationRead
@@ -62,8 +61,7 @@ async def add_alternative(
     scene_id = of.read.scene_id
     group = of.group_id
     await _unselect_group(session, scene_id, group)
-    message = Message(
-        id=new_id("conv"),
+    message = new_message(
         scene_id=scene_id,
         user_id=user_id,
         speaker_id=speaker_id,
@@ -71,13 +69,10 @@ async def add_alternative(
         content=content,
         node_id=node_id,
         conversation_type=conversation_type,
-        meta=metadata or {},
+        metadata=metadata,
         parent_id=of.parent_id,
         variant_of=group,
-        selected=True,
         active=await _parent_active(session, of.parent_id),
-        hidden=False,
-        created_at=utcnow(),
     )
     session.add(message)
     await session.flush()

@@ -326,15 +326,9 @@ async def _get_item(session: AsyncSession, scene_id: str, item_id: str) -> Scene
 
 
 async def add_item(session: AsyncSession, *, scene_id: str, data: ItemWrite, **overrides: Any) -> ItemRead:
-    now = utcnow()
-    item = SceneItem(
-        id=new_id("item"), scene_id=scene_id, created_at=now, last_updated=now, **{**data.model_dump(), **overrides}
-    )
-    if item.source in OWNED_SOURCES and item.found_at is None:
-        item.found_at = now
-    session.add(item)
+    item = await add_item_in_transaction(session, scene_id=scene_id, data=data, **overrides)
     await session.commit()
-    return _item_read(item)
+    return item
 
 
 async def add_item_in_transaction(

@@ -33,7 +33,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _servers import BENCH_DIR, raise_open_files_limit, server_process
 
-SCENE = "scene_bench"
 CONNECT_CONCURRENCY = 50  # handshakes in flight per worker
 
 
@@ -54,12 +53,12 @@ def percentile(values: list[float], p: float) -> float:
 # --- WebSocket clients (in worker processes) -------------------------------------------------------------------
 
 
-def ws_worker(base: str, first: int, count: int, compression: bool, pipe: Connection) -> None:
+def ws_worker(base: str, scene_id: str, first: int, count: int, compression: bool, pipe: Connection) -> None:
     raise_open_files_limit()
-    asyncio.run(_ws_worker(base.replace("http", "ws", 1), first, count, compression, pipe))
+    asyncio.run(_ws_worker(base.replace("http", "ws", 1), scene_id, first, count, compression, pipe))
 
 
-async def _ws_worker(ws_base: str, first: int, count: int, compression: bool, pipe: Connection) -> None:
+async def _ws_worker(ws_base: str, scene_id: str, first: int, count: int, compression: bool, pipe: Connection) -> None:
     latencies: list[tuple[int, float]] = []  # (broadcast, milliseconds)
     seen: list[set[int]] = [set() for _ in range(count)]
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
@@ -67,7 +66,7 @@ async def _ws_worker(ws_base: str, first: int, count: int, compression: bool, pi
     async def open_one(index: int):
         async with gate:
             ws = await connect(
-                f"{ws_base}/ws/scene/{SCENE}?user_id=c{first + index}",
+                f"{ws_base}/ws/scene/{scene_id}?user_id=c{first + index}",
                 ping_interval=None,
                 compression="deflate" if compression else None,
                 open_timeout=60,
@@ -93,25 +92,34 @@ async def _ws_worker(ws_base: str, first: int, count: int, compression: bool, pi
     pipe.send({"latencies": latencies, "lost": sum(expected - len(s) for s in seen), "closed": closed})
 
 
-async def _warm_up(ws_base: str, count: int = 20) -> None:
+def _bench_scene(http: httpx.Client) -> str:
+    """A real (empty) scene for the room, created through the API by a guest, as the clients are: a room opens
+    only on a scene its visitor may see."""
+    created = http.post("/api/scenes/shell", json={"title": "Realtime bench"})
+    created.raise_for_status()
+    return created.json()["data"]["id"]
+
+
+async def _warm_up(ws_base: str, scene_id: str, count: int = 20) -> None:
     """Open and close a few sockets first, so one-off allocations are not counted as per-socket memory."""
     for index in range(count):
-        async with connect(f"{ws_base}/ws/scene/warm_up?user_id=w{index}", ping_interval=None) as ws:
+        async with connect(f"{ws_base}/ws/scene/{scene_id}?user_id=w{index}", ping_interval=None) as ws:
             await ws.recv()
 
 
 def run_ws_phase(base: str, pid: int, args: argparse.Namespace) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
-    asyncio.run(_warm_up(base.replace("http", "ws", 1)))
-    time.sleep(1)
     with httpx.Client(base_url=base, timeout=30) as http:
+        scene_id = _bench_scene(http)
+        asyncio.run(_warm_up(base.replace("http", "ws", 1), scene_id))
+        time.sleep(1)
         rss_before = rss_kib(pid)
         pipes, processes = [], []
         per_worker = [args.clients // args.workers + (i < args.clients % args.workers) for i in range(args.workers)]
         first = 0
         for count in per_worker:
             parent, child = context.Pipe()
-            process = context.Process(target=ws_worker, args=(base, first, count, args.compression, child))
+            process = context.Process(target=ws_worker, args=(base, scene_id, first, count, args.compression, child))
             process.start()
             pipes.append(parent)
             processes.append(process)
@@ -126,7 +134,7 @@ def run_ws_phase(base: str, pid: int, args: argparse.Namespace) -> dict[str, Any
         broadcasts = max(1, round(args.seconds / args.interval))
         start = time.monotonic()
         for seq in range(broadcasts):
-            http.post(f"/_bench/publish/{SCENE}", params={"seq": seq}).raise_for_status()
+            http.post(f"/_bench/publish/{scene_id}", params={"seq": seq}).raise_for_status()
             time.sleep(max(0.0, start + (seq + 1) * args.interval - time.monotonic()))
         for pipe in pipes:
             pipe.send(broadcasts)

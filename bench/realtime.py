@@ -100,11 +100,16 @@ def _bench_scene(http: httpx.Client) -> str:
     return created.json()["data"]["id"]
 
 
-async def _warm_up(ws_base: str, scene_id: str, count: int = 20) -> None:
-    """Open and close a few sockets first, so one-off allocations are not counted as per-socket memory."""
-    for index in range(count):
+async def _warm_up(ws_base: str, scene_id: str, count: int = 40) -> None:
+    """Open a few sockets at once, then close them, so one-off allocations (the database pool growing to its
+    size under concurrent room checks, caches, first-use code paths) are not counted as per-socket memory."""
+
+    async def one(index: int) -> None:
         async with connect(f"{ws_base}/ws/scene/{scene_id}?user_id=w{index}", ping_interval=None) as ws:
             await ws.recv()
+            await asyncio.sleep(1)  # hold it, so the others overlap
+
+    await asyncio.gather(*(one(index) for index in range(count)))
 
 
 def run_ws_phase(base: str, pid: int, args: argparse.Namespace) -> dict[str, Any]:

@@ -110,3 +110,25 @@ async def test_a_message_of_another_scene_is_not_found(app, scene_id) -> None:
         for bad_scene, bad_id in ((other.id, message), (scene_id, "conv_missing"), (scene_id, "../x")):
             with pytest.raises(ResourceNotFound):
                 await scenes_service.get_message(session, scene_id=bad_scene, message_id=bad_id)
+
+
+async def test_latest_messages_are_the_newest_visible_lines_of_a_type_oldest_first(app, scene_id) -> None:
+    async with app.state.db.writer() as session:
+        for n in range(5):
+            await scenes_service.append_message(
+                session,
+                scene_id=scene_id,
+                speaker_id="story",
+                content=f"console {n}",
+                conversation_type="story_console",
+            )
+            await scenes_service.append_message(session, scene_id=scene_id, speaker_id="user", content=f"chat {n}")
+        await session.execute(
+            update(ConversationMessage).where(ConversationMessage.content == "console 4").values(hidden=True)
+        )
+        await session.commit()
+    async with app.state.db.reader() as session:
+        latest = await scenes_service.latest_messages(
+            session, scene_id=scene_id, conversation_types=("story_console",), limit=3
+        )
+    assert [m.content for m in latest] == ["console 1", "console 2", "console 3"]

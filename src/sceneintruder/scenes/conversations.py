@@ -159,6 +159,22 @@ async def find_messages(
     return [conversation_read(row, alternatives.get(row.id)) for row in reversed(rows)], total
 
 
+async def latest_messages(
+    session: AsyncSession, *, scene_id: str, conversation_types: Sequence[str], limit: int
+) -> list[ConversationRead]:
+    """The newest `limit` visible messages of these types on the active path, oldest first: one query (no total,
+    no alternatives), for prompts that only look back a few lines."""
+    rows = (
+        await session.scalars(
+            select(ConversationMessage)
+            .where(_visible(scene_id), ConversationMessage.conversation_type.in_(conversation_types))
+            .order_by(ConversationMessage.seq.desc())
+            .limit(limit)
+        )
+    ).all()
+    return [conversation_read(row) for row in reversed(rows)]
+
+
 async def active_tip(session: AsyncSession, *, scene_id: str) -> MessageNode | None:
     """The newest visible message on the active path: where the next message goes."""
     row = await session.scalar(

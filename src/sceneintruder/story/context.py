@@ -66,12 +66,12 @@ def node_text(node: StoryNode) -> str:
 
 
 async def gather(session: AsyncSession, scene: Scene, story: Story | None) -> StoryContext:
-    characters = await scenes_service.list_characters(session, scene_id=scene.id)
+    characters = await scenes_service.list_characters(session, scene_id=scene.id, title=scene.title)
     profiles = [character.model_dump(include=set(PROFILE_FIELDS)) for character in characters[:CAST_SIZE]]
     cast = [{key: p[key] for key in ("id", "name", "role", "aliases")} for p in profiles]
     path = await recent_path(session, scene.id, RECENT_NODES) if story is not None else []
-    console, _ = await scenes_service.list_conversations(
-        session, scene_id=scene.id, limit=EVENTS, page=1, conversation_types=("story_console",)
+    console = await scenes_service.latest_messages(
+        session, scene_id=scene.id, conversation_types=("story_console",), limit=EVENTS
     )
     items = await scenes_service.list_items(session, scene_id=scene.id)
     locations = (await session.scalars(select(StoryLocation).where(StoryLocation.scene_id == scene.id))).all()

@@ -18,6 +18,8 @@ async def test_request_shape(vendor) -> None:
                 ("user", "More"),
                 temperature=0.4,
                 max_tokens=64,
+                top_p=0.9,
+                stop=("END",),
                 response_format="json",
             )
         )
@@ -30,6 +32,8 @@ async def test_request_shape(vendor) -> None:
     assert seen.body["generationConfig"] == {
         "temperature": 0.4,
         "maxOutputTokens": 64,
+        "topP": 0.9,
+        "stopSequences": ["END"],
         "responseMimeType": "application/json",
         "thinkingConfig": {"thinkingBudget": 0},
     }

@@ -11,7 +11,9 @@ from tests.providers.llm.conftest import collect, request
 
 async def test_request_shape_and_answer(vendor) -> None:
     async with vendor("ollama", api_key="") as (fake, provider):
-        completion = await provider.complete(request("llama3.2", temperature=0.1, max_tokens=12))
+        completion = await provider.complete(
+            request("llama3.2", temperature=0.1, max_tokens=12, top_p=0.5, stop=("###",))
+        )
     seen = fake.requests[0]
     assert seen.path == "/api/chat" and "authorization" not in seen.headers
     assert seen.body == {
@@ -19,7 +21,7 @@ async def test_request_shape_and_answer(vendor) -> None:
         "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello"}],
         "stream": False,
         "think": False,
-        "options": {"temperature": 0.1, "num_predict": 12},
+        "options": {"temperature": 0.1, "num_predict": 12, "top_p": 0.5, "stop": ["###"]},
     }
     assert completion.text == fake.default_reply and completion.usage.prompt_tokens == 19
 

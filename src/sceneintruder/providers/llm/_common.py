@@ -16,7 +16,7 @@ from sceneintruder.providers.errors import (
     ProviderUnavailable,
 )
 from sceneintruder.providers.http import retry_after_seconds
-from sceneintruder.providers.llm.base import ChatMessage, Completion
+from sceneintruder.providers.llm.base import ChatMessage, Completion, CompletionRequest
 
 _CONTEXT_MARKERS = (
     "context_length",
@@ -35,6 +35,21 @@ def elapsed_ms(started: float) -> float:
 
 def with_latency(completion: Completion, started: float) -> Completion:
     return dataclasses.replace(completion, latency_ms=elapsed_ms(started))
+
+
+def sampling_options(request: CompletionRequest, *, max_tokens: str, top_p: str, stop: str) -> dict[str, Any]:
+    """The sampling settings the request sets (temperature, token limit, top-p, stop sequences), under the
+    vendor's names for the last three."""
+    options: dict[str, Any] = {}
+    if request.temperature is not None:
+        options["temperature"] = request.temperature
+    if request.max_tokens:
+        options[max_tokens] = request.max_tokens
+    if request.top_p is not None:
+        options[top_p] = request.top_p
+    if request.stop:
+        options[stop] = list(request.stop)
+    return options
 
 
 def merge_consecutive(turns: tuple[ChatMessage, ...]) -> list[ChatMessage]:

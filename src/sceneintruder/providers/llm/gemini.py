@@ -18,7 +18,13 @@ import orjson
 
 from sceneintruder.providers import http as vendor_http
 from sceneintruder.providers.errors import ProviderBadResponse, ProviderError, ProviderRejected, ProviderUnavailable
-from sceneintruder.providers.llm._common import classify_error, first_str, merge_consecutive, with_latency
+from sceneintruder.providers.llm._common import (
+    classify_error,
+    first_str,
+    merge_consecutive,
+    sampling_options,
+    with_latency,
+)
 from sceneintruder.providers.llm.base import (
     Completion,
     CompletionChunk,
@@ -57,15 +63,7 @@ def _build_payload(request: CompletionRequest) -> dict[str, Any]:
         {"role": "model" if m.role == "assistant" else "user", "parts": [{"text": m.content}]}
         for m in merge_consecutive(request.turns)
     ]
-    config: dict[str, Any] = {}
-    if request.temperature is not None:
-        config["temperature"] = request.temperature
-    if request.max_tokens:
-        config["maxOutputTokens"] = request.max_tokens
-    if request.top_p is not None:
-        config["topP"] = request.top_p
-    if request.stop:
-        config["stopSequences"] = list(request.stop)
+    config = sampling_options(request, max_tokens="maxOutputTokens", top_p="topP", stop="stopSequences")
     if request.response_format == "json":
         config["responseMimeType"] = "application/json"
     if not request.reasoning:

@@ -16,7 +16,7 @@ import orjson
 
 from sceneintruder.providers import http as vendor_http
 from sceneintruder.providers.errors import ProviderBadResponse, ProviderError, ProviderUnavailable
-from sceneintruder.providers.llm._common import classify_error, first_str, with_latency
+from sceneintruder.providers.llm._common import classify_error, first_str, sampling_options, with_latency
 from sceneintruder.providers.llm.base import (
     Completion,
     CompletionChunk,
@@ -40,15 +40,7 @@ def normalise_host(host: str) -> str:
 
 
 def _build_payload(request: CompletionRequest, *, stream: bool) -> dict[str, Any]:
-    options: dict[str, Any] = {}
-    if request.temperature is not None:
-        options["temperature"] = request.temperature
-    if request.max_tokens:
-        options["num_predict"] = request.max_tokens
-    if request.top_p is not None:
-        options["top_p"] = request.top_p
-    if request.stop:
-        options["stop"] = list(request.stop)
+    options = sampling_options(request, max_tokens="num_predict", top_p="top_p", stop="stop")
     body: dict[str, Any] = {
         "model": request.model,
         "messages": [{"role": m.role, "content": m.content} for m in request.messages],

@@ -75,21 +75,27 @@ def as_text_list(value: Any) -> Any:
     return value
 
 
+def _read_number(value: Any) -> tuple[float | None, float | None, str]:
+    """(the number in `value`, the 0-1 share a level word stands for, the text read): at most one is set."""
+    if isinstance(value, bool):
+        return None, None, ""
+    if isinstance(value, int | float):
+        return float(value), None, ""
+    if not isinstance(value, str):
+        return None, None, ""
+    text = value.strip().casefold()
+    if text in _LEVEL_WORDS:
+        return None, _LEVEL_WORDS[text], text
+    match = _NUMBER.search(text)
+    return (float(match.group()) if match else None), None, text
+
+
 def as_int_in_range(value: Any, *, low: int, high: int, default: int) -> int:
     """`7`, `"7"`, `"7/10"`, `7.6`, `"high"` → an int clamped to [low, high]; anything else → `default`.
     A fraction of one (`0.7`) on a scale above ten is read as that share of the scale."""
-    if isinstance(value, bool):
-        return default
-    number: float | None = None
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
-        text = value.strip().casefold()
-        if text in _LEVEL_WORDS:
-            number = low + _LEVEL_WORDS[text] * (high - low)
-        else:
-            match = _NUMBER.search(text)
-            number = float(match.group()) if match else None
+    number, level, _ = _read_number(value)
+    if level is not None:
+        number = low + level * (high - low)
     if number is None:
         return default
     if 0 < number < 1 and high >= 10:
@@ -99,20 +105,11 @@ def as_int_in_range(value: Any, *, low: int, high: int, default: int) -> int:
 
 def as_fraction(value: Any) -> float:
     """A 0-1 weight from `0.7`, `70`, `"70%"`, `"high"` or `"高"`; 0.0 when unreadable."""
-    if isinstance(value, bool):
-        return 0.0
-    number: float | None = None
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
-        text = value.strip().casefold()
-        if text in _LEVEL_WORDS:
-            return _LEVEL_WORDS[text]
-        match = _NUMBER.search(text)
-        if match:
-            number = float(match.group())
-            if "%" in text:
-                number /= 100
+    number, level, text = _read_number(value)
+    if level is not None:
+        return level
+    if number is not None and "%" in text:
+        number /= 100
     if number is None or number < 0:
         return 0.0
     if number > 1:

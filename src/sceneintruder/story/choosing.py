@@ -6,7 +6,7 @@ Three short steps, the model call outside both the scene's lock and any transact
 1. Claim (locked transaction): the node must be on the current path and no decision may be taken there yet,
    neither stored (a choice whose node is on the path) nor running (selected, no node yet). The choice is
    marked selected and committed, so of concurrent choices on one node exactly one gets past this point; the
-   others get 409 CHOICE_ALREADY_MADE. A reader gathers the prompt's context meanwhile, outside the lock.
+   others get 409 CHOICE_ALREADY_MADE. The prompt's context is then read outside the lock.
 2. The model writes the next node (story_next_node).
 3. Store (locked transaction): the node, its choices, the task/place/object it brought; the choice's
    `next_node_id` is set (the reference never set it). If the model failed, the claim is undone instead, so
@@ -16,7 +16,6 @@ Three short steps, the model call outside both the scene's lock and any transact
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -48,9 +47,7 @@ OFF_PATH_MESSAGE = "该节点不在当前故事路径上"
 class _Claim:
     node_id: str
     choice_id: str
-    choice: dict[str, str]
-    next_passage: str | None
-    context: StoryContext
+    choice: dict[str, str]  # text, consequence, next_node_hint of the choice taken
 
 
 async def make_choice(
@@ -66,10 +63,11 @@ async def make_choice(
     preferences = preferences or DEFAULT_PREFERENCES
     claim = await _claim(runtime, scene, node_id, choice_id)
     try:
+        story_context, next_passage = await _prompt_inputs(runtime, scene)
         prompt = prompts.next_node(
-            claim.context,
+            story_context,
             choice=claim.choice,
-            next_passage=claim.next_passage,
+            next_passage=next_passage,
             creativity=preferences.creativity_level,
             twists=preferences.allow_plot_twists,
         )
@@ -105,21 +103,6 @@ async def make_choice(
 
 
 async def _claim(runtime: StoryRuntime, scene: Scene, node_id: str, choice_id: str) -> _Claim:
-    """Take the choice, while a reader gathers the prompt's context next to it (the claim changes nothing the
-    prompt reads, and the two need not wait for each other)."""
-    reading_context = asyncio.create_task(_prompt_inputs(runtime, scene))
-    try:
-        picked = await _take(runtime, scene, node_id, choice_id)
-    except BaseException:
-        reading_context.cancel()
-        with contextlib.suppress(BaseException):
-            await reading_context
-        raise
-    story_context, next_passage = await reading_context
-    return _Claim(node_id, choice_id, picked, next_passage, story_context)
-
-
-async def _take(runtime: StoryRuntime, scene: Scene, node_id: str, choice_id: str) -> dict[str, str]:
     async with runtime.locks.hold(scene.id), runtime.db.writer() as session:
         await _state.get_story(session, scene.id)
         node = await _state.get_node(session, scene.id, node_id)
@@ -136,7 +119,7 @@ async def _take(runtime: StoryRuntime, scene: Scene, node_id: str, choice_id: st
         choice.selected, choice.selected_at, choice.next_node_id = True, now, None
         picked = {"text": choice.text, "consequence": choice.consequence, "next_node_hint": choice.next_node_hint}
         await session.commit()
-    return picked
+    return _Claim(node_id, choice_id, picked)
 
 
 async def _prompt_inputs(runtime: StoryRuntime, scene: Scene) -> tuple[StoryContext, str | None]:

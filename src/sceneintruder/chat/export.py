@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.chat.interactions import EXCHANGE_TYPES
 from sceneintruder.core.clock import rfc3339
-from sceneintruder.core.envelope import dumps, to_jsonable
+from sceneintruder.core.envelope import dumps
 from sceneintruder.core.exporting import ExportDocument, ExportSection, ExportTable
 from sceneintruder.core.principal import Principal
 from sceneintruder.scenes import service as scenes_service
@@ -142,8 +142,8 @@ def json_content(data: InteractionsData, *, generated_at: datetime) -> str:
         },
         "summary": summary(data, stats),
         "statistics": stats,
-        "characters": to_jsonable(data.characters),
-        "conversations": to_jsonable(data.conversations),
+        "characters": data.characters,
+        "conversations": data.conversations,
         "export_info": {
             "generated_at": rfc3339(generated_at),
             "format": "json",

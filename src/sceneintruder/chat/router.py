@@ -32,7 +32,7 @@ from sceneintruder.chat.schemas import (
 )
 from sceneintruder.core.clock import utcnow
 from sceneintruder.core.downloads import download, parse_export_format
-from sceneintruder.core.envelope import EnvelopeResponse, created, dumps, ok, to_jsonable
+from sceneintruder.core.envelope import EnvelopeResponse, created, dumps, ok
 from sceneintruder.core.errors import ServiceNotReady
 from sceneintruder.core.exporting import ExportFormat, render
 from sceneintruder.deps import PrincipalDep, SessionDep
@@ -71,7 +71,7 @@ def _page_meta(page: int, limit: int, total: int) -> dict[str, int]:
 
 
 def _sse(name: str, payload: Any) -> ServerSentEvent:
-    return ServerSentEvent(data=dumps(to_jsonable(payload)).decode(), event=name)
+    return ServerSentEvent(data=dumps(payload).decode(), event=name)
 
 
 def _event_stream(

@@ -9,29 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
-from pydantic import BaseModel
 from starlette.responses import Response
 
 from sceneintruder.core.clock import rfc3339, utcnow
 from sceneintruder.core.jsoncodec import dumps as dumps
 from sceneintruder.core.request_id import current_request_id
-from sceneintruder.core.schemas import OmitNoneModel
-
-
-def to_jsonable(value: Any) -> Any:
-    """Pydantic models (and lists/dicts of them) to JSON-ready values; everything else as is.
-
-    A model is serialised by pydantic straight to JSON bytes and embedded as an `orjson.Fragment`, which
-    skips building an intermediate dict.
-    """
-    if isinstance(value, BaseModel):
-        return orjson.Fragment(value.model_dump_json(by_alias=True, exclude_none=isinstance(value, OmitNoneModel)))
-    if isinstance(value, list | tuple):
-        return [to_jsonable(item) for item in value]
-    if isinstance(value, Mapping):
-        return {key: to_jsonable(item) for key, item in value.items()}
-    return value
 
 
 class EnvelopeResponse(Response):

@@ -13,7 +13,8 @@ from sceneintruder.core.schemas import OmitNoneModel
 
 
 def _encode_other(value: Any) -> Any:
-    """What orjson cannot encode itself: pydantic models (as in `to_jsonable`), other mappings, else `str()`."""
+    """What orjson cannot encode itself: pydantic models (by pydantic; an OmitNoneModel without its None fields),
+    other mappings; anything else as `str()`."""
     if isinstance(value, BaseModel):
         return orjson.Fragment(value.model_dump_json(by_alias=True, exclude_none=isinstance(value, OmitNoneModel)))
     if isinstance(value, Mapping):

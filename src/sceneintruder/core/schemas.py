@@ -24,5 +24,5 @@ class RequestModel(WireModel):
 class OmitNoneModel(WireModel):
     """A response schema whose unset (None) fields are left out, as the reference's `omitempty` does.
 
-    `core.envelope.to_jsonable` dumps it with `exclude_none=True`, which applies to everything nested in it.
+    `core.jsoncodec.dumps` encodes it with `exclude_none=True`, which applies to everything nested in it.
     """

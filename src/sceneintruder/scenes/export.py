@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sceneintruder.core.clock import rfc3339, utcnow
-from sceneintruder.core.envelope import dumps, to_jsonable
+from sceneintruder.core.envelope import dumps
 from sceneintruder.core.exporting import ExportDocument, ExportFormat, ExportSection, ExportTable
 from sceneintruder.scenes.schemas import ConversationRead, SceneDataRead
 
@@ -96,10 +96,10 @@ def scene_export_json(
             "last_updated": rfc3339(scene.last_updated),
             "last_accessed": rfc3339(scene.last_accessed),
         },
-        "characters": to_jsonable(data.characters),
-        "locations": to_jsonable(scene.locations),
-        "items": to_jsonable(data.items),
-        "settings": to_jsonable(data.settings),
+        "characters": data.characters,
+        "locations": scene.locations,
+        "items": data.items,
+        "settings": data.settings,
         "summary": scene.summary,
         "statistics": _statistics(data, conversations),
         "export_info": {
@@ -111,7 +111,7 @@ def scene_export_json(
         },
     }
     if include_conversations:
-        document["conversations"] = to_jsonable(conversations)
+        document["conversations"] = conversations
     return dumps(document).decode("utf-8")
 
 

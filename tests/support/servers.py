@@ -14,7 +14,10 @@ from starlette.types import ASGIApp
 @contextlib.asynccontextmanager
 async def run_uvicorn(app: ASGIApp, *, lifespan: str = "on") -> AsyncIterator[str]:
     """Serve `app` until the block ends; yields its base URL (`http://127.0.0.1:<port>`)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio turns Nagle off (TCP_NODELAY) only on sockets whose proto says TCP, and accepted
+    # sockets inherit it. With proto 0 every response whose headers and body are written separately waits ~40 ms
+    # for the client's delayed ACK.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

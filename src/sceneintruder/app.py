@@ -15,7 +15,6 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI
-from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from sceneintruder import __version__
@@ -28,17 +27,18 @@ from sceneintruder.core.clock import SystemClock
 from sceneintruder.core.events import EventBus
 from sceneintruder.core.handlers import register_exception_handlers
 from sceneintruder.core.locks import KeyedLocks
-from sceneintruder.core.log_redaction import redact_query_tokens
+from sceneintruder.core.log_redaction import quiet_sql_logs, redact_query_tokens
 from sceneintruder.core.metrics import RequestMetrics
 from sceneintruder.core.middleware import BodyLimitMiddleware, HttpBaseMiddleware
+from sceneintruder.core.offload import Offload
 from sceneintruder.core.passwords import PasswordHasher
 from sceneintruder.core.ratelimit import RateLimiter, RateLimitMiddleware, RateRule
 from sceneintruder.core.routing import install_indexed_dispatch
 from sceneintruder.core.settings import Settings
-from sceneintruder.core.spa import SpaHost
-from sceneintruder.core.storage import load_or_create_secret
+from sceneintruder.core.spa import FrontendAssets, SpaHost
+from sceneintruder.core.storage import StartupError, data_dir_problem, load_or_create_secret
 from sceneintruder.core.tokens import InvalidToken, TokenService
-from sceneintruder.db.engine import create_engine
+from sceneintruder.db.engine import create_engine, prepare_sqlite_file
 from sceneintruder.db.migrate import upgrade_connection
 from sceneintruder.db.session import Database
 from sceneintruder.jobs import router as jobs_router
@@ -52,6 +52,7 @@ from sceneintruder.scenes.read_cache import SceneReadCache
 from sceneintruder.settings import router as settings_router
 from sceneintruder.settings import service as settings_service
 from sceneintruder.story import router as story_router
+from sceneintruder.story import service as story_service
 from sceneintruder.system import router as system_router
 from sceneintruder.users import router as users_router
 from sceneintruder.wiring import Machinery, wire_domains
@@ -98,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _add_middleware(app, settings)
     _include_routers(app)
     for prefix in ("/assets", "/static"):
-        app.mount(prefix, StaticFiles(directory=settings.static_dir, check_dir=False), name=prefix.strip("/"))
+        app.mount(prefix, FrontendAssets(directory=settings.static_dir, check_dir=False), name=prefix.strip("/"))
     install_indexed_dispatch(app.router)
     return app
 
@@ -142,8 +143,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     redact_query_tokens()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    quiet_sql_logs()
+    if problem := data_dir_problem(settings.data_dir):
+        raise StartupError(problem)
     url = settings.resolved_database_url
+    prepare_sqlite_file(url)
     engine = create_engine(url)
     if settings.auto_migrate:
         async with engine.begin() as connection:
@@ -160,17 +164,24 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         time_cost=settings.argon2_time_cost,
         memory_cost_kib=settings.argon2_memory_cost_kib,
         parallelism=settings.argon2_parallelism,
+        concurrency=settings.password_hash_concurrency,
+    )
+    offload = Offload(
+        threads=settings.cpu_threads,
+        isolated_workers=settings.isolated_workers,
+        isolated_memory_bytes=settings.isolated_memory_mb * 1024 * 1024,
     )
 
     app.state.db = db
     app.state.clock = clock
     app.state.tokens = tokens
     app.state.hasher = hasher
+    app.state.offload = offload
     app.state.principals = auth_service.PrincipalResolver(tokens, cache_ttl_seconds=settings.read_cache_ttl_seconds)
     http = build_http_client(
         connect_timeout=settings.llm_connect_timeout_seconds, read_timeout=settings.llm_read_timeout_seconds
     )
-    llm = LLMClient(cooldown_seconds=settings.llm_cooldown_seconds)
+    llm = LLMClient(cooldown_seconds=settings.llm_cooldown_seconds, offload=offload)
     app.state.llm = llm
     app.state.settings_runtime = settings_service.create_runtime(settings, db=db, http=http, llm=llm)
     await settings_service.start(db, app.state.settings_runtime)
@@ -202,6 +213,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         ping_timeout_seconds=settings.ws_ping_timeout_seconds,
         heartbeat_seconds=settings.ws_heartbeat_seconds,
         cleanup_interval_seconds=settings.ws_cleanup_interval_seconds,
+        messages_per_second=settings.ws_messages_per_second,
+        message_burst=settings.ws_message_burst,
+        presence_per_second=settings.ws_presence_per_second,
+        presence_burst=settings.ws_presence_burst,
     )
     hub.start()
     wired = wire_domains(
@@ -217,6 +232,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
     )
     app.state.story = wired.story
+    await story_service.resume_initialisations(wired.story)
     # Everything built so far lives as long as the process: move it out of the collector's way, so that the
     # periodic full collections under load do not rescan ~10^5 long-lived objects each time.
     gc.collect()
@@ -229,4 +245,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await jobs.aclose()  # jobs may still be calling providers: stop them before the provider layer
         await settings_service.stop(app.state.settings_runtime)
         await http.aclose()
+        await offload.aclose()
+        hasher.close()
         await db.dispose()

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sceneintruder.core.passwords import MIN_PASSWORD_LENGTH, PasswordHasher, generate_password
 from sceneintruder.core.principal import Role
 from sceneintruder.core.settings import Settings
-from sceneintruder.db.engine import create_engine
+from sceneintruder.core.storage import data_dir_problem
+from sceneintruder.db.engine import create_engine, prepare_sqlite_file
 from sceneintruder.db.migrate import upgrade_to_head
 from sceneintruder.db.session import Database
 from sceneintruder.users import service as users_service
@@ -44,7 +45,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if problem := data_dir_problem(settings.data_dir):
+        print(f"sceneintruder: {problem}", file=sys.stderr)  # one line, no traceback
+        return 2
+    prepare_sqlite_file(settings.resolved_database_url)
     if args.command == "migrate":
         upgrade_to_head(settings.resolved_database_url)
         print("database is at the latest revision")

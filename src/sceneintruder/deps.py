@@ -22,6 +22,7 @@ from sceneintruder.core.client import bearer_token, client_ip
 from sceneintruder.core.errors import Forbidden, Unauthorized
 from sceneintruder.core.events import EventBus
 from sceneintruder.core.locks import KeyedLocks
+from sceneintruder.core.offload import Offload
 from sceneintruder.core.passwords import PasswordHasher
 from sceneintruder.core.principal import Principal
 from sceneintruder.core.ratelimit import RateLimiter
@@ -92,6 +93,11 @@ async def get_llm(request: Request) -> LLMClient:
     return request.app.state.llm
 
 
+async def get_offload(request: Request) -> Offload:
+    """Bounded thread and isolated-process lanes for CPU-bound work (core.offload)."""
+    return request.app.state.offload
+
+
 async def get_client_ip(request: Request) -> str:
     return client_ip(request.scope, trust_forwarded_for=request.app.state.settings.trust_forwarded_for)
 
@@ -107,6 +113,7 @@ ProfileCacheDep = Annotated[TTLCache, Depends(get_profile_cache)]
 EventsDep = Annotated[EventBus, Depends(get_events)]
 SceneLocksDep = Annotated[KeyedLocks, Depends(get_scene_locks)]
 LLMDep = Annotated[LLMClient, Depends(get_llm)]
+OffloadDep = Annotated[Offload, Depends(get_offload)]
 
 
 async def get_principal_resolver(request: Request) -> PrincipalResolver:

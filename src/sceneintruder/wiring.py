@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sceneintruder.auth import events as auth_events
 from sceneintruder.chat import skills as chat_skills
 from sceneintruder.chat import socket as chat_socket
 from sceneintruder.chat.context import CastCache
@@ -79,6 +80,11 @@ def wire_domains(machinery: Machinery) -> Wired:
         await hub.close_room(event.scene_id, SCENE_DELETED_CLOSE_CODE, "scene deleted")
 
     events.subscribe(scene_events.SceneDeleted, close_room)
+
+    async def close_token_sockets(event: auth_events.TokenRevoked) -> None:
+        hub.close_token(event.jti)
+
+    events.subscribe(auth_events.TokenRevoked, close_token_sockets)
     return Wired(story=_wire_story(machinery))
 
 

@@ -56,3 +56,40 @@ def test_private_ranges_need_the_flag_also_through_dns() -> None:
 async def test_resolve_host_gives_nothing_for_literals_and_unknown_names() -> None:
     assert await resolve_host("http://127.0.0.1:8000") == []
     assert await resolve_host("https://does-not-exist.invalid/v1") == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://[64:ff9b::a9fe:a9fe]/v1",  # NAT64 of 169.254.169.254
+        "https://[64:ff9b::169.254.169.254]/v1",
+        "https://[64:ff9b:1::a9fe:a9fe]/v1",  # local-use NAT64 prefix
+        "https://[2002:a9fe:a9fe::1]/v1",  # 6to4 of 169.254.169.254
+        "https://[::a9fe:a9fe]/v1",  # IPv4-compatible
+        "https://[::169.254.169.254]/v1",
+        "https://[2001:0:4136:e378:8000:63bf:5601:5601]/v1",  # Teredo whose client is 169.254.169.254 (obfuscated)
+    ],
+)
+def test_ipv6_forms_of_a_forbidden_ipv4_are_refused(url: str) -> None:
+    with pytest.raises(UnsafeURL):
+        check(url, local=True, private=True)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://[64:ff9b::7f00:1]/v1",
+        "https://[2002:7f00:1::]/v1",
+        "https://[64:ff9b::a00:5]/v1",
+        "https://[::a00:5]/v1",
+    ],
+)
+def test_ipv6_forms_of_loopback_and_private_ipv4_need_the_flag(url: str) -> None:
+    with pytest.raises(UnsafeURL):
+        check(url)
+    assert check(url, private=True) == url.rstrip("/")
+
+
+def test_resolved_nat64_addresses_are_checked_too() -> None:
+    with pytest.raises(UnsafeURL):
+        check("https://vendor.example/v1", local=True, private=True, resolved=("64:ff9b::a9fe:a9fe",))

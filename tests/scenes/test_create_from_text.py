@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
@@ -13,6 +15,7 @@ from sceneintruder.app import create_app
 from tests.fakes._base import API_KEY
 from tests.fakes.openai_compatible import FakeOpenAI
 from tests.support.builders import assert_error, bearer, make_user, token_for
+from tests.support.servers import run_uvicorn
 from tests.support.vendors import openai_provider
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -63,16 +66,46 @@ async def test_bad_bodies_are_400(client, body) -> None:
     assert_error(await client.post("/api/scenes", json=body), 400, "BAD_REQUEST")
 
 
-async def test_text_over_the_synchronous_limit_points_to_analyze(make_settings) -> None:
-    app = create_app(make_settings(scene_sync_max_chars=1000))
-    async with LifespanManager(app):
-        import httpx
+async def test_a_whole_book_is_created_while_the_client_waits(client) -> None:
+    """The reference frontend posts a whole book and waits: 150,000 characters give 201 and the scene."""
+    book = (ENGLISH + "\n\n") * (150_000 // len(ENGLISH) + 1)
+    assert len(book) >= 150_000
+    response = await client.post("/api/scenes", json={"title": "A long book", "text": book})
+    assert response.status_code == 201, response.text
+    scene = response.json()["data"]
+    assert scene["title"] == "A long book" and scene["analysis"]["text_characters"] == len(book)
+    assert scene["analysis"]["chunk_count"] > 1
+    assert (await client.get(f"/api/scenes/{scene['id']}")).status_code == 200
 
+
+async def test_text_over_the_size_limit_is_413(make_settings) -> None:
+    app = create_app(make_settings(upload_max_chars=1000))
+    async with LifespanManager(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
             response = await client.post("/api/scenes", json={"title": "Long", "text": "word " * 300})
             body = assert_error(response, 413, "PAYLOAD_TOO_LARGE")
-            assert "/api/analyze" in body["error"]["message"]
+            assert body["error"]["details"] == {"max_chars": 1000}
             assert (await client.get("/api/scenes")).json()["data"] == []
+
+
+async def test_a_client_that_stops_waiting_still_gets_its_scene(live_app) -> None:
+    """The request is dropped mid-analysis; the job carries on and the scene appears."""
+    base = live_app
+    book = (ENGLISH + "\n\n") * 4
+    async with httpx.AsyncClient(base_url=base, timeout=0.05) as impatient:
+        with pytest.raises(httpx.TimeoutException):
+            await impatient.post("/api/scenes", json={"title": "Left behind", "text": book})
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        async with asyncio.timeout(30):
+            while not (scenes := (await client.get("/api/scenes")).json()["data"]):  # noqa: ASYNC110 - the API
+                await asyncio.sleep(0.05)
+    assert [scene["title"] for scene in scenes] == ["Left behind"]
+
+
+@pytest.fixture
+async def live_app(make_settings) -> AsyncIterator[str]:
+    async with run_uvicorn(create_app(make_settings(story_narrate_ahead=0))) as base:
+        yield base
 
 
 # --- with a vendor: a fake OpenAI-compatible server on 127.0.0.1 ------------------------------------------------

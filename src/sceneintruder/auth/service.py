@@ -26,7 +26,7 @@ INITIAL_ADMIN_PASSWORD_FILE = "initial-admin-password"  # noqa: S105 - a file na
 
 
 async def login(
-    session: AsyncSession,
+    db: Database,
     *,
     hasher: PasswordHasher,
     tokens: TokenService,
@@ -34,13 +34,24 @@ async def login(
     password: str,
     cache: users_service.ProfileCache | None,
 ) -> LoginResponse:
-    user = await users_service.find_account(session, user_id=username)
-    verified = await hasher.verify_async(password, user.password_hash if user else None)
+    """The password is checked with no transaction open (argon2 takes tens of milliseconds, and a write
+    transaction held meanwhile would stall every writer); only a good login then writes, briefly.
+
+    An unknown user is verified against a dummy hash, so it costs what a wrong password costs.
+    """
+    async with db.reader() as session:
+        user = await users_service.find_account(session, user_id=username)
+        password_hash = user.password_hash if user else None
+    verified = await hasher.verify_async(password, password_hash)
     if user is None or not verified:
         raise InvalidCredentials(details="请检查您的登录凭据")
     token, claims = tokens.issue(user.id)
-    await users_service.record_login(session, user=user, cache=cache)
-    profile = await users_service.read_user(session, user_id=user.id, cache=cache)
+    async with db.writer() as session:
+        account = await users_service.find_account(session, user_id=user.id)
+        if account is None:  # deleted while its password was being checked
+            raise InvalidCredentials(details="请检查您的登录凭据")
+        await users_service.record_login(session, user=account, cache=cache)
+        profile = await users_service.read_user(session, user_id=user.id, cache=cache)
     return LoginResponse(token=token, user_id=user.id, user=profile, expires_at=claims.expires_at)
 
 

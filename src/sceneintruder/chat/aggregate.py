@@ -28,6 +28,8 @@ from sceneintruder.core.ids import new_id
 from sceneintruder.core.principal import Principal
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.scenes.schemas import CharacterRead, ConversationRead
+from sceneintruder.story import service as story_service
+from sceneintruder.story.errors import NodeNotFound
 
 ALL_ON = AggregateOptions(
     generate_follow_ups=True, update_story_progress=True, save_to_history=True, trigger_events=True
@@ -35,13 +37,20 @@ ALL_ON = AggregateOptions(
 _NODE_KEYS = ("node_id", "story_node_id", "current_node_id")
 
 
-def _node_id(request: AggregateRequest) -> str | None:
+async def _node_id(runtime: ChatRuntime, scene_id: str, request: AggregateRequest) -> str | None:
+    """`node_id` must be a node of the scene's story (else 404 NODE_NOT_FOUND); a node named in the free-form
+    `context` is kept only when it is one."""
     if request.node_id:
+        await story_service.check_node(runtime.db, scene_id=scene_id, node_id=request.node_id)
         return request.node_id
     for key in _NODE_KEYS:
         value = (request.context or {}).get(key)
         if isinstance(value, str) and value.strip():
-            return value.strip()[:64]
+            try:
+                await story_service.check_node(runtime.db, scene_id=scene_id, node_id=value.strip())
+            except NodeNotFound:
+                return None
+            return value.strip()
     return None
 
 
@@ -181,8 +190,9 @@ async def aggregate(runtime: ChatRuntime, *, principal: Principal, request: Aggr
     ids = distinct_ids(request.character_ids, minimum=1)
     context = await runtime.context(principal, request.scene_id)
     cast = context.characters(ids)
+    node_id = await _node_id(runtime, context.scene.id, request)
     replies = await _answers(runtime, principal, context, cast, request.message)
-    interaction_id, node_id, language = new_id("interaction"), _node_id(request), context.scene.language
+    interaction_id, language = new_id("interaction"), context.scene.language
     stored: list[ConversationRead] = []
     if options.save_to_history:
         stored = await _save(

@@ -35,6 +35,7 @@ from sceneintruder.core.downloads import download, parse_export_format
 from sceneintruder.core.envelope import EnvelopeResponse, created, dumps, ok
 from sceneintruder.core.errors import ServiceNotReady
 from sceneintruder.core.exporting import ExportFormat, render
+from sceneintruder.core.pagination import Page, page_meta
 from sceneintruder.deps import PrincipalDep, SessionDep
 from sceneintruder.scenes.export import export_result
 
@@ -43,7 +44,6 @@ router = APIRouter(tags=["chat"])
 SceneId = Annotated[str, Path(max_length=128)]
 ItemId = Annotated[str, Path(max_length=128)]
 Limit = Annotated[int, Query(ge=1, le=500)]
-Page = Annotated[int, Query(ge=1)]
 _SSE_HEADERS = {"Cache-Control": "no-cache"}
 
 
@@ -64,10 +64,6 @@ RuntimeDep = Annotated[ChatRuntime, Depends(get_chat_runtime)]
 
 def _wants_stream(request: Request, asked: bool) -> bool:
     return asked or "text/event-stream" in request.headers.get("accept", "")
-
-
-def _page_meta(page: int, limit: int, total: int) -> dict[str, int]:
-    return {"page": page, "per_page": limit, "total": total, "total_pages": (total + limit - 1) // limit}
 
 
 def _sse(name: str, payload: Any) -> ServerSentEvent:
@@ -228,7 +224,7 @@ async def interaction_history(
         simulation_id=simulation_id,
         character_id=character_id,
     )
-    extra = {"meta": _page_meta(page, limit, total)} if paginated else {}
+    extra = {"meta": page_meta(page, limit, total)} if paginated else {}
     return ok(messages, "获取互动历史成功", **extra)
 
 
@@ -252,7 +248,7 @@ async def interactions_between(
         limit=limit,
         page=page,
     )
-    extra = {"meta": _page_meta(page, limit, total)} if paginated else {}
+    extra = {"meta": page_meta(page, limit, total)} if paginated else {}
     return ok(messages, "获取角色互动记录成功" if total else "暂无互动记录", **extra)
 
 

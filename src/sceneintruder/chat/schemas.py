@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from sceneintruder.core.schemas import OmitNoneModel, RequestModel
+from sceneintruder.core.schemas import JsonBlob, OmitNoneModel, RequestModel, SafeInt
 from sceneintruder.scenes.schemas import ConversationRead
 
 MAX_MESSAGE_CHARS = 10_000
@@ -65,7 +65,7 @@ class SimulateRequest(RequestModel):
     scene_id: Id
     character_ids: list[Id] = Field(max_length=MAX_EXCHANGE_CHARACTERS)
     initial_situation: Text
-    number_of_turns: int = 0  # <= 0: 3; clamped to 1..10
+    number_of_turns: SafeInt = 0  # <= 0: 3; clamped to 1..10
 
 
 class AggregateOptions(RequestModel):
@@ -82,8 +82,8 @@ class AggregateRequest(RequestModel):
     character_ids: list[Id] = Field(max_length=MAX_EXCHANGE_CHARACTERS)
     message: Message
     node_id: Id | None = None
-    emotion_data: dict[str, Any] | None = None
-    context: dict[str, Any] | None = None
+    emotion_data: JsonBlob | None = None
+    context: JsonBlob | None = None
     options: AggregateOptions | None = None
 
 

@@ -63,3 +63,18 @@ def error_response(
     status_code: int, code: str, message: str, details: Any = None, headers: Mapping[str, str] | None = None
 ) -> EnvelopeResponse:
     return EnvelopeResponse(error_body(code, message, details), status_code=status_code, headers=headers)
+
+
+def flat_error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """The error envelope with `error` as the message text, and `code`/`details` beside it.
+
+    For the reference frontend's 401 handling, which reads `data.error || data.message` as a string (it calls
+    `.toLowerCase()` on it, then forgets a stored token whose error says "invalid token" or "expired"); with
+    `error` an object that throws, and a stale token is never cleared. Everything else of it reads `message`,
+    `error` as a string, or `error.code`/`error.message` when `error` is an object, so both shapes suit it.
+    """
+    body = error_body(code, message, details)
+    body.update(error=message, message=message, code=code)
+    if details is not None:
+        body["details"] = details
+    return body

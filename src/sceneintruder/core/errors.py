@@ -40,6 +40,17 @@ class AppError(Exception):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle with message, details and headers (an error raised in a worker process comes back whole)."""
+        return (_rebuild, (type(self), self.message, self.details, self.headers))
+
+
+def _rebuild(cls: type[AppError], message: str, details: Any, headers: dict[str, str]) -> AppError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.message, error.details, error.headers = message, details, headers
+    return error
+
 
 class BadRequest(AppError):
     code = ErrorCode.BAD_REQUEST
@@ -108,3 +119,15 @@ class ServiceNotReady(AppError):
     code = ErrorCode.LLM_NOT_READY
     status_code = 503
     default_message = MESSAGE_LLM_NOT_READY
+
+
+def error_for_code(code: str, message: str, details: Any = None) -> AppError:
+    """An error of the class whose code is `code` (for a failure recorded as a code and a message, such as a job's);
+    AppError itself when no loaded class has that code."""
+    pending: list[type[AppError]] = [AppError]
+    while pending:
+        cls = pending.pop()
+        if cls.code == code:
+            return _rebuild(cls, message, details, {})
+        pending.extend(cls.__subclasses__())
+    return _rebuild(AppError, message, details, {})

@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from sceneintruder.core.envelope import error_response
+from sceneintruder.core.envelope import EnvelopeResponse, error_response, flat_error_body
 from sceneintruder.core.error_codes import ErrorCode
 from sceneintruder.core.errors import AppError
 from sceneintruder.core.spa import SpaHost
@@ -29,8 +29,17 @@ _STATUS_CODES = {
 }
 
 
-async def handle_app_error(_: Request, exc: Exception) -> Response:
+def from_browser_script(request: Request) -> bool:
+    """A fetch/XHR made by a page in a browser (Fetch Metadata: `Sec-Fetch-Dest: empty`); API clients (curl,
+    SDKs, servers) send no such header."""
+    return request.headers.get("sec-fetch-dest") == "empty"
+
+
+async def handle_app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
+    if exc.status_code == 401 and from_browser_script(request):
+        body = flat_error_body(exc.code, exc.message, exc.details)
+        return EnvelopeResponse(body, status_code=401, headers=exc.headers)
     return error_response(exc.status_code, exc.code, exc.message, exc.details, headers=exc.headers)
 
 

@@ -16,5 +16,11 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_urlsafe(20)[:26]}"
 
 
+def new_numbered_id(prefix: str, number: int) -> str:
+    """`<prefix>_<number>_<16 url-safe chars>`: the number reads as a label (the reference frontend names a
+    story node by the first `node_<digits>` in its id), the rest keeps it unguessable and unique."""
+    return f"{prefix}_{number}_{secrets.token_urlsafe(12)[:16]}"
+
+
 def is_valid_id(value: str) -> bool:
     return bool(_ID_PATTERN.match(value)) and ".." not in value

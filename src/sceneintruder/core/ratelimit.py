@@ -64,12 +64,10 @@ class RateLimiter:
         allowed = self._backend.hit(item, group, key)
         return self._decision(item, group, key, allowed)
 
-    def peek(self, group: str, key: str) -> RateDecision:
-        """Whether one more request would pass, without counting it."""
-        item = self._items[group]
-        if not self.enabled:
-            return RateDecision(True, item.amount, item.amount, 0, item.get_expiry())
-        return self._decision(item, group, key, self._backend.test(item, group, key))
+    def clear(self, group: str, key: str) -> None:
+        """Forget `key`'s count in `group` (e.g. failed logins, once a login succeeds)."""
+        if self.enabled:
+            self._backend.clear(self._items[group], group, key)
 
     def _decision(self, item: RateLimitItem, group: str, key: str, allowed: bool) -> RateDecision:
         stats = self._backend.get_window_stats(item, group, key)

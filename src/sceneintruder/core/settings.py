@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     argon2_memory_cost_kib: int = Field(default=65536, ge=8)
     argon2_parallelism: int = Field(default=4, ge=1)
 
+    # --- CPU-bound work, kept off the event loop (core/offload.py) ------------------------------------------------
+    cpu_threads: int = Field(default=4, ge=1, le=64)  # threads for offline skills and text segmentation
+    isolated_workers: int = Field(default=1, ge=1, le=16)  # processes that parse uploaded files
+    isolated_memory_mb: int = Field(default=1024, ge=0)  # address-space cap of such a process (0: none)
+    password_hash_concurrency: int = Field(default=2, ge=1, le=64)  # argon2 hashes/verifications at once
+
     # --- HTTP hygiene ----------------------------------------------------------------------------------------
     allowed_origins: str = ""  # comma-separated, exact match; empty: http(s)://localhost|127.0.0.1|[::1][:port]
     max_request_body_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
@@ -58,7 +64,10 @@ class Settings(BaseSettings):
     # --- scenes ----------------------------------------------------------------------------------------------
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)  # POST /api/upload file size
     upload_max_chars: int = Field(default=5_000_000, ge=1000)  # decoded text of an upload, and of /api/analyze
-    scene_sync_max_chars: int = Field(default=100_000, ge=1000)  # POST /api/scenes analyses while you wait
+    upload_epub_max_uncompressed_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)  # a whole EPUB, inflated
+    upload_epub_max_document_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)  # one file in an EPUB, inflated
+    upload_epub_max_chapters: int = Field(default=2_000, ge=1)  # documents in an EPUB's reading order
+    upload_decode_seconds: float = Field(default=30.0, gt=0)  # reading one uploaded file, at most
     analysis_concurrency: int = Field(default=4, ge=1, le=64)  # chunks analysed at once
     analysis_jobs_concurrency: int = Field(default=2, ge=1, le=64)  # POST /api/analyze jobs running at once
     analysis_chunk_chars: int = Field(default=20_000, ge=1000)  # at most this much text per analysis call
@@ -117,6 +126,10 @@ class Settings(BaseSettings):
     ws_ping_timeout_seconds: float = Field(default=60.0, gt=0)  # no pong, or no message taken, this long: dropped
     ws_cleanup_interval_seconds: float = Field(default=30.0, gt=0)  # how often dead sockets are swept
     ws_per_message_deflate: bool = False  # compression costs ~30 KiB and CPU per socket; the reference had none
+    ws_messages_per_second: float = Field(default=20.0, gt=0)  # a client's frames, sustained; then error + 1008
+    ws_message_burst: int = Field(default=40, ge=1)  # frames a client may send at once
+    ws_presence_per_second: float = Field(default=5.0, gt=0)  # user_status_update broadcasts per room, sustained
+    ws_presence_burst: int = Field(default=20, ge=1)
 
     @field_validator("auth_secret_key", "config_encryption_key")
     @classmethod

@@ -12,6 +12,7 @@ from jose import JWTError, jwt
 from sceneintruder.core.clock import Clock
 
 ALGORITHM = "HS256"
+MAX_TOKEN_LENGTH = 4096  # ours are ~250 characters; anything far longer is not one of ours
 
 
 class InvalidToken(Exception):
@@ -46,6 +47,8 @@ class TokenService:
         return jwt.encode(payload, self._secret, algorithm=ALGORITHM), claims
 
     def decode(self, token: str) -> TokenClaims:
+        if not token or len(token) > MAX_TOKEN_LENGTH:
+            raise InvalidToken("malformed token")
         claims = self._decode_cached(token)
         if self._clock.now() >= claims.expires_at:
             raise InvalidToken("token expired")
@@ -65,5 +68,6 @@ class TokenService:
                 issued_at=datetime.fromtimestamp(int(payload["iat"]), UTC),
                 expires_at=datetime.fromtimestamp(int(payload["exp"]), UTC),
             )
-        except (JWTError, KeyError, TypeError, ValueError) as exc:
+        except (JWTError, KeyError, TypeError, ValueError, OverflowError, OSError) as exc:
+            # OverflowError/OSError: an `exp` or `iat` outside what a datetime can hold
             raise InvalidToken("invalid token") from exc

@@ -4,12 +4,15 @@ writers race; IMMEDIATE makes the second one wait for the first instead)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from sceneintruder.core.storage import create_private_file
 
 SQLITE_BEGIN_OPTION = "sqlite_begin"  # execution option: "IMMEDIATE" for writer sessions
 
@@ -27,12 +30,22 @@ def _json_text(value: Any) -> str:
 _JSON = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def prepare_sqlite_file(url: str) -> None:
+    """Create a SQLite database file 0600 (in a 0700 directory) before SQLite creates it with the umask's mode."""
     if is_sqlite(url):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, pool_size=8, max_overflow=8, **_JSON)
+        database = make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            create_private_file(Path(database))
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """`hide_parameters`: statement parameters (passwords hashes, prose, keys) never reach a log, at any level."""
+    common: dict[str, Any] = {"echo": echo, "hide_parameters": True, **_JSON}
+    if is_sqlite(url):
+        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=8, max_overflow=8, **common)
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10, **_JSON)
+    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **common)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

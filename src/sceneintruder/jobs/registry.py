@@ -228,6 +228,22 @@ class JobRegistry:
         finished_otherwise = after is not None and after.status in (JobStatus.COMPLETED, JobStatus.FAILED)
         return CancelOutcome.ALREADY_FINISHED if finished_otherwise else CancelOutcome.CANCELLED
 
+    async def wait(self, job_id: str, *, poll_seconds: float = 1.0) -> JobSnapshot:
+        """The job once it has finished (completed, failed or cancelled).
+
+        Cancelling the waiter leaves the job running: a client that stops waiting does not stop the work.
+        """
+        live = self._live.get(job_id)
+        if live is not None and live.task is not None:
+            await asyncio.wait({live.task})
+        async for event in self.subscribe(job_id, after=None, idle_timeout=poll_seconds):
+            if event is not None and event.is_final:
+                break
+        job = await self._store.get(job_id)
+        if job is None:
+            raise TaskNotFound(details=job_id)
+        return job
+
     async def subscribe(self, job_id: str, *, after: int | None, idle_timeout: float) -> AsyncIterator[JobEvent | None]:
         """The job's events in order, ending with its final one; None after every `idle_timeout` of silence.
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Header, Query
 from starlette.responses import Response
 
 from sceneintruder.core.envelope import EnvelopeResponse, ok
+from sceneintruder.core.errors import BadRequest
 from sceneintruder.deps import OptionalPrincipalDep, PrincipalDep, SettingsDep
 from sceneintruder.jobs.dependencies import JobsDep
 from sceneintruder.jobs.errors import TaskNotFound
@@ -30,11 +31,20 @@ _CANCEL_MESSAGES = {
 }
 
 
+MAX_EVENT_ID = 2**63 - 1  # event sequence numbers are 64-bit columns
+
+
 def _event_id(header: str | None, query: int | None) -> int | None:
     """Where to resume: the `Last-Event-ID` header (sent by a reconnecting EventSource), else `?last_event_id=`.
-    A header that is not a sequence number is ignored, as the SSE spec has clients do with unknown ids."""
+    A header that is not a sequence number is ignored, as the SSE spec has clients do with unknown ids; one too
+    large to be ours is a 400, answered before the stream starts."""
     if header is not None and header.strip().isdigit():
-        return int(header.strip())
+        value = int(header.strip())
+        if value > MAX_EVENT_ID:
+            raise BadRequest(
+                details=[{"field": "Last-Event-ID", "message": f"at most {MAX_EVENT_ID}", "type": "less_than_equal"}]
+            )
+        return value
     return query
 
 
@@ -46,7 +56,7 @@ async def stream_progress(
     settings: SettingsDep,
     accept: Annotated[str, Header()] = "",
     last_event_id_header: Annotated[str | None, Header(alias="Last-Event-ID", max_length=32)] = None,
-    last_event_id: Annotated[int | None, Query(ge=0)] = None,
+    last_event_id: Annotated[int | None, Query(ge=0, le=MAX_EVENT_ID)] = None,
 ) -> Response:
     job = await jobs.get(task_id)
     visible = job is not None and (principal is None or principal.is_admin or principal.user_id == job.owner_id)

@@ -29,6 +29,10 @@ class UnsafeURL(ValueError):
     """The base URL is refused; the message says why (it names no secret)."""
 
 
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))  # RFC 6052, RFC 8215
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d
+
+
 def _address(value: str) -> IPAddress | None:
     try:
         address = ipaddress.ip_address(value.split("%", 1)[0])
@@ -37,6 +41,24 @@ def _address(value: str) -> IPAddress | None:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         return address.ipv4_mapped
     return address
+
+
+def _embedded_ipv4(address: IPAddress) -> list[ipaddress.IPv4Address]:
+    """IPv4 addresses an IPv6 address leads to: NAT64, 6to4, Teredo, IPv4-compatible. A forbidden IPv4 stays
+    forbidden in any of these forms."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return []
+    embedded: list[ipaddress.IPv4Address] = []
+    low32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if any(address in network for network in _NAT64):
+        embedded.append(low32)
+    if address in _IPV4_COMPATIBLE and int(address) > 1:  # not :: or ::1
+        embedded.append(low32)
+    if address.sixtofour is not None:
+        embedded.append(address.sixtofour)
+    if address.teredo is not None:
+        embedded.extend(address.teredo)
+    return embedded
 
 
 def check_base_url(url: str, *, local_allowed: bool, allow_private: bool, resolved: Sequence[str] = ()) -> str:
@@ -59,6 +81,7 @@ def check_base_url(url: str, *, local_allowed: bool, allow_private: bool, resolv
         addresses = [ipaddress.ip_address("127.0.0.1")]
     else:
         addresses = [a for a in (_address(r) for r in resolved) if a is not None]
+    addresses = [*addresses, *(v4 for a in addresses for v4 in _embedded_ipv4(a))]
     non_public = False
     for address in addresses:
         if address in METADATA_ADDRESSES or address.is_link_local:

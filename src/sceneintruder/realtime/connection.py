@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sceneintruder.core.principal import Principal
+from sceneintruder.core.token_bucket import TokenBucket
 
 log = logging.getLogger("sceneintruder.realtime")
 
@@ -93,6 +94,7 @@ class Connection:
     __slots__ = (
         "_close",
         "_connected_mono",
+        "_inbound",
         "_on_stop",
         "_outbox",
         "_queue_size",
@@ -120,6 +122,7 @@ class Connection:
         queue_size: int,
         now: datetime,
         on_stop: Callable[[Connection], None],
+        inbound: TokenBucket | None = None,
     ) -> None:
         self._socket = socket
         self._outbox: deque[str] | None = None  # made on the first message, dropped once drained
@@ -137,10 +140,20 @@ class Connection:
         self.last_seen_mono = self._connected_mono  # loop time of the client's last frame
         self.sending_since: float | None = None  # loop time the writer began its current send
         self.pending_handlers = 0
+        self._inbound = inbound  # the client's message budget (None: unlimited)
+
+    def within_budget(self, now: float) -> bool:
+        """Spend one message of the client's budget; False once it is exhausted."""
+        return self._inbound is None or self._inbound.take(now)
 
     @property
     def stopped(self) -> bool:
         return self._stopped
+
+    @property
+    def closing(self) -> bool:
+        """A close has been decided (it may still be waiting behind queued messages)."""
+        return self._close is not None
 
     @property
     def last_seen(self) -> datetime:

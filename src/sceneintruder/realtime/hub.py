@@ -30,10 +30,12 @@ import orjson
 from sceneintruder.core.clock import Clock, rfc3339
 from sceneintruder.core.errors import AppError
 from sceneintruder.core.principal import Principal
+from sceneintruder.core.token_bucket import TokenBucket
 from sceneintruder.realtime.connection import (
     CLOSE_GOING_AWAY,
     CLOSE_MESSAGE_TOO_BIG,
     CLOSE_NORMAL,
+    CLOSE_POLICY_VIOLATION,
     CLOSE_TRY_AGAIN_LATER,
     Connection,
     Socket,
@@ -118,6 +120,10 @@ class Hub:
         heartbeat_seconds: float,
         cleanup_interval_seconds: float,
         bus: RoomBus | None = None,
+        messages_per_second: float = 20.0,
+        message_burst: int = 40,
+        presence_per_second: float = 5.0,
+        presence_burst: int = 20,
     ) -> None:
         self._clock = clock
         self._queue_size = send_queue_size
@@ -130,6 +136,9 @@ class Hub:
         self._handlers: dict[str, MessageHandler] = {}
         self._scene_access: SceneAccessCheck | None = None
         self._tasks: set[asyncio.Task[None]] = set()  # handler tasks and the periodic ones
+        self._message_rate = (messages_per_second, message_burst)  # each socket's inbound budget
+        self._presence_rate = (presence_per_second, presence_burst)  # each room's presence broadcasts
+        self._presence: dict[str, TokenBucket] = {}
 
     # --- the domains' interface ------------------------------------------------------------------------------
 
@@ -152,6 +161,13 @@ class Hub:
 
     def set_scene_access(self, check: SceneAccessCheck) -> None:
         self._scene_access = check
+
+    def close_token(self, jti: str, reason: str = "token revoked") -> int:
+        """Close every socket opened with the token `jti` (at logout); returns how many."""
+        connections = [c for members in self._rooms.values() for c in members if c.principal.token_jti == jti]
+        for connection in connections:
+            connection.close_soon(CLOSE_POLICY_VIOLATION, reason)
+        return len(connections)
 
     async def close_room(self, scene_id: str, code: int = CLOSE_NORMAL, reason: str = "") -> int:
         """Close every socket of the scene after what is already queued for it; returns how many."""
@@ -182,6 +198,7 @@ class Hub:
             queue_size=self._queue_size,
             now=self._clock.now(),
             on_stop=self._leave,
+            inbound=TokenBucket(*self._message_rate, asyncio.get_running_loop().time()),
         )
         self._rooms.setdefault(room, set()).add(connection)
         return connection
@@ -199,10 +216,16 @@ class Hub:
             members.discard(connection)
             if not members:
                 del self._rooms[connection.room]
+                self._presence.pop(connection.room, None)
 
     # --- client frames ---------------------------------------------------------------------------------------
 
     async def _on_frame(self, connection: Connection, frame: str | bytes) -> None:
+        if connection.closing:
+            return  # a close is on its way: nothing more is read from this client
+        if not connection.within_budget(connection.last_seen_mono):
+            self._refuse_flood(connection, "消息发送过于频繁", "message rate limit exceeded")
+            return
         if _size(frame, self.max_message_bytes) > self.max_message_bytes:
             self._error(connection, WsErrorCode.MESSAGE_TOO_LARGE, "消息过大", {"limit": self.max_message_bytes})
             connection.close_soon(CLOSE_MESSAGE_TOO_BIG, "message too big")
@@ -215,6 +238,9 @@ class Hub:
         if isinstance(message, Ping):
             self.send(connection, pong_message(self._clock.now()))
         elif isinstance(message, UserStatusUpdate):
+            if not self._presence_bucket(connection.room).take(connection.last_seen_mono):
+                self._refuse_flood(connection, "状态更新过于频繁", "presence rate limit exceeded")
+                return
             scene = connection.scene_id or STATUS_ROOM
             await self.publish_room(
                 connection.room, presence_message(connection.user_id, scene, message, self._clock.now())
@@ -238,6 +264,17 @@ class Hub:
             self._error(connection, WsErrorCode.HANDLER_FAILED, "处理消息时出错")
         finally:
             connection.pending_handlers -= 1
+
+    def _presence_bucket(self, room: str) -> TokenBucket:
+        bucket = self._presence.get(room)
+        if bucket is None:
+            bucket = self._presence[room] = TokenBucket(*self._presence_rate, asyncio.get_running_loop().time())
+        return bucket
+
+    def _refuse_flood(self, connection: Connection, message: str, reason: str) -> None:
+        """Over a budget: a coded error, then a policy-violation close once it is sent."""
+        self._error(connection, WsErrorCode.RATE_LIMITED, message)
+        connection.close_soon(CLOSE_POLICY_VIOLATION, reason)
 
     def _error(self, connection: Connection, code: str, message: str, details: Any = None) -> None:
         self.send(connection, error_message(code, message, self._clock.now(), details))

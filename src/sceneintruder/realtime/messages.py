@@ -34,6 +34,7 @@ class WsErrorCode(StrEnum):
     NOT_AVAILABLE = "NOT_AVAILABLE"  # no domain handles this type (yet)
     BUSY = "BUSY"  # too many of this socket's messages are still being handled
     HANDLER_FAILED = "HANDLER_FAILED"  # the handler raised something unexpected (details are in the log)
+    RATE_LIMITED = "RATE_LIMITED"  # over the socket's message budget, or its room's presence budget: then 1008
 
 
 class _ClientMessage(BaseModel):

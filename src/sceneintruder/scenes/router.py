@@ -6,8 +6,7 @@ missing one).
 
 from __future__ import annotations
 
-import asyncio
-from typing import Annotated, Any
+from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile
@@ -16,20 +15,37 @@ from fastapi.responses import Response
 from sceneintruder.core.clock import utcnow
 from sceneintruder.core.downloads import download, parse_export_format
 from sceneintruder.core.envelope import EnvelopeResponse, created, ok
-from sceneintruder.core.errors import PayloadTooLarge, ServiceNotReady
+from sceneintruder.core.error_codes import ErrorCode
+from sceneintruder.core.errors import PayloadTooLarge, ServiceNotReady, error_for_code
+from sceneintruder.core.events import EventBus
 from sceneintruder.core.exporting import ExportFormat, render
-from sceneintruder.deps import DatabaseDep, EventsDep, LLMDep, PrincipalDep, SessionDep, SettingsDep, get_principal
-from sceneintruder.jobs.context import JobContext
+from sceneintruder.core.offload import IsolatedWorkFailed, Offload
+from sceneintruder.core.pagination import Page, page_meta
+from sceneintruder.core.principal import Principal
+from sceneintruder.core.settings import Settings
+from sceneintruder.deps import (
+    DatabaseDep,
+    EventsDep,
+    LLMDep,
+    OffloadDep,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    get_principal,
+)
 from sceneintruder.jobs.dependencies import IdempotencyKeyDep, JobsDep
-from sceneintruder.providers.llm.client import CallInfo
-from sceneintruder.scenes import creation, export, pipeline, service, text
+from sceneintruder.jobs.registry import JobRegistry
+from sceneintruder.jobs.schemas import FAILED_PREFIX, JobSnapshot, JobStatus
+from sceneintruder.providers.llm.client import LLMClient
+from sceneintruder.scenes import export, service
+from sceneintruder.scenes.analysing import AnalysisDeps, analysis_job
 from sceneintruder.scenes.errors import FileInvalid, SceneNotFound
-from sceneintruder.scenes.events import SceneCreated, SceneDeleted
+from sceneintruder.scenes.events import SceneDeleted
 from sceneintruder.scenes.models import Scene
 from sceneintruder.scenes.read_cache import ScenePayload, SceneReadCache
 from sceneintruder.scenes.schemas import AnalyzeRequest, ItemWrite, SceneCreate, SceneShellCreate
 from sceneintruder.scenes.skills import ANALYSIS_JOB
-from sceneintruder.scenes.upload import decode_upload
+from sceneintruder.scenes.upload import UploadLimits, decode_upload
 
 router = APIRouter(prefix="/scenes", tags=["scenes"])
 files_router = APIRouter(tags=["scenes"])
@@ -46,56 +62,73 @@ async def owned_scene(request: Request, scene_id: SceneId, session: SessionDep) 
 OwnedScene = Annotated[Scene, Depends(owned_scene)]
 
 
-def _page_meta(page: int, limit: int, total: int) -> dict[str, int]:
-    return {"page": page, "per_page": limit, "total": total, "total_pages": (total + limit - 1) // limit}
-
-
 @router.get("")
 async def list_scenes(
     principal: PrincipalDep,
     session: SessionDep,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Page = 1,
     limit: Annotated[int, Query(ge=1, le=200)] = 100,
     paginated: bool = False,
 ) -> EnvelopeResponse:
     result = await service.list_scenes(session, owner_id=principal.user_id, page=page, limit=limit)
-    extra = {"meta": _page_meta(page, limit, result.total)} if paginated else {}
+    extra = {"meta": page_meta(page, limit, result.total)} if paginated else {}
     return ok(result.scenes, "获取场景列表成功", **extra)
+
+
+def _analysis_deps(llm: LLMClient, events: EventBus, offload: Offload, settings: Settings) -> AnalysisDeps:
+    return AnalysisDeps(
+        llm=llm,
+        events=events,
+        offload=offload,
+        concurrency=settings.analysis_concurrency,
+        max_chunk_chars=settings.analysis_chunk_chars,
+    )
+
+
+async def _start_analysis(
+    body: SceneCreate,
+    principal: Principal,
+    *,
+    deps: AnalysisDeps,
+    jobs: JobRegistry,
+    key: str | None,
+    origin: str,
+    max_chars: int,
+) -> JobSnapshot:
+    if len(body.text) > max_chars:
+        raise PayloadTooLarge("文本过长", details={"max_chars": max_chars})
+    if not (status := deps.llm.status()).ready:
+        raise ServiceNotReady(details=status.state)
+    run = analysis_job(deps, owner_id=principal.user_id, title=body.title, source=body.text, origin=origin)
+    return await jobs.start(ANALYSIS_JOB, principal.user_id, run, idempotency_key=key)
 
 
 @router.post("", status_code=201)
 async def create_scene(
     body: SceneCreate,
     principal: PrincipalDep,
-    session: SessionDep,
+    db: DatabaseDep,
     llm: LLMDep,
     settings: SettingsDep,
     events: EventsDep,
+    offload: OffloadDep,
+    jobs: JobsDep,
+    key: IdempotencyKeyDep,
 ) -> EnvelopeResponse:
-    """Analyse `text` while the client waits, then store the scene (201, `data: Scene`)."""
-    if len(body.text) > settings.scene_sync_max_chars:
-        raise PayloadTooLarge(
-            f"文本过长（{len(body.text)} 字符），请改用 POST /api/analyze 异步分析并订阅进度",
-            details={"max_chars": settings.scene_sync_max_chars, "use": "POST /api/analyze"},
-        )
-    outcome = await pipeline.analyze_text(
-        llm,
-        title=body.title,
-        source=body.text,
-        call=CallInfo(pipeline.ANALYSIS_TASK, user_id=principal.user_id),
-        concurrency=settings.analysis_concurrency,
-        max_chunk_chars=settings.analysis_chunk_chars,
+    """Analyse `text` while the client waits, then answer the stored scene (201, `data: Scene`), as the reference
+    does, for a text of any size up to the body limit. The work is the same job as `POST /api/analyze`: a client
+    that stops waiting leaves it running, and the scene is created all the same (it is in `GET /api/scenes`)."""
+    deps = _analysis_deps(llm, events, offload, settings)
+    job = await _start_analysis(
+        body, principal, deps=deps, jobs=jobs, key=key, origin="", max_chars=settings.upload_max_chars
     )
-    scene = await creation.store_analyzed_scene(
-        session,
-        owner_id=principal.user_id,
-        title=body.title,
-        source=body.text,
-        analysis=outcome.analysis,
-        provider=outcome.provider,
-    )
-    await events.publish(SceneCreated(scene.id, principal.user_id, scene.language))
-    return created(await service.read_scene(session, scene=scene), "场景创建成功")
+    finished = await jobs.wait(job.id)
+    if finished.status is not JobStatus.COMPLETED or not finished.result:
+        message = finished.message.removeprefix(FAILED_PREFIX)
+        raise error_for_code(finished.error or ErrorCode.SCENE_CREATE_FAILED, message, details={"task_id": job.id})
+    async with db.reader() as session:
+        scene = await service.find_scene(session, scene_id=finished.result["scene_id"])
+        return created(await service.read_scene(session, scene=scene), "场景创建成功")
 
 
 @router.post("/shell")
@@ -154,11 +187,11 @@ async def list_conversations(
     scene: OwnedScene,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Page = 1,
     paginated: bool = False,
 ) -> EnvelopeResponse:
     messages, total = await service.list_conversations(session, scene_id=scene.id, limit=limit, page=page)
-    extra = {"meta": _page_meta(page, limit, total)} if paginated else {}
+    extra = {"meta": page_meta(page, limit, total)} if paginated else {}
     return ok(messages, "获取对话记录成功", **extra)
 
 
@@ -233,66 +266,43 @@ async def analyze(
     key: IdempotencyKeyDep,
     settings: SettingsDep,
     events: EventsDep,
+    offload: OffloadDep,
 ) -> EnvelopeResponse:
     """Analyse a text of any size as a job; its terminal progress event carries `result.scene_id`.
 
     Cancelling the job cancels the chunks in flight and creates nothing.
     """
-    if len(body.text) > settings.upload_max_chars:
-        raise PayloadTooLarge("文本过长", details={"max_chars": settings.upload_max_chars})
-    if not (status := llm.status()).ready:
-        raise ServiceNotReady(details=status.state)
-    owner_id = principal.user_id
-
-    async def run(context: JobContext) -> dict[str, Any]:
-        await context.progress(1, "开始分析文本...")
-        # Cutting the text into story segments is CPU work: do it in a thread while the chunks are analysed.
-        segments = asyncio.ensure_future(
-            asyncio.to_thread(creation.segments_of, body.text, text.detect_language(body.text))
-        )
-
-        async def on_progress(done: int, total: int) -> None:
-            await context.progress(
-                5 + 85 * done / total, f"已分析 {done}/{total} 段文本", chunks_done=done, chunks_total=total
-            )
-
-        outcome = await pipeline.analyze_text(
-            llm,
-            title=body.title,
-            source=body.text,
-            call=CallInfo(pipeline.ANALYSIS_TASK, user_id=owner_id, job_id=context.job_id),
-            concurrency=settings.analysis_concurrency,
-            max_chunk_chars=settings.analysis_chunk_chars,
-            on_progress=on_progress,
-        )
-        await context.progress(95, "正在保存场景...")
-        async with context.db.writer() as session:
-            scene = await creation.store_analyzed_scene(
-                session,
-                owner_id=owner_id,
-                title=body.title,
-                source=body.text,
-                analysis=outcome.analysis,
-                provider=outcome.provider,
-                origin="analyze",
-                segments=await segments,
-            )
-        await events.publish(SceneCreated(scene.id, owner_id, scene.language))
-        return {"scene_id": scene.id, "title": scene.title, "character_count": len(outcome.analysis.characters)}
-
-    job = await jobs.start(ANALYSIS_JOB, owner_id, run, idempotency_key=key)
+    deps = _analysis_deps(llm, events, offload, settings)
+    job = await _start_analysis(
+        body, principal, deps=deps, jobs=jobs, key=key, origin="analyze", max_chars=settings.upload_max_chars
+    )
     return ok({"task_id": job.id, "message": "文本分析已开始，请订阅进度更新"}, "文本分析已开始")
 
 
 @files_router.post("/upload")
-async def upload(file: UploadFile, settings: SettingsDep) -> EnvelopeResponse:
-    """A .txt, .md or .epub file to text (nothing is stored): `{filename, content, size, encoding, char_count}`."""
+async def upload(file: UploadFile, _: PrincipalDep, settings: SettingsDep, offload: OffloadDep) -> EnvelopeResponse:
+    """A .txt, .md or .epub file to text (nothing is stored): `{filename, content, size, encoding, char_count}`.
+
+    The file is read in an isolated worker process, under limits set before it starts (size, EPUB entries and
+    inflated size, characters, time, memory), so no upload can stall the server.
+    """
     data = await file.read(settings.upload_max_bytes + 1)
     if len(data) > settings.upload_max_bytes:
         raise PayloadTooLarge("文件过大", details=f"at most {settings.upload_max_bytes} bytes")
     if not file.filename:
         raise FileInvalid("缺少文件名")
-    decoded = decode_upload(file.filename, data, max_chars=settings.upload_max_chars)
+    limits = UploadLimits(
+        max_chars=settings.upload_max_chars,
+        epub_max_uncompressed_bytes=settings.upload_epub_max_uncompressed_bytes,
+        epub_max_document_bytes=settings.upload_epub_max_document_bytes,
+        epub_max_chapters=settings.upload_epub_max_chapters,
+    )
+    try:
+        decoded = await offload.run_isolated(
+            decode_upload, file.filename, data, limits, timeout=settings.upload_decode_seconds
+        )
+    except IsolatedWorkFailed as exc:
+        raise FileInvalid("文件无法在限定的时间和内存内读取", details=exc.reason) from exc
     return ok(
         {
             "filename": decoded.filename,

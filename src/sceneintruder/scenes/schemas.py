@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from sceneintruder.core.schemas import OmitNoneModel, RequestModel, WireModel
+from sceneintruder.core.schemas import JsonBlob, OmitNoneModel, RequestModel, WireModel
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -100,7 +100,7 @@ class ItemWrite(RequestModel):
     location: ShortText = ""
     image_url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048)] = ""
     type: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
-    properties: dict[str, Any] = Field(default_factory=dict)
+    properties: JsonBlob = Field(default_factory=dict)
     usable_with: list[Annotated[str, StringConstraints(max_length=64)]] = Field(default_factory=list, max_length=100)
     is_owned: bool = False
     source: ItemSource = "EXPLICIT"

@@ -3,6 +3,12 @@
 Encodings: a BOM decides first (UTF-8, UTF-16), then strict UTF-8, then charset-normalizer, which recognises
 GB18030/GBK, Big5, Shift-JIS and the like: Chinese novels are rarely UTF-8. Files that are binary, that
 decode to control characters, or markdown that carries script are refused with FILE_INVALID.
+
+An EPUB is a zip a client made: its limits (entries, total and per-document uncompressed size, chapters) are
+checked from the zip's directory before anything is inflated, and XML carrying entity declarations (the
+"billion laughs" family) is refused before any parser sees it. Anything ebooklib or its XML parser still
+rejects is FILE_INVALID. `decode_upload` is pure and picklable: the router runs it in an isolated worker
+process with a time and memory limit (`core.offload`).
 """
 
 from __future__ import annotations
@@ -30,7 +36,19 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _MAX_CONTROL_RATIO = 0.001
-_EPUB_MAX_UNCOMPRESSED = 100 * 1024 * 1024
+_XML_SUFFIXES = (".opf", ".ncx", ".xml", ".xhtml", ".html", ".htm", ".smil")
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """Decided before any work starts (from settings)."""
+
+    max_chars: int  # characters of text after decoding
+    epub_max_uncompressed_bytes: int = 64 * 1024 * 1024  # all entries of the archive, inflated
+    epub_max_document_bytes: int = 16 * 1024 * 1024  # one entry, inflated
+    epub_max_entries: int = 5_000
+    epub_max_chapters: int = 2_000  # documents in the reading order
 
 
 @dataclass(frozen=True)
@@ -45,7 +63,7 @@ class DecodedFile:
         return len(self.content)
 
 
-def decode_upload(filename: str, data: bytes, *, max_chars: int) -> DecodedFile:
+def decode_upload(filename: str, data: bytes, limits: UploadLimits) -> DecodedFile:
     name = PurePosixPath(filename.replace("\\", "/")).name or "upload.txt"
     extension = PurePosixPath(name).suffix.lower()
     if extension not in TEXT_EXTENSIONS and extension != EPUB_EXTENSION:
@@ -53,13 +71,13 @@ def decode_upload(filename: str, data: bytes, *, max_chars: int) -> DecodedFile:
     if not data:
         raise FileInvalid("文件为空")
     if extension == EPUB_EXTENSION:
-        content, encoding = _epub_text(data), "epub"
+        content, encoding = _epub_text(data, limits), "epub"
     else:
         content, encoding = _decode_text(data)
     content = content.replace("\r\n", "\n").replace("\r", "\n")
     _check_text(content, markdown=extension in _MARKDOWN_EXTENSIONS)
-    if len(content) > max_chars:
-        raise FileInvalid("文件内容过长", details=f"at most {max_chars} characters")
+    if len(content) > limits.max_chars:
+        raise FileInvalid("文件内容过长", details=f"at most {limits.max_chars} characters")
     return DecodedFile(filename=name, content=content, size=len(data), encoding=encoding)
 
 
@@ -126,30 +144,56 @@ class _BlockTextParser(HTMLParser):
         return "\n\n".join(line for line in lines if line)
 
 
-def _epub_text(data: bytes) -> str:
-    """The chapters of an EPUB in reading (spine) order."""
+def _check_archive(data: bytes, limits: UploadLimits) -> None:
+    """Refuse an archive by its directory (sizes as declared; zipfile never inflates past them: a lying entry
+    fails its CRC), and XML that declares entities, before ebooklib reads anything."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            uncompressed = sum(info.file_size for info in archive.infolist())
+            entries = archive.infolist()
+            if len(entries) > limits.epub_max_entries:
+                raise FileInvalid("EPUB 文件条目过多", details=f"at most {limits.epub_max_entries} entries")
+            if sum(info.file_size for info in entries) > limits.epub_max_uncompressed_bytes:
+                raise FileInvalid(
+                    "EPUB 文件解压后过大", details=f"at most {limits.epub_max_uncompressed_bytes} bytes uncompressed"
+                )
+            for info in entries:
+                if info.file_size > limits.epub_max_document_bytes:
+                    raise FileInvalid(
+                        "EPUB 单个文件过大",
+                        details=f"{info.filename}: at most {limits.epub_max_document_bytes} bytes uncompressed",
+                    )
+                if info.filename.lower().endswith(_XML_SUFFIXES) and _ENTITY_DECLARATION.search(archive.read(info)):
+                    raise FileInvalid("EPUB 文件无效", details=f"{info.filename}: XML entity declarations")
     except zipfile.BadZipFile as exc:
         raise FileInvalid("EPUB 文件无效", details="not a zip archive") from exc
-    if uncompressed > _EPUB_MAX_UNCOMPRESSED:
-        raise FileInvalid("EPUB 文件过大")
+    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError) as exc:
+        raise FileInvalid("EPUB 文件无效", details=type(exc).__name__) from exc
+
+
+def _epub_text(data: bytes, limits: UploadLimits) -> str:
+    """The chapters of an EPUB in reading (spine) order."""
+    _check_archive(data, limits)
     try:
         book = epub.read_epub(io.BytesIO(data), options={"ignore_ncx": True})
-    except (epub.EpubException, KeyError, ValueError, zipfile.BadZipFile) as exc:
+    except Exception as exc:  # ebooklib and lxml raise a dozen types for a malformed book; all mean the same here
         raise FileInvalid("EPUB 文件无效", details=type(exc).__name__) from exc
+    if len(book.spine) > limits.epub_max_chapters:
+        raise FileInvalid("EPUB 章节过多", details=f"at most {limits.epub_max_chapters} chapters")
     documents = []
     for item_id, _linear in book.spine:
         item = book.get_item_with_id(item_id)
         if item is not None:
             documents.append(item.get_content())
     chapters = []
+    total = 0
     for document in documents:
         parser = _BlockTextParser()
         parser.feed(document.decode("utf-8", errors="replace"))
         if text := parser.text():
             chapters.append(text)
+            total += len(text)
+            if total > limits.max_chars:
+                raise FileInvalid("文件内容过长", details=f"at most {limits.max_chars} characters")
     if not chapters:
         raise FileInvalid("EPUB 没有文本内容")
     return "\n\n".join(chapters)

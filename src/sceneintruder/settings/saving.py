@@ -35,9 +35,9 @@ async def checked_url(runtime: SettingsRuntime, url: str, *, local: bool) -> str
         raise InvalidSettings("base_url 不被允许", details=str(exc)) from exc
 
 
-def split(raw: dict[str, Any] | None) -> tuple[dict[str, str], dict[str, str]]:
+def split(section: str, raw: dict[str, Any] | None) -> tuple[dict[str, str], dict[str, str]]:
     try:
-        return document.split_fields(raw or {})
+        return document.split_fields(section, raw or {})
     except ValueError as exc:
         raise InvalidSettings(details=str(exc)) from exc
 
@@ -56,7 +56,7 @@ async def prepare_llm(runtime: SettingsRuntime, provider: str, raw: dict[str, An
     spec = spec_for(name)
     if spec is None:
         raise InvalidSettings("不支持的LLM提供商", details=name)
-    plain, secrets = split(raw)
+    plain, secrets = split("llm", raw)
     if plain.get("base_url"):
         plain["base_url"] = await checked_url(runtime, plain["base_url"], local=spec.local)
     elif not spec.base_url:
@@ -72,7 +72,7 @@ async def prepare_media(runtime: SettingsRuntime, name: str, provider: str, raw:
     provider = provider.strip().lower()
     if provider not in allowed:
         raise InvalidSettings(f"不支持的{name}提供商", details=provider)
-    plain, secrets = split(raw)
+    plain, secrets = split(name, raw)
     for key in ("endpoint", "base_url"):
         if plain.get(key):
             plain[key] = await checked_url(runtime, plain[key], local=provider in catalog.LOCAL_SERVERS)

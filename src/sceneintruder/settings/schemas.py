@@ -3,15 +3,15 @@ the service stringifies (as the reference does); unknown top-level keys are igno
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field, StrictStr, StringConstraints
 
-from sceneintruder.core.schemas import WireModel
+from sceneintruder.core.schemas import JsonBlob, WireModel
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
 ModelKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
-ConfigMap = Annotated[dict[str, Any], Field(max_length=64)]
+ConfigMap = Annotated[JsonBlob, Field(max_length=64)]
 
 
 class VisionModel(WireModel):

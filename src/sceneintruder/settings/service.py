@@ -239,9 +239,18 @@ async def stop(runtime: SettingsRuntime) -> None:
 
 
 async def apply_stored(db: Database, runtime: SettingsRuntime) -> None:
-    """Make the live LLM what the stored settings (or the environment) say. Called once by the lifespan."""
-    async with db.reader() as session:
+    """Make the live LLM what the stored settings (or the environment) say. Called once by the lifespan.
+
+    Fields stored in clear that are not declared plain (saved by an earlier version) are sealed first."""
+    async with db.writer() as session:
         row = await load(session)
+        if row is not None:
+            parts = sections(row)
+            resealed = [name for name, section in parts.items() if section.seal_undeclared(name, runtime.box)]
+            for name in resealed:
+                saving.store(row, name, parts[name])
+            if resealed:
+                await session.commit()
     runtime.llm.configure(build_active(runtime, resolve(runtime.settings, runtime.box, sections(row)["llm"])))
 
 

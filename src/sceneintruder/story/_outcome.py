@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sceneintruder.core.ids import new_id
+from sceneintruder.core.ids import new_id, new_numbered_id
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.scenes.schemas import ItemRead, ItemWrite
 from sceneintruder.story import _state
@@ -32,11 +32,12 @@ async def add_node(
     now: datetime,
 ) -> StoryNode:
     """A generated node at the end of the current path (it becomes the current node)."""
+    position = await _state.next_position(session, story.scene_id)
     node = StoryNode(
-        id=new_id("node"),
+        id=new_numbered_id("node", position + 1),
         scene_id=story.scene_id,
         parent_id=parent_id,
-        position=await _state.next_position(session, story.scene_id),
+        position=position,
         segment_index=None,
         type=node_type,
         content=content,

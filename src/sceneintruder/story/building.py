@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.core.clock import utcnow
-from sceneintruder.core.ids import new_id
+from sceneintruder.core.ids import new_id, new_numbered_id
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.scenes.errors import SceneNotFound
 from sceneintruder.story import _defaults
@@ -42,7 +42,7 @@ async def build_nodes(session: AsyncSession, story: Story) -> int:
     now = utcnow()
     language = _defaults.lang(story.language)
     log_seq = await scenes_service.last_message_seq(session, scene_id=scene_id)
-    ids = [new_id("node") for _ in segments]
+    ids = [new_numbered_id("node", index + 1) for index in range(len(segments))]
     nodes = [
         {
             "id": ids[index],

@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
     from sceneintruder.scenes.models import Scene
 
-MODES = frozenset({"story", "character", "group", "skill"})
 USER_SPEAKER = "web_user"  # the reference's speaker id for the console's player turns (the UI shows it)
 CONTEXT_CHARS = 300
 
@@ -49,7 +48,7 @@ class _Setting:
 async def command(runtime: StoryRuntime, *, scene: Scene, principal: Principal, body: CommandRequest) -> dict[str, Any]:
     if not body.input:
         raise BadRequest("指令内容不能为空")
-    mode = body.mode if body.mode in MODES else "story"
+    mode = body.mode
     setting = await _prepare(runtime, scene, body, mode)
     result = await runtime.llm.complete_structured(
         task=TASK_STORY_COMMAND,

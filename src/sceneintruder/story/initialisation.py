@@ -31,6 +31,8 @@ from sceneintruder.jobs.context import JobContext
 from sceneintruder.jobs.errors import TaskNotFound
 from sceneintruder.jobs.registry import JobRun
 from sceneintruder.providers.llm.client import CallInfo
+from sceneintruder.scenes import service as scenes_service
+from sceneintruder.scenes.errors import SceneNotFound
 from sceneintruder.story import narration
 from sceneintruder.story._steps import finish_first
 from sceneintruder.story.building import build_nodes
@@ -43,6 +45,7 @@ log = logging.getLogger("sceneintruder.story")
 STORY_INIT_JOB = "story_init"
 PENDING, BUILDING, PLAYABLE, READY, FAILED = "pending", "building", "playable", "ready", "failed"
 WAITING = frozenset({PENDING, BUILDING})  # a GET /story waits (briefly) while the story is in one of these
+UNFINISHED = (PENDING, BUILDING, PLAYABLE)  # a job should be running
 
 
 async def start(runtime: StoryRuntime, *, scene_id: str, owner_id: str, language: str) -> str | None:
@@ -70,6 +73,34 @@ async def start(runtime: StoryRuntime, *, scene_id: str, owner_id: str, language
                     story.init_status = PLAYABLE if built else PENDING
                 await session.commit()
     return job.id
+
+
+async def resume_interrupted(runtime: StoryRuntime) -> int:
+    """At start-up: every story whose initialisation a stop cut short (its stage still pending, building or
+    playable, and no job of it running) carries on where it was; returns how many were resumed. The stages it
+    had reached stay (building is idempotent, narration skips what is narrated)."""
+    async with runtime.db.reader() as session:
+        rows = (
+            await session.execute(
+                select(Story.scene_id, Story.language, Story.init_job_id).where(Story.init_status.in_(UNFINISHED))
+            )
+        ).all()
+    resumed = 0
+    for scene_id, language, job_id in rows:
+        if job_id and await _running(runtime, job_id):
+            continue
+        try:
+            async with runtime.db.reader() as session:
+                owner_id = (await scenes_service.find_scene(session, scene_id=scene_id)).owner_id
+        except SceneNotFound:
+            continue
+        if await start(runtime, scene_id=scene_id, owner_id=owner_id, language=language) is None:
+            await _set_status(runtime, scene_id, READY)  # nothing was left to do
+        else:
+            resumed += 1
+    if resumed:
+        log.info("resumed %d interrupted story initialisation(s)", resumed)
+    return resumed
 
 
 async def create(runtime: StoryRuntime, scene_id: str, language: str) -> None:

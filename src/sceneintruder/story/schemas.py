@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
-from sceneintruder.core.schemas import RequestModel
+from sceneintruder.core.schemas import JsonBlob, RequestModel
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 Hint = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -43,8 +43,12 @@ class ChoiceRequest(RequestModel):
     user_preferences: UserPreferences | None = None
 
 
+COMMAND_MODES = frozenset({"story", "character", "group", "skill"})
+
+
 class CommandRequest(RequestModel):
-    """The console (spec §4 /story/command): `mode` is story, character, group or skill; anything else is story."""
+    """The console (spec §4 /story/command): `mode` is story (the default), character, group or skill; any other
+    mode is a 400 (the reference quietly ran it as story)."""
 
     input: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = ""
     mode: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=32)] = "story"
@@ -55,8 +59,11 @@ class CommandRequest(RequestModel):
 
     @field_validator("mode", mode="after")
     @classmethod
-    def _default_mode(cls, value: str) -> str:
-        return value or "story"
+    def _known_mode(cls, value: str) -> str:
+        value = value or "story"
+        if value not in COMMAND_MODES:
+            raise ValueError(f"mode must be one of {', '.join(sorted(COMMAND_MODES))}")
+        return value
 
 
 class InsertRequest(RequestModel):
@@ -75,7 +82,7 @@ NEW_START = "new_start"
 
 class BatchOperation(RequestModel):
     type: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
-    data: dict[str, Any] = Field(default_factory=dict)
+    data: JsonBlob = Field(default_factory=dict)
 
 
 class BatchRequest(RequestModel):

@@ -16,10 +16,11 @@ import orjson
 from sceneintruder.core.errors import BadRequest
 from sceneintruder.core.exporting import ExportDataEmpty
 from sceneintruder.core.principal import Principal
+from sceneintruder.db.session import Database
 from sceneintruder.realtime.hub import SocketContext
 from sceneintruder.realtime.messages import ClientMessage, StoryChoice
 from sceneintruder.scenes import service as scenes_service
-from sceneintruder.story import assembling, initialisation, reading
+from sceneintruder.story import _state, assembling, initialisation, reading
 from sceneintruder.story.advancing import advance
 from sceneintruder.story.aggregate import AggregateOptions, aggregate
 from sceneintruder.story.choosing import make_choice
@@ -44,6 +45,7 @@ __all__ = [
     "aggregate",
     "batch",
     "branches",
+    "check_node",
     "command",
     "complete_objective",
     "explore",
@@ -55,6 +57,7 @@ __all__ = [
     "on_scene_deleted",
     "open_choices",
     "read_story",
+    "resume_initialisations",
     "rewind",
     "scene_aggregate",
     "story_choice_handler",
@@ -82,6 +85,12 @@ async def read_story(runtime: StoryRuntime, *, scene: Scene) -> dict[str, Any] |
         if snapshot is None:
             return reading.empty_story_view(scene)
     return snapshot.view()
+
+
+async def check_node(db: Database, *, scene_id: str, node_id: str) -> None:
+    """NodeNotFound unless `node_id` is a node of the scene's story (for other domains that refer to one)."""
+    async with db.reader() as session:
+        await _state.get_node(session, scene_id, node_id)
 
 
 async def branches(runtime: StoryRuntime, *, scene: Scene) -> dict[str, Any]:
@@ -120,6 +129,11 @@ async def export_snapshot(runtime: StoryRuntime, *, scene: Scene) -> tuple[Story
 async def on_scene_created(runtime: StoryRuntime, event: SceneCreated) -> None:
     """A scene from text was stored: start building its story."""
     await initialisation.start(runtime, scene_id=event.scene_id, owner_id=event.owner_id, language=event.language)
+
+
+async def resume_initialisations(runtime: StoryRuntime) -> int:
+    """At start-up, after the job registry has recovered: initialisations a restart cut short carry on."""
+    return await initialisation.resume_interrupted(runtime)
 
 
 async def on_scene_deleted(runtime: StoryRuntime, event: SceneDeleted) -> None:

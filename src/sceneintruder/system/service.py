@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sceneintruder import __version__
 from sceneintruder.core.clock import rfc3339, utcnow
 from sceneintruder.core.metrics import RequestMetrics
-from sceneintruder.core.storage import is_writable_dir
+from sceneintruder.core.storage import data_dir_problem
 from sceneintruder.db.session import Database
 
 
@@ -31,7 +31,7 @@ async def liveness(db: Database, data_dir: Path) -> Liveness:
         database = {"status": "ok", "latency_ms": round((time.perf_counter() - start) * 1000, 3)}
     except Exception as exc:  # the probe reports any failure, it does not raise
         database = {"status": "error", "error": type(exc).__name__}
-    writable = is_writable_dir(data_dir)
+    writable = data_dir_problem(data_dir) is None
     healthy = database["status"] == "ok" and writable
     body = {
         "status": "ok" if healthy else "unhealthy",

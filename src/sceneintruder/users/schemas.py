@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, field_validator
 
 from sceneintruder.core.ids import is_valid_id
-from sceneintruder.core.schemas import OmitNoneModel, RequestModel
+from sceneintruder.core.schemas import MAX_SAFE_INTEGER, OmitNoneModel, RequestModel, SafeInt
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 LongText = Annotated[str, StringConstraints(max_length=5000)]
@@ -30,16 +30,16 @@ class Preferences(OmitNoneModel):
 class Effect(RequestModel):
     target: ShortText = "self"
     type: ShortText = "custom"
-    value: int = 0
+    value: SafeInt = 0
     description: LongText = ""
-    duration: int | None = None
-    probability: float = 1.0
+    duration: SafeInt | None = None
+    probability: float = Field(default=1.0, allow_inf_nan=False)
 
 
 class ItemEffect(Effect):
     probability: float = Field(default=1.0, ge=0.0, le=1.0)
-    value: int = Field(default=0, ge=0)
-    duration: int | None = Field(default=None, ge=0)
+    value: int = Field(default=0, ge=0, le=MAX_SAFE_INTEGER)
+    duration: int | None = Field(default=None, ge=0, le=MAX_SAFE_INTEGER)
 
 
 def _check_client_id(value: str | None) -> str | None:
@@ -76,7 +76,7 @@ class UserSkillWrite(RequestModel):
     category: ShortText | None = None
     effects: list[Effect] = Field(default_factory=list, max_length=50)
     effect: LongText | None = None  # legacy single-effect text
-    cooldown: int = 0
+    cooldown: SafeInt = 0
     requirements: list[Tag] = Field(default_factory=list, max_length=50)
     tags: list[Tag] = Field(default_factory=list, max_length=50)
 

@@ -14,16 +14,18 @@ import hashlib
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from pydantic import BaseModel
 
+from sceneintruder.core.offload import Offload
 from sceneintruder.providers.errors import ProviderRejected
 from sceneintruder.providers.llm._common import elapsed_ms
 from sceneintruder.providers.llm.base import Completion, CompletionChunk, CompletionRequest, LLMCapabilities, Usage
 from sceneintruder.providers.llm.catalog import BUILTIN
 
+T = TypeVar("T")
 OfflineResult = str | Mapping[str, Any] | BaseModel
 OfflineSkill = Callable[[Mapping[str, Any]], OfflineResult]
 """Computes a task's answer from the call's `inputs`, deterministically: text, or a JSON-able object."""
@@ -32,10 +34,20 @@ _WORDS = re.compile(r"\S+\s*")
 
 
 class OfflineSkills:
-    """Task name -> skill. Domains register theirs once at start-up (through `LLMClient`)."""
+    """Task name -> skill. Domains register theirs once at start-up (through `LLMClient`).
 
-    def __init__(self) -> None:
+    Skills are CPU work (the analysis of a long chunk takes a while): they run through `offload`'s bounded
+    thread pool when one is set (the app sets it), else in asyncio's default pool.
+    """
+
+    def __init__(self, offload: Offload | None = None) -> None:
         self._skills: dict[str, OfflineSkill] = {}
+        self.offload = offload
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self.offload is not None:
+            return await self.offload.run(fn, *args)
+        return await asyncio.to_thread(fn, *args)
 
     def register(self, task: str, skill: OfflineSkill) -> None:
         if not task:
@@ -117,8 +129,7 @@ class BuiltinProvider:
 
     async def complete(self, request: CompletionRequest) -> Completion:
         started = time.perf_counter()
-        # Skills are CPU work (the scene analysis of a long chunk takes a while): keep them off the event loop.
-        text, finish = await asyncio.to_thread(self._answer, request)
+        text, finish = await self._skills.run(self._answer, request)
         return Completion(
             text=text,
             finish_reason=finish,
@@ -129,7 +140,7 @@ class BuiltinProvider:
         )
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[CompletionChunk]:
-        text, finish = await asyncio.to_thread(self._answer, request)
+        text, finish = await self._skills.run(self._answer, request)
         for word in _WORDS.findall(text):
             yield CompletionChunk(delta=word, model=BUILTIN, provider=BUILTIN)
         yield CompletionChunk(

@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from sceneintruder.core.errors import ServiceNotReady
+from sceneintruder.core.offload import Offload
 from sceneintruder.providers.errors import ProviderBadResponse, ProviderError
 from sceneintruder.providers.llm._common import elapsed_ms
 from sceneintruder.providers.llm.base import (
@@ -143,9 +144,10 @@ class LLMClient:
         recorder: UsageRecorder | None = None,
         cooldown_seconds: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        offload: Offload | None = None,
     ) -> None:
         self._active = ActiveLLM(primary=None, state="Waiting for initialization", source="")
-        self._skills = OfflineSkills()
+        self._skills = OfflineSkills(offload)
         self._recorder = recorder
         self._cooldown = cooldown_seconds
         self._clock = clock

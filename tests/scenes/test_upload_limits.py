@@ -1,0 +1,115 @@
+"""Uploads a client controls cannot stall or crash the server: limits decided before the work, an isolated
+worker with a time limit, FILE_INVALID for anything malformed, and the guest rule like every other route."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from sceneintruder.app import create_app
+from sceneintruder.core.settings import Settings
+from tests.support import epubs
+from tests.support.builders import assert_error
+from tests.support.servers import run_uvicorn
+
+
+@asynccontextmanager
+async def _client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with LifespanManager(app), httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        yield c
+
+
+async def _upload(client, name: str, data: bytes, headers: dict[str, str] | None = None):
+    return await client.post("/api/upload", files={"file": (name, data, "application/epub+zip")}, headers=headers)
+
+
+async def test_a_decompression_bomb_is_refused_from_the_zip_directory(client) -> None:
+    body = assert_error(await _upload(client, "bomb.epub", epubs.bomb()), 400, "FILE_INVALID")
+    assert body["error"]["message"] == "EPUB 文件解压后过大"
+    assert "67108864" in body["error"]["details"]
+
+
+async def test_total_inflated_size_and_entry_count_are_limited(make_settings) -> None:
+    settings = make_settings(
+        upload_epub_max_uncompressed_bytes=400_000, upload_epub_max_document_bytes=200_000, upload_epub_max_chapters=3
+    )
+    async with _client(settings) as client:
+        big = epubs.book(["<p>" + "word " * 30_000 + "</p>"] * 3)  # 3 x 150 KB inflated
+        body = assert_error(await _upload(client, "big.epub", big), 400, "FILE_INVALID")
+        assert body["error"]["message"] == "EPUB 文件解压后过大"
+        one = epubs.book(["<p>" + "word " * 50_000 + "</p>"])  # one 250 KB chapter
+        body = assert_error(await _upload(client, "one.epub", one), 400, "FILE_INVALID")
+        assert body["error"]["message"] == "EPUB 单个文件过大"
+        many = epubs.book(["<p>chapter</p>"] * 4)
+        body = assert_error(await _upload(client, "many.epub", many), 400, "FILE_INVALID")
+        assert body["error"]["message"] == "EPUB 章节过多"
+        ok = await _upload(client, "ok.epub", epubs.book(["<p>One.</p>", "<p>Two.</p>"]))
+        assert ok.status_code == 200, ok.text
+        assert ok.json()["data"]["content"] == "One.\n\nTwo."
+
+
+async def test_nested_entities_in_the_package_document_are_file_invalid(client) -> None:
+    hostile = epubs.book(["<p>text</p>"], doctype=epubs.LAUGHS)
+    body = assert_error(await _upload(client, "laughs.epub", hostile), 400, "FILE_INVALID")
+    assert body["error"]["message"] == "EPUB 文件无效"
+    assert "entity" in body["error"]["details"]
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"OEBPS/content.opf": b"<package><unclosed"},  # XML the parser rejects
+        {"OEBPS/content.opf": epubs.opf(1)},  # a spine item whose file is missing
+        {},  # no package document at all
+    ],
+)
+async def test_malformed_books_are_file_invalid_not_500(client, files: dict[str, bytes]) -> None:
+    assert_error(await _upload(client, "broken.epub", epubs.archive(files)), 400, "FILE_INVALID")
+
+
+async def test_a_file_that_takes_too_long_to_read_is_refused(make_settings) -> None:
+    # A legacy-encoded text makes charset detection work through every candidate encoding: far over 50 ms.
+    text = ("第一回 甄士隐梦幻识通灵，贾雨村风尘怀闺秀。" * 40 + "\n") * 2000
+    async with _client(make_settings(upload_decode_seconds=0.05)) as client:
+        body = assert_error(await _upload(client, "slow.txt", text.encode("gb18030")), 400, "FILE_INVALID")
+        assert body["error"]["details"] == "timeout"
+        # The worker that was killed is replaced: the next upload works.
+        ok = await _upload(client, "ok.txt", b"short text")
+        assert ok.status_code == 200, ok.text
+
+
+async def test_upload_follows_allow_guest(make_settings) -> None:
+    async with _client(make_settings(allow_guest=False)) as client:
+        assert_error(await _upload(client, "a.txt", b"hello"), 401, "UNAUTHORIZED")
+
+
+async def test_health_stays_fast_while_a_bomb_and_a_large_book_are_read(make_settings) -> None:
+    """Uploads run off the loop: /api/health keeps answering in under 100 ms throughout."""
+    app = create_app(make_settings())
+    bomb = epubs.bomb()
+    slow = (("第一回 甄士隐梦幻识通灵，贾雨村风尘怀闺秀。" * 40 + "\n") * 2000).encode("gb18030")
+    async with run_uvicorn(app) as base, httpx.AsyncClient(base_url=base, timeout=60) as client:
+        await client.get("/api/health")
+        uploads = [
+            asyncio.create_task(_upload(client, "bomb.epub", bomb)),
+            asyncio.create_task(_upload(client, "slow.txt", slow)),
+        ]
+        latencies = []
+        while not all(task.done() for task in uploads):
+            started = time.perf_counter()
+            response = await client.get("/api/health")
+            latencies.append(time.perf_counter() - started)
+            assert response.status_code == 200
+            await asyncio.sleep(0.01)
+        results = [task.result() for task in uploads]
+    assert results[0].status_code == 400 and results[1].status_code == 200
+    assert len(latencies) >= 3
+    assert max(latencies) < 0.1, f"slowest /api/health took {max(latencies) * 1000:.0f} ms"

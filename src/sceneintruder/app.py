@@ -21,6 +21,7 @@ from sceneintruder import __version__
 from sceneintruder.auth import router as auth_router
 from sceneintruder.auth import service as auth_service
 from sceneintruder.chat import router as chat_router
+from sceneintruder.core.api_docs import install_docs
 from sceneintruder.core.cache import TTLCache
 from sceneintruder.core.client import bearer_token, client_ip
 from sceneintruder.core.clock import SystemClock
@@ -31,6 +32,7 @@ from sceneintruder.core.log_redaction import quiet_sql_logs, redact_query_tokens
 from sceneintruder.core.metrics import RequestMetrics
 from sceneintruder.core.middleware import BodyLimitMiddleware, HttpBaseMiddleware
 from sceneintruder.core.offload import Offload
+from sceneintruder.core.openapi import install_openapi
 from sceneintruder.core.passwords import PasswordHasher
 from sceneintruder.core.ratelimit import RateLimiter, RateLimitMiddleware, RateRule
 from sceneintruder.core.routing import install_indexed_dispatch
@@ -76,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         lifespan=_lifespan,
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served from a package, offline (core.api_docs)
         redoc_url=None,
     )
     app.state.settings = settings
@@ -100,6 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _include_routers(app)
     for prefix in ("/assets", "/static"):
         app.mount(prefix, FrontendAssets(directory=settings.static_dir, check_dir=False), name=prefix.strip("/"))
+    install_openapi(app)
+    install_docs(app, openapi_url="/api/openapi.json")
     install_indexed_dispatch(app.router)
     return app
 

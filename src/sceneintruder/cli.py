@@ -88,6 +88,7 @@ def _serve(settings: Settings, *, host: str | None, port: int | None) -> int:
     import uvicorn  # slow import, only needed here
 
     from sceneintruder.app import create_app
+    from sceneintruder.core.ws_protocol import GuardedWebSocketProtocol
 
     upgrade_to_head(settings.resolved_database_url)
     uvicorn.run(
@@ -102,6 +103,7 @@ def _serve(settings: Settings, *, host: str | None, port: int | None) -> int:
         ws_ping_timeout=settings.ws_ping_timeout_seconds,
         ws_max_size=4 * settings.ws_max_message_bytes,
         ws_per_message_deflate=settings.ws_per_message_deflate,
+        ws=GuardedWebSocketProtocol,
     )
     return 0
 

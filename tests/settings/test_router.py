@@ -33,7 +33,8 @@ async def test_defaults_have_the_reference_shape_and_the_offline_provider(client
         "video_model_providers",
         "video_models",
     } <= set(data)
-    assert data["llm_provider"] == "" and data["llm_config"] == {"has_api_key": False, "model": ""}
+    # The offline provider is active: the settings page shows it, not its first entry (OpenAI) with no key.
+    assert data["llm_provider"] == "builtin" and data["llm_config"] == {"has_api_key": False, "model": "builtin"}
     assert (data["vision_provider"], data["vision_default_model"]) == ("placeholder", "placeholder")
     assert (data["video_provider"], data["video_default_model"]) == ("dashscope", "wan2.6-i2v-flash")
     assert {m["key"] for m in data["vision_models"]} >= {"sd", "placeholder", "gpt-image-1.5"}
@@ -186,7 +187,7 @@ async def test_a_save_is_all_or_nothing(client, admin, openai_fake) -> None:
     body = {**openai_settings(base), "video_provider": "bogus", "vision_provider": "placeholder"}
     assert_error(await client.post("/api/settings", json=body, headers=admin), 400, "LLM_CONFIG_INVALID")
     data = (await client.get("/api/settings")).json()["data"]
-    assert data["llm_provider"] == "" and data["llm_active_provider"] == "builtin"
+    assert data["llm_provider"] == "builtin" and data["llm_active_provider"] == "builtin"
 
 
 async def test_vision_and_video_sections_and_catalogs_are_stored_and_masked(client, admin) -> None:
@@ -220,7 +221,7 @@ async def test_vision_and_video_sections_and_catalogs_are_stored_and_masked(clie
     assert data["vision_model_providers"] == {"glm-image": "glm"}
     assert data["video_config"]["has_api_key"] is True and data["video_config"]["has_access_token"] is True
     assert data["video_config"]["public_base_url"] == "https://studio.example"
-    assert data["llm_provider"] == ""  # untouched
+    assert data["llm_provider"] == "builtin"  # untouched: still the offline provider
 
 
 async def test_put_llm_config_takes_strings_only_and_switches_live(client, admin, openai_fake) -> None:
@@ -321,3 +322,14 @@ async def test_an_upstream_failure_reaches_api_callers_as_a_typed_error(client, 
         "retryable": True,
         "vendor_code": "rate_limit_exceeded",
     }
+
+
+async def test_the_settings_page_tests_the_offline_provider_it_shows(client, admin) -> None:
+    """The page loads `llm_provider` and sends it to test-connection as is."""
+    shown = (await client.get("/api/settings")).json()["data"]
+    response = await client.post(
+        "/api/settings/test-connection", json={"provider": shown["llm_provider"], "llm_config": {}}, headers=admin
+    )
+    assert response.status_code == 200, response.text
+    models = (await client.get(f"/api/llm/models?provider={shown['llm_provider']}")).json()["data"]
+    assert "builtin" in str(models)

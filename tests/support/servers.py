@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator
 import uvicorn
 from starlette.types import ASGIApp
 
+from sceneintruder.core.ws_protocol import GuardedWebSocketProtocol
+
 
 @contextlib.asynccontextmanager
 async def run_uvicorn(app: ASGIApp, *, lifespan: str = "on") -> AsyncIterator[str]:
@@ -21,7 +23,9 @@ async def run_uvicorn(app: ASGIApp, *, lifespan: str = "on") -> AsyncIterator[st
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, lifespan=lifespan, log_level="warning", ws_ping_interval=None)
+    config = uvicorn.Config(
+        app, lifespan=lifespan, log_level="warning", ws_ping_interval=None, ws=GuardedWebSocketProtocol
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 from sceneintruder.auth import service as auth_service
 from sceneintruder.auth.events import TokenRevoked
-from sceneintruder.auth.schemas import LoginRequest
-from sceneintruder.core.envelope import EnvelopeResponse, ok
+from sceneintruder.auth.schemas import LoginRequest, LoginResponse
+from sceneintruder.core.envelope import Envelope, EnvelopeResponse, ok
 from sceneintruder.core.errors import RateLimited
 from sceneintruder.deps import (
     ClientIpDep,
@@ -25,7 +25,7 @@ from sceneintruder.deps import (
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/login")
+@router.post("/login", response_model=Envelope[LoginResponse])
 async def login(
     body: LoginRequest,
     db: DatabaseDep,
@@ -48,7 +48,7 @@ async def login(
     return ok(result, "登录成功")
 
 
-@router.post("/logout")
+@router.post("/logout", response_model=Envelope[None])
 async def logout(
     session: SessionDep, principal: OptionalPrincipalDep, principals: PrincipalResolverDep, events: EventsDep
 ) -> EnvelopeResponse:

@@ -23,21 +23,31 @@ from sceneintruder.chat import aggregate as aggregate_service
 from sceneintruder.chat import export, interactions, service, turns
 from sceneintruder.chat.runtime import ChatRuntime
 from sceneintruder.chat.schemas import (
+    AggregateRead,
     AggregateRequest,
+    AlternativesList,
+    CharacterInteractionRead,
+    ChatRead,
     ChatRequest,
+    DialogueRead,
+    EditedRead,
+    EditedUserMessageRead,
     EditRequest,
+    EmotionRead,
+    RegeneratedRead,
     RegenerateRequest,
     SimulateRequest,
     TriggerRequest,
 )
 from sceneintruder.core.clock import utcnow
-from sceneintruder.core.downloads import download, parse_export_format
-from sceneintruder.core.envelope import EnvelopeResponse, created, dumps, ok
+from sceneintruder.core.downloads import DOWNLOAD_RESPONSES, download, parse_export_format
+from sceneintruder.core.envelope import Envelope, EnvelopeResponse, created, dumps, ok
 from sceneintruder.core.errors import ServiceNotReady
-from sceneintruder.core.exporting import ExportFormat, render
+from sceneintruder.core.exporting import ExportFormat, ExportResult, render
 from sceneintruder.core.pagination import Page, page_meta
 from sceneintruder.deps import PrincipalDep, SessionDep
 from sceneintruder.scenes.export import export_result
+from sceneintruder.scenes.schemas import ConversationRead
 
 router = APIRouter(tags=["chat"])
 
@@ -45,6 +55,12 @@ SceneId = Annotated[str, Path(max_length=128)]
 ItemId = Annotated[str, Path(max_length=128)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 _SSE_HEADERS = {"Cache-Control": "no-cache"}
+STREAMED: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "With `stream: true` (or `Accept: text/event-stream`): `delta` events, then `done` or `error`",
+        "content": {"text/event-stream": {}},
+    }
+}
 
 
 async def get_chat_runtime(request: Request) -> ChatRuntime:
@@ -93,7 +109,7 @@ def _event_stream(
 # --- chat --------------------------------------------------------------------------------------------------------
 
 
-@router.post("/chat", response_model=None)
+@router.post("/chat", response_model=Envelope[ChatRead], responses=STREAMED)
 async def chat(
     body: ChatRequest, request: Request, principal: PrincipalDep, runtime: RuntimeDep
 ) -> EnvelopeResponse | EventSourceResponse:
@@ -104,7 +120,7 @@ async def chat(
     return ok(await service.chat(runtime, principal=principal, request=body), "对话成功")
 
 
-@router.post("/chat/emotion")
+@router.post("/chat/emotion", response_model=Envelope[EmotionRead])
 async def chat_emotion(body: ChatRequest, principal: PrincipalDep, runtime: RuntimeDep) -> EnvelopeResponse:
     return ok(await service.chat_emotion(runtime, principal=principal, request=body), "情感对话成功")
 
@@ -112,7 +128,7 @@ async def chat_emotion(body: ChatRequest, principal: PrincipalDep, runtime: Runt
 # --- swipes: alternatives, regenerate, edit, choose ----------------------------------------------------------------
 
 
-@router.get("/scenes/{scene_id}/conversations/{message_id}/alternatives")
+@router.get("/scenes/{scene_id}/conversations/{message_id}/alternatives", response_model=Envelope[AlternativesList])
 async def list_alternatives(
     scene_id: SceneId, message_id: ItemId, principal: PrincipalDep, runtime: RuntimeDep
 ) -> EnvelopeResponse:
@@ -121,7 +137,7 @@ async def list_alternatives(
     return ok(result, "获取候选消息成功")
 
 
-@router.post("/scenes/{scene_id}/conversations/{message_id}/activate")
+@router.post("/scenes/{scene_id}/conversations/{message_id}/activate", response_model=Envelope[AlternativesList])
 async def activate_alternative(
     scene_id: SceneId, message_id: ItemId, principal: PrincipalDep, runtime: RuntimeDep
 ) -> EnvelopeResponse:
@@ -130,7 +146,12 @@ async def activate_alternative(
     return ok(result, "已切换到该消息")
 
 
-@router.post("/scenes/{scene_id}/conversations/{message_id}/regenerate", status_code=201, response_model=None)
+@router.post(
+    "/scenes/{scene_id}/conversations/{message_id}/regenerate",
+    status_code=201,
+    response_model=Envelope[RegeneratedRead],
+    responses=STREAMED,
+)
 async def regenerate(
     scene_id: SceneId,
     message_id: ItemId,
@@ -151,7 +172,12 @@ async def regenerate(
     return created(service.regenerated_read(prepared, stored), "已重新生成回应")
 
 
-@router.post("/scenes/{scene_id}/conversations/{message_id}/edit", status_code=201, response_model=None)
+@router.post(
+    "/scenes/{scene_id}/conversations/{message_id}/edit",
+    status_code=201,
+    response_model=Envelope[EditedRead | EditedUserMessageRead],
+    responses=STREAMED,
+)
 async def edit_message(
     scene_id: SceneId,
     message_id: ItemId,
@@ -178,12 +204,12 @@ async def edit_message(
 # --- interactions ------------------------------------------------------------------------------------------------
 
 
-@router.post("/interactions/trigger")
+@router.post("/interactions/trigger", response_model=Envelope[CharacterInteractionRead])
 async def trigger_interaction(body: TriggerRequest, principal: PrincipalDep, runtime: RuntimeDep) -> EnvelopeResponse:
     return ok(await interactions.trigger(runtime, principal=principal, request=body), "角色互动触发成功")
 
 
-@router.post("/interactions/simulate")
+@router.post("/interactions/simulate", response_model=Envelope[list[DialogueRead]])
 async def simulate_conversation(
     body: SimulateRequest, principal: PrincipalDep, runtime: RuntimeDep
 ) -> EnvelopeResponse:
@@ -195,14 +221,14 @@ async def simulate_conversation(
     return response
 
 
-@router.post("/interactions/aggregate")
+@router.post("/interactions/aggregate", response_model=Envelope[AggregateRead])
 async def aggregate_interaction(
     body: AggregateRequest, principal: PrincipalDep, runtime: RuntimeDep
 ) -> EnvelopeResponse:
     return ok(await aggregate_service.aggregate(runtime, principal=principal, request=body), "交互处理成功")
 
 
-@router.get("/interactions/{scene_id}")
+@router.get("/interactions/{scene_id}", response_model=Envelope[list[ConversationRead]])
 async def interaction_history(
     scene_id: SceneId,
     principal: PrincipalDep,
@@ -228,7 +254,7 @@ async def interaction_history(
     return ok(messages, "获取互动历史成功", **extra)
 
 
-@router.get("/interactions/{scene_id}/{character1_id}/{character2_id}")
+@router.get("/interactions/{scene_id}/{character1_id}/{character2_id}", response_model=Envelope[list[ConversationRead]])
 async def interactions_between(
     scene_id: SceneId,
     character1_id: ItemId,
@@ -252,7 +278,9 @@ async def interactions_between(
     return ok(messages, "获取角色互动记录成功" if total else "暂无互动记录", **extra)
 
 
-@router.get("/scenes/{scene_id}/export/interactions")
+@router.get(
+    "/scenes/{scene_id}/export/interactions", response_model=Envelope[ExportResult], responses=DOWNLOAD_RESPONSES
+)
 async def export_interactions(
     scene_id: SceneId, principal: PrincipalDep, session: SessionDep, format: str = "json"
 ) -> Response:

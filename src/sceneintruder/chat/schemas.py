@@ -9,9 +9,10 @@ branch endpoints need.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, NotRequired
 
 from pydantic import Field, StringConstraints
+from typing_extensions import TypedDict
 
 from sceneintruder.core.schemas import JsonBlob, OmitNoneModel, RequestModel, SafeInt
 from sceneintruder.scenes.schemas import ConversationRead
@@ -166,3 +167,22 @@ class RegeneratedRead(OmitNoneModel):
 class EditedRead(OmitNoneModel):
     message: ConversationRead  # the edited user message (a new alternative of the original)
     reply: RegeneratedRead | None = None
+
+
+class AggregateRead(TypedDict):
+    """`POST /api/interactions/aggregate`: the reference's aggregated result (spec §6 aggregate)."""
+
+    messages: list[dict[str, Any]]  # each reply: character, text, emotion, message id, interaction id
+    character_states: dict[str, dict[str, Any]]  # by character id
+    ui_updates: dict[str, Any]
+    notifications: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    stats: dict[str, Any]
+    story_updates: NotRequired[dict[str, Any]]  # with options.update_story_progress
+    new_choices: NotRequired[list[dict[str, Any]]]  # with options.generate_follow_ups
+
+
+class EditedUserMessageRead(TypedDict):
+    """`.../edit` with `reply: false`: only the edited user message."""
+
+    message: ConversationRead

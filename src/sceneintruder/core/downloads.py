@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.responses import Response
 
 from sceneintruder.core.error_codes import ErrorCode
@@ -12,6 +14,19 @@ from sceneintruder.core.exporting import MEDIA_TYPES, ExportFormat
 class ExportFormatInvalid(BadRequest):
     code = ErrorCode.EXPORT_FORMAT_INVALID
     default_message = "不支持的导出格式"
+
+
+DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "`format=json`: the ExportResult envelope; any other format: the file itself, as an attachment",
+        "content": {
+            media_type.split(";")[0]: {"schema": {"type": "string"}}
+            for media_type, _ in MEDIA_TYPES.values()
+            if "json" not in media_type
+        },
+    }
+}
+"""For an export route's `responses=`: the file media types beside the JSON envelope (OpenAPI)."""
 
 
 def parse_export_format(value: str) -> ExportFormat:

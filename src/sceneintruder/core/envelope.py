@@ -7,8 +7,9 @@ Error:   `{success: false, error: {code, message, details?}, timestamp, request_
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar
 
+from pydantic import BaseModel
 from starlette.responses import Response
 
 from sceneintruder.core.clock import rfc3339, utcnow
@@ -78,3 +79,34 @@ def flat_error_body(code: str, message: str, details: Any = None) -> dict[str, A
     if details is not None:
         body["details"] = details
     return body
+
+
+# --- the envelope as documented (OpenAPI); responses are built above, these models only describe them -----------
+
+DataT = TypeVar("DataT")
+
+
+class Envelope(BaseModel, Generic[DataT]):
+    """A success: `data` is what the endpoint returns; `meta` appears on `?paginated=true` listings."""
+
+    success: Literal[True]
+    data: DataT
+    message: str
+    timestamp: str
+    request_id: str
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorEnvelope(BaseModel):
+    """A failure. For a 401 answered to a browser script (`Sec-Fetch-Dest: empty`), `error` is the message text
+    and `code`/`details` sit beside it (what the reference frontend reads)."""
+
+    success: Literal[False]
+    error: ErrorDetail | str
+    timestamp: str
+    request_id: str

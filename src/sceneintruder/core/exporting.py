@@ -12,9 +12,29 @@ import html
 import io
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
+
+from typing_extensions import TypedDict
 
 from sceneintruder.core.error_codes import ErrorCode
 from sceneintruder.core.errors import NotFound
+
+
+class ExportResult(TypedDict):
+    """The reference's ExportResult (spec §5b): what the `json` format of every export answers in `data`."""
+
+    scene_id: str
+    title: str
+    format: str
+    content: str  # the exported document, as text
+    generated_at: str
+    export_type: str  # scene | interactions | story
+    characters: list[Any]
+    conversations: list[Any]
+    summary: str
+    file_path: str  # the file name a download would have
+    file_size: int
+    stats: dict[str, Any]
 
 
 class ExportFormat(StrEnum):

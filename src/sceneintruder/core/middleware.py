@@ -76,7 +76,12 @@ class HttpBaseMiddleware:
         return origin_allowed(origin, self.allowed)
 
     def _response_headers(self, scope: Scope, request_id: str) -> list[tuple[bytes, bytes]]:
-        security = _API_SECURITY_HEADERS if scope["path"].startswith("/api/") else _PAGE_SECURITY_HEADERS
+        path = scope["path"]
+        if path.startswith("/api/"):
+            # The docs page sets its own policy (core.api_docs); `default-src 'none'` would blank it.
+            security = _PAGE_SECURITY_HEADERS if path.startswith("/api/docs") else _API_SECURITY_HEADERS
+        else:
+            security = _PAGE_SECURITY_HEADERS
         headers = [(b"x-request-id", request_id.encode("latin-1")), (b"vary", b"Origin"), *security]
         for name, value in scope["headers"]:
             if name == b"origin":

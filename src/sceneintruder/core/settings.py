@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     cpu_threads: int = Field(default=4, ge=1, le=64)  # threads for offline skills and text segmentation
     isolated_workers: int = Field(default=1, ge=1, le=16)  # processes that parse uploaded files
     isolated_memory_mb: int = Field(default=1024, ge=0)  # address-space cap of such a process (0: none)
-    password_hash_concurrency: int = Field(default=2, ge=1, le=64)  # argon2 hashes/verifications at once
+    password_hash_concurrency: int = Field(default=1, ge=1, le=64)  # argon2 hashes/verifications at once
 
     # --- HTTP hygiene ----------------------------------------------------------------------------------------
     allowed_origins: str = ""  # comma-separated, exact match; empty: http(s)://localhost|127.0.0.1|[::1][:port]

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from starlette.responses import Response
 
-from sceneintruder.core.envelope import EnvelopeResponse, ok
+from sceneintruder.core.envelope import Envelope, EnvelopeResponse, ok
 from sceneintruder.core.errors import BadRequest
 from sceneintruder.deps import OptionalPrincipalDep, PrincipalDep, SettingsDep
 from sceneintruder.jobs.dependencies import JobsDep
@@ -48,7 +48,16 @@ def _event_id(header: str | None, query: int | None) -> int | None:
     return query
 
 
-@router.get("/progress/{task_id}", response_model=None)
+@router.get(
+    "/progress/{task_id}",
+    response_model=None,
+    responses={
+        200: {
+            "description": "Server-Sent Events: `connected`, `progress`... (with `id:`s), `heartbeat` when idle",
+            "content": {"text/event-stream": {}},
+        }
+    },
+)
 async def stream_progress(
     task_id: str,
     jobs: JobsDep,
@@ -72,12 +81,12 @@ async def stream_progress(
     )
 
 
-@router.post("/cancel/{task_id}")
+@router.post("/cancel/{task_id}", response_model=Envelope[None])
 async def cancel_task(task_id: str, jobs: JobsDep, principal: PrincipalDep) -> EnvelopeResponse:
     outcome = await jobs.cancel(task_id, principal)
     return ok(None, _CANCEL_MESSAGES[outcome])
 
 
-@router.get("/tasks/{task_id}")
+@router.get("/tasks/{task_id}", response_model=Envelope[TaskRead])
 async def get_task(task_id: str, jobs: JobsDep, principal: PrincipalDep) -> EnvelopeResponse:
     return ok(TaskRead.of(await jobs.get_for(task_id, principal)), "任务状态获取成功")

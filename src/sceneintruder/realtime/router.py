@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, unquote_plus, urlsplit
 from fastapi import APIRouter, WebSocket
 
 from sceneintruder.core.client import bearer_token, header
-from sceneintruder.core.envelope import EnvelopeResponse, ok
+from sceneintruder.core.envelope import Envelope, EnvelopeResponse, ok
 from sceneintruder.core.errors import Unauthorized
 from sceneintruder.core.ids import is_valid_id
 from sceneintruder.core.middleware import origin_allowed
@@ -30,6 +30,7 @@ from sceneintruder.realtime.connection import CLOSE_POLICY_VIOLATION
 from sceneintruder.realtime.dependencies import HubDep
 from sceneintruder.realtime.hub import Hub
 from sceneintruder.realtime.messages import connected_message, status_connected_message
+from sceneintruder.realtime.schemas import WsStatus
 
 router = APIRouter(prefix="/ws", tags=["realtime"])  # mounted under /api
 
@@ -89,12 +90,12 @@ ws_router.add_websocket_route("/ws/scene/{scene_id}", scene_socket)
 ws_router.add_websocket_route("/ws/user/status", user_status_socket)
 
 
-@router.get("/status")
+@router.get("/status", response_model=Envelope[WsStatus])
 async def ws_status(hub: HubDep, principal: PrincipalDep) -> EnvelopeResponse:
     return ok(hub.status(principal), "WebSocket status retrieved successfully")
 
 
-@router.post("/cleanup")
+@router.post("/cleanup", response_model=Envelope[None])
 async def ws_cleanup(hub: HubDep, _: AdminDep) -> EnvelopeResponse:
     await hub.cleanup()
     return ok(None, "Connection cleanup executed")

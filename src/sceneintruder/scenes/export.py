@@ -11,7 +11,7 @@ from typing import Any
 
 from sceneintruder.core.clock import rfc3339, utcnow
 from sceneintruder.core.envelope import dumps
-from sceneintruder.core.exporting import ExportDocument, ExportFormat, ExportSection, ExportTable
+from sceneintruder.core.exporting import ExportDocument, ExportFormat, ExportResult, ExportSection, ExportTable
 from sceneintruder.scenes.schemas import ConversationRead, SceneDataRead
 
 EXPORT_VERSION = "1.0"
@@ -203,7 +203,7 @@ def export_result(
     conversations: list[Any],
     summary: str,
     stats: dict[str, Any],
-) -> dict[str, Any]:
+) -> ExportResult:
     """The reference's ExportResult (spec §5b), used by the `json` format of every export."""
     return {
         "scene_id": scene_id,

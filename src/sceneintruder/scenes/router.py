@@ -13,12 +13,12 @@ from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from sceneintruder.core.clock import utcnow
-from sceneintruder.core.downloads import download, parse_export_format
-from sceneintruder.core.envelope import EnvelopeResponse, created, ok
+from sceneintruder.core.downloads import DOWNLOAD_RESPONSES, download, parse_export_format
+from sceneintruder.core.envelope import Envelope, EnvelopeResponse, created, ok
 from sceneintruder.core.error_codes import ErrorCode
 from sceneintruder.core.errors import PayloadTooLarge, ServiceNotReady, error_for_code
 from sceneintruder.core.events import EventBus
-from sceneintruder.core.exporting import ExportFormat, render
+from sceneintruder.core.exporting import ExportFormat, ExportResult, render
 from sceneintruder.core.offload import IsolatedWorkFailed, Offload
 from sceneintruder.core.pagination import Page, page_meta
 from sceneintruder.core.principal import Principal
@@ -43,7 +43,21 @@ from sceneintruder.scenes.errors import FileInvalid, SceneNotFound
 from sceneintruder.scenes.events import SceneDeleted
 from sceneintruder.scenes.models import Scene
 from sceneintruder.scenes.read_cache import ScenePayload, SceneReadCache
-from sceneintruder.scenes.schemas import AnalyzeRequest, ItemWrite, SceneCreate, SceneShellCreate
+from sceneintruder.scenes.schemas import (
+    AnalyzeRequest,
+    CharacterRead,
+    ConversationRead,
+    ItemList,
+    ItemRead,
+    ItemWrite,
+    SceneCreate,
+    SceneDataRead,
+    SceneDeletedRead,
+    SceneRead,
+    SceneShellCreate,
+    TaskStartedRead,
+    UploadResult,
+)
 from sceneintruder.scenes.skills import ANALYSIS_JOB
 from sceneintruder.scenes.upload import UploadLimits, decode_upload
 
@@ -62,7 +76,7 @@ async def owned_scene(request: Request, scene_id: SceneId, session: SessionDep) 
 OwnedScene = Annotated[Scene, Depends(owned_scene)]
 
 
-@router.get("")
+@router.get("", response_model=Envelope[list[SceneRead]])
 async def list_scenes(
     principal: PrincipalDep,
     session: SessionDep,
@@ -103,7 +117,7 @@ async def _start_analysis(
     return await jobs.start(ANALYSIS_JOB, principal.user_id, run, idempotency_key=key)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=Envelope[SceneRead])
 async def create_scene(
     body: SceneCreate,
     principal: PrincipalDep,
@@ -131,7 +145,7 @@ async def create_scene(
         return created(await service.read_scene(session, scene=scene), "场景创建成功")
 
 
-@router.post("/shell")
+@router.post("/shell", response_model=Envelope[SceneRead])
 async def create_shell(body: SceneShellCreate, principal: PrincipalDep, session: SessionDep) -> EnvelopeResponse:
     return ok(await service.create_shell(session, owner_id=principal.user_id, data=body), "场景创建成功")
 
@@ -140,7 +154,7 @@ async def get_scene_cache(request: Request) -> SceneReadCache:
     return request.app.state.scene_cache
 
 
-@router.get("/{scene_id}")
+@router.get("/{scene_id}", response_model=Envelope[SceneDataRead])
 async def get_scene(
     request: Request, scene_id: SceneId, db: DatabaseDep, cache: Annotated[SceneReadCache, Depends(get_scene_cache)]
 ) -> EnvelopeResponse:
@@ -159,7 +173,7 @@ async def get_scene(
     return ok(orjson.Fragment(payload.json), "获取场景成功")
 
 
-@router.delete("/{scene_id}")
+@router.delete("/{scene_id}", response_model=Envelope[SceneDeletedRead])
 async def delete_scene(
     scene: OwnedScene, session: SessionDep, settings: SettingsDep, events: EventsDep
 ) -> EnvelopeResponse:
@@ -170,19 +184,19 @@ async def delete_scene(
     return ok({"scene_id": scene_id}, "场景删除成功")
 
 
-@router.get("/{scene_id}/characters")
+@router.get("/{scene_id}/characters", response_model=Envelope[list[CharacterRead]])
 async def list_characters(scene: OwnedScene, session: SessionDep) -> EnvelopeResponse:
     return ok(await service.list_characters(session, scene_id=scene.id), "获取角色列表成功")
 
 
-@router.get("/{scene_id}/characters/{character_id}")
+@router.get("/{scene_id}/characters/{character_id}", response_model=Envelope[CharacterRead])
 async def get_character(
     scene: OwnedScene, character_id: Annotated[str, Path(max_length=128)], session: SessionDep
 ) -> EnvelopeResponse:
     return ok(await service.get_character(session, scene_id=scene.id, character_id=character_id), "获取角色成功")
 
 
-@router.get("/{scene_id}/conversations")
+@router.get("/{scene_id}/conversations", response_model=Envelope[list[ConversationRead]])
 async def list_conversations(
     scene: OwnedScene,
     session: SessionDep,
@@ -195,33 +209,33 @@ async def list_conversations(
     return ok(messages, "获取对话记录成功", **extra)
 
 
-@router.get("/{scene_id}/items")
+@router.get("/{scene_id}/items", response_model=Envelope[ItemList])
 async def list_items(scene: OwnedScene, session: SessionDep) -> EnvelopeResponse:
     return ok(await service.list_items(session, scene_id=scene.id), "获取物品列表成功")
 
 
-@router.post("/{scene_id}/items", status_code=201)
+@router.post("/{scene_id}/items", status_code=201, response_model=Envelope[ItemRead])
 async def add_item(scene: OwnedScene, body: ItemWrite, session: SessionDep) -> EnvelopeResponse:
     return created(await service.add_item(session, scene_id=scene.id, data=body), "物品创建成功")
 
 
-@router.get("/{scene_id}/items/{item_id}")
+@router.get("/{scene_id}/items/{item_id}", response_model=Envelope[ItemRead])
 async def get_item(scene: OwnedScene, item_id: str, session: SessionDep) -> EnvelopeResponse:
     return ok(await service.get_item(session, scene_id=scene.id, item_id=item_id), "获取物品成功")
 
 
-@router.put("/{scene_id}/items/{item_id}")
+@router.put("/{scene_id}/items/{item_id}", response_model=Envelope[ItemRead])
 async def replace_item(scene: OwnedScene, item_id: str, body: ItemWrite, session: SessionDep) -> EnvelopeResponse:
     return ok(await service.replace_item(session, scene_id=scene.id, item_id=item_id, data=body), "物品更新成功")
 
 
-@router.delete("/{scene_id}/items/{item_id}")
+@router.delete("/{scene_id}/items/{item_id}", response_model=Envelope[None])
 async def delete_item(scene: OwnedScene, item_id: str, session: SessionDep) -> EnvelopeResponse:
     await service.delete_item(session, scene_id=scene.id, item_id=item_id)
     return ok(None, "物品删除成功")
 
 
-@router.get("/{scene_id}/export/scene")
+@router.get("/{scene_id}/export/scene", response_model=Envelope[ExportResult], responses=DOWNLOAD_RESPONSES)
 async def export_scene(
     scene: OwnedScene, session: SessionDep, format: str = "json", include_conversations: bool = False
 ) -> Response:
@@ -257,7 +271,7 @@ async def export_scene(
     return ok(result, "导出成功")
 
 
-@files_router.post("/analyze")
+@files_router.post("/analyze", response_model=Envelope[TaskStartedRead])
 async def analyze(
     body: AnalyzeRequest,
     principal: PrincipalDep,
@@ -279,7 +293,7 @@ async def analyze(
     return ok({"task_id": job.id, "message": "文本分析已开始，请订阅进度更新"}, "文本分析已开始")
 
 
-@files_router.post("/upload")
+@files_router.post("/upload", response_model=Envelope[UploadResult])
 async def upload(file: UploadFile, _: PrincipalDep, settings: SettingsDep, offload: OffloadDep) -> EnvelopeResponse:
     """A .txt, .md or .epub file to text (nothing is stored): `{filename, content, size, encoding, char_count}`.
 

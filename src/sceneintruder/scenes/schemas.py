@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator
+from typing_extensions import TypedDict
 
 from sceneintruder.core.schemas import JsonBlob, OmitNoneModel, RequestModel, WireModel
 
@@ -194,6 +195,17 @@ class SceneDataRead(OmitNoneModel):
 
 class AnalyzeRequest(SceneCreate):
     """Like SceneCreate (the text is kept exactly as sent), with no synchronous size limit."""
+
+
+class SceneDeletedRead(TypedDict):
+    scene_id: str
+
+
+class TaskStartedRead(TypedDict):
+    """A job was accepted: follow it at `/api/progress/<task_id>`."""
+
+    task_id: str
+    message: str
 
 
 class UploadResult(WireModel):

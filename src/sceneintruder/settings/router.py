@@ -10,11 +10,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 
-from sceneintruder.core.envelope import EnvelopeResponse, ok
+from sceneintruder.core.envelope import Envelope, EnvelopeResponse, ok
 from sceneintruder.deps import AdminDep, PrincipalDep, SessionDep
 from sceneintruder.settings import service
 from sceneintruder.settings.runtime import SettingsRuntime
-from sceneintruder.settings.schemas import ConnectionTest, LLMConfigUpdate, SettingsSave
+from sceneintruder.settings.schemas import (
+    ConnectionTest,
+    ConnectionTestRead,
+    LLMConfigUpdate,
+    LLMStatusRead,
+    ModelList,
+    SettingsRead,
+    SettingsSave,
+)
 
 router = APIRouter(tags=["settings"])
 
@@ -26,12 +34,12 @@ async def get_runtime(request: Request) -> SettingsRuntime:
 RuntimeDep = Annotated[SettingsRuntime, Depends(get_runtime)]
 
 
-@router.get("/settings")
+@router.get("/settings", response_model=Envelope[SettingsRead])
 async def get_settings(_: PrincipalDep, session: SessionDep, runtime: RuntimeDep) -> EnvelopeResponse:
     return ok(service.read_settings(await service.load(session), runtime), "设置获取成功")
 
 
-@router.post("/settings")
+@router.post("/settings", response_model=Envelope[None])
 async def save_settings(
     admin: AdminDep, body: SettingsSave, session: SessionDep, runtime: RuntimeDep
 ) -> EnvelopeResponse:
@@ -39,26 +47,26 @@ async def save_settings(
     return ok(None, "设置保存成功")
 
 
-@router.post("/settings/test-connection")
+@router.post("/settings/test-connection", response_model=Envelope[ConnectionTestRead])
 async def test_connection(
     admin: AdminDep, runtime: RuntimeDep, body: Annotated[ConnectionTest | None, Body()] = None
 ) -> EnvelopeResponse:
     return ok(await service.test_connection(runtime, data=body, user_id=admin.user_id), "连接测试成功")
 
 
-@router.get("/llm/status")
+@router.get("/llm/status", response_model=Envelope[LLMStatusRead])
 async def llm_status(_: PrincipalDep, session: SessionDep, runtime: RuntimeDep) -> EnvelopeResponse:
     return ok(await service.llm_status(session, runtime), "LLM状态获取成功")
 
 
-@router.get("/llm/models")
+@router.get("/llm/models", response_model=Envelope[ModelList])
 async def list_models(
     _: PrincipalDep, session: SessionDep, provider: Annotated[str | None, Query(max_length=64)] = None
 ) -> EnvelopeResponse:
     return ok(await service.list_models(session, provider=provider), "模型列表获取成功")
 
 
-@router.put("/llm/config")
+@router.put("/llm/config", response_model=Envelope[None])
 async def update_llm_config(
     admin: AdminDep, body: LLMConfigUpdate, session: SessionDep, runtime: RuntimeDep
 ) -> EnvelopeResponse:

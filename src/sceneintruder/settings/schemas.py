@@ -3,9 +3,10 @@ the service stringifies (as the reference does); unknown top-level keys are igno
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, NotRequired
 
 from pydantic import Field, StrictStr, StringConstraints
+from typing_extensions import TypedDict
 
 from sceneintruder.core.schemas import JsonBlob, WireModel
 
@@ -58,3 +59,53 @@ class ConnectionTest(WireModel):
 
     provider: Name = ""
     llm_config: ConfigMap | None = None
+
+
+# --- responses (built as dicts by the service; these describe them) ------------------------------------------------
+
+
+class SettingsRead(TypedDict):
+    """`GET /api/settings`: the reference's shape; secrets appear only as `has_<field>` flags."""
+
+    llm_provider: str
+    debug_mode: bool
+    port: int
+    llm_config: dict[str, Any]
+    vision_provider: str
+    vision_default_model: str
+    vision_config: dict[str, Any]
+    vision_model_providers: dict[str, str]
+    vision_models: list[VisionModel]
+    video_provider: str
+    video_default_model: str
+    video_config: dict[str, Any]
+    video_model_providers: dict[str, str]
+    video_models: list[VideoModel]
+    llm_active_provider: str
+    llm_source: str
+
+
+class ConnectionTestRead(TypedDict):
+    provider: str
+    status: str
+    test: str
+    mode: str  # saved_config | temporary_config
+    model: str
+    latency_ms: float
+
+
+class LLMStatusRead(TypedDict):
+    ready: bool
+    status: str
+    provider: str
+    config: dict[str, Any]
+    source: str
+    fallbacks: list[str]
+    offline: bool
+    configured: NotRequired[bool]
+
+
+class ModelList(TypedDict):
+    provider: str
+    models: list[str]
+    count: int

@@ -114,10 +114,18 @@ def read_settings(row: ProviderSettings | None, runtime: SettingsRuntime) -> dic
     if not parts["llm"].provider and overview.provider:  # nothing stored: show the environment's choice
         llm_config["has_api_key"] = overview.has_key
         llm_config.setdefault("default_model", overview.model)
-    llm_config["model"] = llm_config.get("default_model") or llm_config.get("model") or overview.model
     status = runtime.llm.status()
+    provider = parts["llm"].provider or overview.provider
+    if not provider and status.provider == BUILTIN:
+        # The offline provider is what answers: say so, so the settings page shows it (and tests it) instead of
+        # falling back to its first entry, OpenAI, with no key.
+        provider = BUILTIN
+        overview_model: str = BUILTIN
+    else:
+        overview_model = overview.model
+    llm_config["model"] = llm_config.get("default_model") or llm_config.get("model") or overview_model
     return {
-        "llm_provider": parts["llm"].provider or overview.provider,
+        "llm_provider": provider,
         "debug_mode": False,
         "port": runtime.settings.port,
         "llm_config": llm_config,

@@ -17,21 +17,33 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from sceneintruder.core.clock import utcnow
-from sceneintruder.core.downloads import download, parse_export_format
-from sceneintruder.core.envelope import EnvelopeResponse, ok
+from sceneintruder.core.downloads import DOWNLOAD_RESPONSES, download, parse_export_format
+from sceneintruder.core.envelope import Envelope, EnvelopeResponse, ok
 from sceneintruder.core.errors import BadRequest
-from sceneintruder.core.exporting import ExportFormat, render
+from sceneintruder.core.exporting import ExportFormat, ExportResult, render
 from sceneintruder.deps import PrincipalDep
 from sceneintruder.scenes.export import export_result
 from sceneintruder.story import service
 from sceneintruder.story.dependencies import StoryRuntimeDep, StoryScene
 from sceneintruder.story.export import labels
 from sceneintruder.story.schemas import (
+    AdvanceResult,
     BatchRequest,
+    BatchResult,
+    BranchView,
     ChoiceRequest,
+    ChoiceResult,
+    ChoiceView,
     CommandRequest,
+    CommandResult,
+    ExploreResult,
     InsertRequest,
+    InsertResult,
+    NodeContent,
     RewindRequest,
+    RewindResult,
+    SceneAggregate,
+    StoryView,
     UserPreferences,
 )
 
@@ -60,12 +72,12 @@ async def _optional_body(request: Request) -> Any:
         raise BadRequest(details="body is not valid JSON") from None
 
 
-@router.get("/{scene_id}/story")
+@router.get("/{scene_id}/story", response_model=Envelope[StoryView])
 async def get_story(scene: StoryScene, runtime: StoryRuntimeDep) -> EnvelopeResponse:
     return ok(await service.read_story(runtime, scene=scene), "获取故事数据成功")
 
 
-@router.post("/{scene_id}/story/choice")
+@router.post("/{scene_id}/story/choice", response_model=Envelope[ChoiceResult])
 async def make_choice(
     scene: StoryScene, body: ChoiceRequest, principal: PrincipalDep, runtime: StoryRuntimeDep
 ) -> EnvelopeResponse:
@@ -80,21 +92,21 @@ async def make_choice(
     return ok(result, "选择已执行")
 
 
-@router.post("/{scene_id}/story/advance")
+@router.post("/{scene_id}/story/advance", response_model=Envelope[AdvanceResult])
 async def advance_story(scene: StoryScene, principal: PrincipalDep, runtime: StoryRuntimeDep) -> EnvelopeResponse:
     """The reference's optional body `{user_preferences?}` changes nothing here: it is not read (so an unreadable
     one is ignored, as the reference did)."""
     return ok(await service.advance(runtime, scene=scene, principal=principal), "故事已推进")
 
 
-@router.post("/{scene_id}/story/command")
+@router.post("/{scene_id}/story/command", response_model=Envelope[CommandResult])
 async def story_command(
     scene: StoryScene, body: CommandRequest, principal: PrincipalDep, runtime: StoryRuntimeDep
 ) -> EnvelopeResponse:
     return ok(await service.command(runtime, scene=scene, principal=principal, body=body), "指令已处理")
 
 
-@router.post("/{scene_id}/story/nodes/{node_id}/insert")
+@router.post("/{scene_id}/story/nodes/{node_id}/insert", response_model=Envelope[InsertResult])
 async def insert_node(
     scene: StoryScene, node_id: ItemId, request: Request, principal: PrincipalDep, runtime: StoryRuntimeDep
 ) -> EnvelopeResponse:
@@ -107,24 +119,24 @@ async def insert_node(
     return ok(result, "节点内容已插入")
 
 
-@router.post("/{scene_id}/story/rewind")
+@router.post("/{scene_id}/story/rewind", response_model=Envelope[RewindResult])
 async def rewind_story(
     scene: StoryScene, body: RewindRequest, principal: PrincipalDep, runtime: StoryRuntimeDep
 ) -> EnvelopeResponse:
     return ok(await service.rewind(runtime, scene=scene, principal=principal, node_id=body.node_id), "故事已回溯")
 
 
-@router.get("/{scene_id}/story/branches")
+@router.get("/{scene_id}/story/branches", response_model=Envelope[BranchView])
 async def story_branches(scene: StoryScene, runtime: StoryRuntimeDep) -> EnvelopeResponse:
     return ok(await service.branches(runtime, scene=scene), "获取故事分支成功")
 
 
-@router.get("/{scene_id}/story/choices")
+@router.get("/{scene_id}/story/choices", response_model=Envelope[list[ChoiceView]])
 async def story_choices(scene: StoryScene, runtime: StoryRuntimeDep) -> EnvelopeResponse:
     return ok(await service.open_choices(runtime, scene=scene), "获取可用选择成功")
 
 
-@router.post("/{scene_id}/story/batch")
+@router.post("/{scene_id}/story/batch", response_model=Envelope[BatchResult])
 async def story_batch(
     scene: StoryScene, body: BatchRequest, principal: PrincipalDep, runtime: StoryRuntimeDep
 ) -> EnvelopeResponse:
@@ -132,7 +144,7 @@ async def story_batch(
     return ok(result, "批量操作成功")
 
 
-@router.post("/{scene_id}/story/tasks/{task_id}/objectives/{objective_id}/complete")
+@router.post("/{scene_id}/story/tasks/{task_id}/objectives/{objective_id}/complete", response_model=Envelope[StoryView])
 async def complete_objective(
     scene: StoryScene, task_id: ItemId, objective_id: ItemId, principal: PrincipalDep, runtime: StoryRuntimeDep
 ) -> EnvelopeResponse:
@@ -142,7 +154,7 @@ async def complete_objective(
     return ok(result, "目标已完成")
 
 
-@router.post("/{scene_id}/story/locations/{location_id}/unlock")
+@router.post("/{scene_id}/story/locations/{location_id}/unlock", response_model=Envelope[StoryView])
 async def unlock_location(
     scene: StoryScene, location_id: ItemId, principal: PrincipalDep, runtime: StoryRuntimeDep
 ) -> EnvelopeResponse:
@@ -150,7 +162,7 @@ async def unlock_location(
     return ok(result, "地点已解锁")
 
 
-@router.post("/{scene_id}/story/locations/{location_id}/explore")
+@router.post("/{scene_id}/story/locations/{location_id}/explore", response_model=Envelope[ExploreResult])
 async def explore_location(
     scene: StoryScene,
     location_id: ItemId,
@@ -164,12 +176,12 @@ async def explore_location(
     return ok(result, "探索完成")
 
 
-@router.get("/{scene_id}/nodes/{node_id}/content")
+@router.get("/{scene_id}/nodes/{node_id}/content", response_model=Envelope[NodeContent])
 async def node_content(scene: StoryScene, node_id: ItemId, runtime: StoryRuntimeDep) -> EnvelopeResponse:
     return ok(await service.node_content(runtime, scene=scene, node_id=node_id), "获取节点内容成功")
 
 
-@router.get("/{scene_id}/aggregate")
+@router.get("/{scene_id}/aggregate", response_model=Envelope[SceneAggregate])
 async def scene_aggregate(
     scene: StoryScene,
     runtime: StoryRuntimeDep,
@@ -191,7 +203,7 @@ async def scene_aggregate(
     return ok(await service.scene_aggregate(runtime, scene=scene, options=options), "获取场景聚合数据成功")
 
 
-@router.get("/{scene_id}/export/story")
+@router.get("/{scene_id}/export/story", response_model=Envelope[ExportResult], responses=DOWNLOAD_RESPONSES)
 async def export_story(scene: StoryScene, runtime: StoryRuntimeDep, format: str = "json") -> Response:
     fmt = parse_export_format(format)
     snapshot, characters = await service.export_snapshot(runtime, scene=scene)

@@ -6,9 +6,10 @@ book serialises thousands of nodes and choices and must stay fast.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
+from typing_extensions import TypedDict
 
 from sceneintruder.core.schemas import JsonBlob, RequestModel
 
@@ -87,3 +88,214 @@ class BatchOperation(RequestModel):
 
 class BatchRequest(RequestModel):
     operations: list[BatchOperation] = Field(min_length=1, max_length=100)
+
+
+# --- responses: the reference's StoryData family (spec §7.5), built as dicts by `views` and `reading` ---------------
+
+
+class ChoiceView(TypedDict):
+    id: str
+    text: str
+    consequence: str
+    next_node_hint: str
+    selected: bool
+    is_selected: bool
+    created_at: str
+    description: str
+    type: str
+    impact: float
+    order: int
+    source: str
+    next_node_id: NotRequired[str]
+    metadata: NotRequired[dict[str, Any]]
+
+
+class NodeView(TypedDict):
+    id: str
+    scene_id: str
+    content: str
+    original_content: str
+    type: str
+    choices: list[ChoiceView]
+    is_revealed: bool
+    abandoned: bool  # on a branch a rewind left
+    created_at: str
+    source: str
+    metadata: dict[str, Any]
+    related_item_ids: list[str]
+    parent_id: NotRequired[str]
+
+
+class ObjectiveView(TypedDict):
+    id: str
+    description: str
+    completed: bool
+    completed_at: NotRequired[str]
+
+
+class TaskView(TypedDict):
+    id: str
+    scene_id: str
+    title: str
+    description: str
+    objectives: list[ObjectiveView]
+    reward: str
+    is_revealed: bool
+    source: str
+    type: str
+    status: str
+    priority: str
+    completed: bool
+    metadata: dict[str, Any]
+    completed_at: NotRequired[str]
+
+
+class LocationView(TypedDict):
+    id: str
+    scene_id: str
+    name: str
+    description: str
+    accessible: bool
+    requires_item: str
+    source: str
+    explored_at: NotRequired[str]
+
+
+class StoryView(TypedDict):
+    """StoryData. `task_id` is the initialisation's job while the story is being built."""
+
+    scene_id: str
+    intro: str
+    main_objective: str
+    current_state: str
+    progress: float
+    nodes: list[NodeView]
+    tasks: list[TaskView]
+    locations: list[LocationView]
+    last_updated: str
+    current_node_id: str | None
+    init_status: str  # none | pending | building | playable | ready | failed
+    task_id: NotRequired[str]
+
+
+class BranchChoice(TypedDict):
+    id: str
+    text: str
+    consequence: str
+    selected: bool
+    next_node_id: str
+
+
+class BranchNode(TypedDict):
+    id: str
+    content: str
+    type: str
+    choices: list[BranchChoice]
+    created_at: str
+    is_active: bool
+    abandoned: bool
+    children: NotRequired[list[BranchNode]]
+
+
+class BranchView(TypedDict):
+    scene_id: str
+    intro: str
+    main_objective: str
+    current_state: str
+    progress: float
+    root_nodes: list[BranchNode]
+    current_path: dict[str, bool]
+
+
+class ChoiceResult(TypedDict):
+    next_node: NodeView | None
+    story_data: StoryView
+
+
+class StoryUpdate(TypedDict):
+    id: str
+    scene_id: str
+    title: str
+    content: str
+    type: str
+    created_at: str
+    source: str
+    node_id: str
+
+
+class AdvanceResult(TypedDict):
+    story_update: StoryUpdate
+    story_data: StoryView
+
+
+class CommandCharacter(TypedDict):
+    id: str
+    name: str
+    role: str
+    mood: str
+
+
+class CommandResult(TypedDict):
+    reply: str
+    mode: str
+    context: str
+    characters: list[CommandCharacter] | None
+    skill_hints: list[str]
+    item_hints: list[str]
+    timestamp: str
+    fallback_used: bool
+    choice_suggestions: NotRequired[list[dict[str, Any]]]
+    choice_node_id: NotRequired[str]
+
+
+class InsertResult(TypedDict):
+    node: NodeView
+    content: str
+
+
+class RewindResult(TypedDict):
+    story: StoryView
+    story_data: BranchView
+    branch_view: BranchView
+    target_node: NodeView
+    target_node_id: str
+    progress: float
+    current_state: str
+    removed_node_ids: list[str]
+
+
+class BatchResult(TypedDict):
+    operations: int
+    results: list[dict[str, Any]]
+
+
+class ExploreResult(TypedDict):
+    location_id: str
+    description: str
+    explored_time: str
+    found_item: NotRequired[dict[str, Any]]
+    story_node: NotRequired[NodeView]
+    new_clue: NotRequired[str]
+
+
+class NodeContent(TypedDict):
+    node: NodeView
+    content: str
+    original_content: str
+    related_item_ids: list[str]
+    metadata: dict[str, Any]
+    character_links: list[Any]
+    interaction_triggers: list[Any]
+
+
+class SceneAggregate(TypedDict):
+    scene: dict[str, Any]  # the scene (as GET /api/scenes lists it)
+    characters: list[dict[str, Any]]
+    story: StoryView | None
+    current_node: NodeView | None
+    available_choices: list[ChoiceView]
+    recent_conversations: list[dict[str, Any]]
+    last_updated: str
+    version: str
+    ui_state: NotRequired[dict[str, Any]]
+    progress: NotRequired[dict[str, Any]]

@@ -5,16 +5,17 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from sceneintruder.core.clock import rfc3339
-from sceneintruder.core.envelope import EnvelopeResponse, error_response, ok
+from sceneintruder.core.envelope import Envelope, EnvelopeResponse, error_response, ok
 from sceneintruder.core.error_codes import ErrorCode
 from sceneintruder.deps import AdminDep, DatabaseDep, PrincipalDep, SessionDep, SettingsDep
 from sceneintruder.settings import service as settings_service
 from sceneintruder.system import service
+from sceneintruder.system.schemas import ConfigHealth, ConfigMetrics, Health
 
 router = APIRouter(tags=["system"])
 
 
-@router.get("/health")
+@router.get("/health", response_model=Envelope[Health])
 async def health(db: DatabaseDep, settings: SettingsDep) -> EnvelopeResponse:
     result = await service.liveness(db, settings.data_dir)
     if not result.healthy:
@@ -22,7 +23,7 @@ async def health(db: DatabaseDep, settings: SettingsDep) -> EnvelopeResponse:
     return ok(result.body, "ok")
 
 
-@router.get("/config/health")
+@router.get("/config/health", response_model=Envelope[ConfigHealth])
 async def config_health(request: Request, _: PrincipalDep, session: SessionDep) -> EnvelopeResponse:
     overview = await settings_service.config_overview(session, request.app.state.settings_runtime)
     body = service.config_health(
@@ -34,7 +35,7 @@ async def config_health(request: Request, _: PrincipalDep, session: SessionDep) 
     return ok(body, "配置健康状态正常")
 
 
-@router.get("/config/metrics")
+@router.get("/config/metrics", response_model=Envelope[ConfigMetrics])
 async def config_metrics(request: Request, _: AdminDep, session: SessionDep) -> EnvelopeResponse:
     runtime = request.app.state.settings_runtime
     overview = await settings_service.config_overview(session, runtime)

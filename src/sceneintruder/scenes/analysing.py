@@ -62,6 +62,7 @@ def analysis_job(deps: AnalysisDeps, *, owner_id: str, title: str, source: str, 
             concurrency=deps.concurrency,
             max_chunk_chars=deps.max_chunk_chars,
             on_progress=on_progress,
+            offload=deps.offload,
         )
         await context.progress(95, "正在保存场景...")
         async with context.db.writer() as session:

@@ -9,10 +9,12 @@ cancelling the caller cancels every chunk in flight.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from sceneintruder.core.offload import Offload
 from sceneintruder.providers.llm.client import CallInfo, LLMClient
 from sceneintruder.scenes import merge, offline_analysis, text
 from sceneintruder.scenes.analysis_schema import ChunkAnalysis, SceneAnalysis
@@ -21,6 +23,7 @@ ANALYSIS_TASK = "scene_analysis"
 PROMPT_SHARE = 0.5  # of the model's context: the rest is instructions, schema and the answer
 CHARS_PER_TOKEN = {"en": 3.5, "zh": 1.2}
 
+T = TypeVar("T")
 ProgressCallback = Callable[[int, int], Awaitable[None]]
 """(chunks done, chunks in all)"""
 
@@ -71,10 +74,16 @@ async def analyze_text(
     concurrency: int,
     max_chunk_chars: int,
     on_progress: ProgressCallback | None = None,
+    offload: Offload | None = None,
 ) -> AnalysisOutcome:
-    language = text.detect_language(source)
+    """`offload`: where the text is measured and cut (CPU work on a whole book), else on the loop."""
+
+    async def cpu(fn: Callable[..., T], *args: Any) -> T:
+        return await offload.run(fn, *args) if offload is not None else fn(*args)
+
+    language = await cpu(text.detect_language, source)
     size = chunk_chars(llm.capabilities().max_context_tokens, language, max_chunk_chars)
-    chunks = text.chunk_text(source, max_chars=size)
+    chunks = await cpu(functools.partial(text.chunk_text, source, max_chars=size))
     limit = asyncio.Semaphore(concurrency)
     done = 0
     providers: set[str] = set()

@@ -30,6 +30,7 @@ from sceneintruder.jobs.context import JobContext
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _servers import raise_open_files_limit
+from tests.support.state import hub_of, jobs_of
 
 
 def bench_app(settings: Settings) -> FastAPI:
@@ -39,7 +40,7 @@ def bench_app(settings: Settings) -> FastAPI:
 
     @router.post("/publish/{scene_id}")
     async def publish(request: Request, scene_id: str, seq: int) -> dict:
-        await request.app.state.hub.publish(scene_id, {"type": "bench", "seq": seq, "sent": time.monotonic()})
+        await hub_of(request.app).publish(scene_id, {"type": "bench", "seq": seq, "sent": time.monotonic()})
         return {"seq": seq}
 
     @router.post("/jobs")
@@ -53,7 +54,7 @@ def bench_app(settings: Settings) -> FastAPI:
                 await asyncio.sleep(interval)
             return {"events": events}
 
-        job = await request.app.state.jobs.start("bench", GUEST_USER_ID, run)
+        job = await jobs_of(request.app).start("bench", GUEST_USER_ID, run)
         gates[job.id] = gate
         return {"task_id": job.id}
 
@@ -68,7 +69,7 @@ def bench_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(application: FastAPI) -> AsyncIterator[None]:
         async with real_lifespan(application):
-            application.state.jobs.register_kind("bench", concurrency=4, timeout_seconds=3600)
+            jobs_of(application).register_kind("bench", concurrency=4, timeout_seconds=3600)
             yield
 
     app.router.lifespan_context = lifespan

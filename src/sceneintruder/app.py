@@ -21,23 +21,12 @@ from sceneintruder import __version__
 from sceneintruder.auth import router as auth_router
 from sceneintruder.auth import service as auth_service
 from sceneintruder.chat import router as chat_router
-from sceneintruder.core.api_docs import install_docs
-from sceneintruder.core.cache import TTLCache
-from sceneintruder.core.client import bearer_token, client_ip
 from sceneintruder.core.clock import SystemClock
-from sceneintruder.core.events import EventBus
-from sceneintruder.core.handlers import register_exception_handlers
-from sceneintruder.core.locks import KeyedLocks
 from sceneintruder.core.log_redaction import quiet_sql_logs, redact_query_tokens
-from sceneintruder.core.metrics import RequestMetrics
-from sceneintruder.core.middleware import BodyLimitMiddleware, HttpBaseMiddleware
 from sceneintruder.core.offload import Offload
-from sceneintruder.core.openapi import install_openapi
 from sceneintruder.core.passwords import PasswordHasher
-from sceneintruder.core.ratelimit import RateLimiter, RateLimitMiddleware, RateRule
-from sceneintruder.core.routing import install_indexed_dispatch
+from sceneintruder.core.ratelimit import RateLimiter
 from sceneintruder.core.settings import Settings
-from sceneintruder.core.spa import FrontendAssets, SpaHost
 from sceneintruder.core.storage import StartupError, data_dir_problem, load_or_create_secret
 from sceneintruder.core.tokens import InvalidToken, TokenService
 from sceneintruder.db.engine import create_engine, prepare_sqlite_file
@@ -50,14 +39,20 @@ from sceneintruder.providers.llm.client import LLMClient
 from sceneintruder.realtime import router as realtime_router
 from sceneintruder.realtime.hub import Hub
 from sceneintruder.scenes import router as scenes_router
-from sceneintruder.scenes.read_cache import SceneReadCache
 from sceneintruder.settings import router as settings_router
-from sceneintruder.settings import service as settings_service
 from sceneintruder.story import router as story_router
-from sceneintruder.story import service as story_service
 from sceneintruder.system import router as system_router
 from sceneintruder.users import router as users_router
-from sceneintruder.wiring import Machinery, wire_domains
+from sceneintruder.web.api_docs import install_docs
+from sceneintruder.web.client import bearer_token, client_ip
+from sceneintruder.web.handlers import register_exception_handlers
+from sceneintruder.web.middleware import BodyLimitMiddleware, HttpBaseMiddleware
+from sceneintruder.web.openapi import install_openapi
+from sceneintruder.web.ratelimit import RateLimitMiddleware, RateRule
+from sceneintruder.web.routing import install_indexed_dispatch
+from sceneintruder.web.spa import FrontendAssets, SpaHost
+from sceneintruder.web.state import AppState
+from sceneintruder.wiring import install_domains, start_domains, stop_domains
 
 log = logging.getLogger("sceneintruder")
 
@@ -78,16 +73,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         lifespan=_lifespan,
         openapi_url="/api/openapi.json",
-        docs_url=None,  # served from a package, offline (core.api_docs)
+        docs_url=None,  # served from a package, offline (web.api_docs)
         redoc_url=None,
     )
-    app.state.settings = settings
-    app.state.metrics = RequestMetrics()
-    app.state.events = EventBus()
-    app.state.scene_locks = KeyedLocks()  # one writer at a time per scene (story, message tree)
-    # Scenes with their characters (immutable once stored; deleting a scene evicts it), read by every chat.
-    app.state.scene_casts = TTLCache(max_entries=1_000, ttl_seconds=settings.read_cache_ttl_seconds)
-    app.state.rate_limiter = RateLimiter(
+    rate_limiter = RateLimiter(
         {
             "default": settings.rate_limit_default,
             "chat": settings.rate_limit_chat,
@@ -96,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         },
         enabled=settings.rate_limit_enabled,
     )
+    app.state = AppState(settings, rate_limiter=rate_limiter)  # type: ignore[assignment]  # the typed state
     spa = SpaHost(settings.templates_dir)
     register_exception_handlers(app, spa)
     _add_middleware(app, settings)
@@ -128,7 +118,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     def rate_key(scope: Scope) -> str:
         """The authenticated user when the token checks out (signature and expiry), else the client IP."""
         token = bearer_token(scope)
-        tokens: TokenService | None = getattr(app.state, "tokens", None)
+        tokens: TokenService | None = getattr(app.state, "tokens", None)  # set once the lifespan starts
         if token and tokens is not None:
             try:
                 return f"user:{tokens.decode(token).sub}"
@@ -137,14 +127,16 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
         return f"ip:{client_ip(scope, trust_forwarded_for=settings.trust_forwarded_for)}"
 
     # Added innermost first: a request passes HttpBase -> BodyLimit -> RateLimit -> FastAPI's routing.
-    app.add_middleware(RateLimitMiddleware, limiter=app.state.rate_limiter, key_for=rate_key, rules=RATE_RULES)
+    state: AppState = app.state
+    app.add_middleware(RateLimitMiddleware, limiter=state.rate_limiter, key_for=rate_key, rules=RATE_RULES)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_body_bytes)
-    app.add_middleware(HttpBaseMiddleware, allowed_origins=settings.origin_list, metrics=app.state.metrics)
+    app.add_middleware(HttpBaseMiddleware, allowed_origins=settings.origin_list, metrics=state.metrics)
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings: Settings = app.state.settings
+    state: AppState = app.state
+    settings = state.settings
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     redact_query_tokens()
     quiet_sql_logs()
@@ -156,53 +148,30 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if settings.auto_migrate:
         async with engine.begin() as connection:
             await connection.run_sync(upgrade_connection, url)
-    db = Database(engine)
     secret = (
         settings.auth_secret_key.get_secret_value()
         if settings.auth_secret_key
         else load_or_create_secret(settings.data_dir / ".auth_secret")
     )
-    clock = SystemClock()
-    tokens = TokenService(secret, ttl=timedelta(hours=settings.token_ttl_hours), clock=clock)
-    hasher = PasswordHasher(
+    state.db = db = Database(engine)
+    state.clock = clock = SystemClock()
+    state.tokens = TokenService(secret, ttl=timedelta(hours=settings.token_ttl_hours), clock=clock)
+    state.hasher = hasher = PasswordHasher(
         time_cost=settings.argon2_time_cost,
         memory_cost_kib=settings.argon2_memory_cost_kib,
         parallelism=settings.argon2_parallelism,
         concurrency=settings.password_hash_concurrency,
     )
-    offload = Offload(
+    state.offload = offload = Offload(
         threads=settings.cpu_threads,
         isolated_workers=settings.isolated_workers,
         isolated_memory_bytes=settings.isolated_memory_mb * 1024 * 1024,
     )
-
-    app.state.db = db
-    app.state.clock = clock
-    app.state.tokens = tokens
-    app.state.hasher = hasher
-    app.state.offload = offload
-    app.state.principals = auth_service.PrincipalResolver(tokens, cache_ttl_seconds=settings.read_cache_ttl_seconds)
     http = build_http_client(
         connect_timeout=settings.llm_connect_timeout_seconds, read_timeout=settings.llm_read_timeout_seconds
     )
-    llm = LLMClient(cooldown_seconds=settings.llm_cooldown_seconds, offload=offload)
-    app.state.llm = llm
-    app.state.settings_runtime = settings_service.create_runtime(settings, db=db, http=http, llm=llm)
-    await settings_service.start(db, app.state.settings_runtime)
-    app.state.scene_cache = SceneReadCache(ttl_seconds=max(settings.read_cache_ttl_seconds, 0))
-    app.state.scene_cache.install(db)
-    app.state.profile_cache = TTLCache(max_entries=10_000, ttl_seconds=settings.read_cache_ttl_seconds)
-    async with db.writer() as session:
-        admin = await auth_service.bootstrap_accounts(session, hasher=hasher, data_dir=settings.data_dir)
-    if admin:
-        name, _, password = admin.partition(":")
-        print(  # shown once on the console, by design
-            f"\n  Created administrator '{name}' with password: {password}\n"
-            f"  (also written to {settings.data_dir / auth_service.INITIAL_ADMIN_PASSWORD_FILE}, mode 0600)\n",
-            file=sys.stderr,
-            flush=True,
-        )
-    app.state.jobs = jobs = JobRegistry(
+    state.llm = LLMClient(cooldown_seconds=settings.llm_cooldown_seconds, offload=offload)
+    jobs = JobRegistry(
         db,
         clock=clock,
         default_concurrency=settings.job_default_concurrency,
@@ -210,7 +179,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         default_queue_size=settings.job_queue_size,
     )
     await jobs.recover(retention=timedelta(days=settings.job_retention_days))
-    app.state.hub = hub = Hub(
+    hub = Hub(
         clock=clock,
         send_queue_size=settings.ws_send_queue_size,
         max_message_bytes=settings.ws_max_message_bytes,
@@ -222,21 +191,21 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         presence_per_second=settings.ws_presence_per_second,
         presence_burst=settings.ws_presence_burst,
     )
-    hub.start()
-    wired = wire_domains(
-        Machinery(
-            settings=settings,
-            db=db,
-            llm=llm,
-            jobs=jobs,
-            hub=hub,
-            events=app.state.events,
-            scene_locks=app.state.scene_locks,
-            scene_casts=app.state.scene_casts,
+    state.components.add(jobs)
+    state.components.add(hub)
+    install_domains(state, http=http)
+    async with db.writer() as session:
+        admin = await auth_service.bootstrap_accounts(session, hasher=hasher, data_dir=settings.data_dir)
+    if admin:
+        name, _, password = admin.partition(":")
+        print(  # shown once on the console, by design
+            f"\n  Created administrator '{name}' with password: {password}\n"
+            f"  (also written to {settings.data_dir / auth_service.INITIAL_ADMIN_PASSWORD_FILE}, mode 0600)\n",
+            file=sys.stderr,
+            flush=True,
         )
-    )
-    app.state.story = wired.story
-    await story_service.resume_initialisations(wired.story)
+    hub.start()
+    await start_domains(state)
     # Everything built so far lives as long as the process: move it out of the collector's way, so that the
     # periodic full collections under load do not rescan ~10^5 long-lived objects each time.
     gc.collect()
@@ -247,7 +216,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         gc.unfreeze()
         await hub.aclose()
         await jobs.aclose()  # jobs may still be calling providers: stop them before the provider layer
-        await settings_service.stop(app.state.settings_runtime)
+        await stop_domains(state)
         await http.aclose()
         await offload.aclose()
         hasher.close()

@@ -88,7 +88,7 @@ def _serve(settings: Settings, *, host: str | None, port: int | None) -> int:
     import uvicorn  # slow import, only needed here
 
     from sceneintruder.app import create_app
-    from sceneintruder.core.ws_protocol import GuardedWebSocketProtocol
+    from sceneintruder.web.ws_protocol import GuardedWebSocketProtocol
 
     upgrade_to_head(settings.resolved_database_url)
     uvicorn.run(

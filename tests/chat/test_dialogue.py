@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from sceneintruder.chat.llm_schemas import DialogueResult, attribute_dialogue
-from sceneintruder.chat.offline import SKILLS
-from sceneintruder.scenes.text import detect_language
-from sceneintruder.scenes.voice import Persona
+from sceneintruder.chat.offline.skills import SKILLS
+from sceneintruder.textkit.personas import Persona
+from sceneintruder.textkit.text import detect_language
 from tests.support.novels import novel
 
 dialogue = SKILLS["character_dialogue"]

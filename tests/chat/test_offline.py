@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from sceneintruder.chat.llm_schemas import EmotionalResponse
-from sceneintruder.chat.offline import SKILLS, chat_emotion, chat_reply
-from sceneintruder.scenes.text import detect_language
+from sceneintruder.chat.offline.skills import SKILLS, chat_emotion, chat_reply
+from sceneintruder.textkit.text import detect_language
 from tests.support.novels import novel
 
 AI_WORDS = re.compile(r"\bAI\b|artificial|language model|chatbot|assistant|人工智能|语言模型|机器人", re.IGNORECASE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sceneintruder.core.lenient import (
+from sceneintruder.providers.llm.lenient import (
     LenientModel,
     as_bool,
     as_fraction,

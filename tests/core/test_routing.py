@@ -7,7 +7,7 @@ import re
 from starlette.routing import Match
 
 from sceneintruder.app import create_app
-from sceneintruder.core.routing import IndexedDispatch
+from sceneintruder.web.routing import IndexedDispatch
 
 
 def _sample_paths(app) -> list[str]:

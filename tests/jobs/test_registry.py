@@ -10,6 +10,7 @@ from sceneintruder.core.principal import GUEST_USER_ID, Principal, Role
 from sceneintruder.jobs.context import JobContext
 from sceneintruder.jobs.models import JobEventRecord, JobRecord
 from sceneintruder.jobs.registry import CancelOutcome, JobRegistry
+from tests.support.state import jobs_of
 
 ADMIN = Principal(user_id="root", role=Role.ADMIN, authenticated=True)
 
@@ -24,7 +25,7 @@ async def _until(registry: JobRegistry, job_id: str, *statuses: str) -> None:
 
 
 async def test_jobs_waiting_for_a_slot_start_in_the_order_they_came(app) -> None:
-    registry: JobRegistry = app.state.jobs
+    registry: JobRegistry = jobs_of(app)
     registry.register_kind("single", concurrency=1, queue_size=3)
     started: list[str] = []
     gates: dict[str, asyncio.Event] = {}
@@ -50,7 +51,7 @@ async def test_jobs_waiting_for_a_slot_start_in_the_order_they_came(app) -> None
 
 
 async def test_a_job_that_misuses_progress_or_returns_a_non_dict_fails(app) -> None:
-    registry: JobRegistry = app.state.jobs
+    registry: JobRegistry = jobs_of(app)
     registry.register_kind("sloppy")
 
     async def overrides_status(ctx: JobContext) -> None:
@@ -80,7 +81,7 @@ async def test_cancelling_a_row_that_no_coroutine_here_backs_marks_it(app) -> No
             )
         )
         await session.commit()
-    registry: JobRegistry = app.state.jobs
+    registry: JobRegistry = jobs_of(app)
     assert await registry.cancel("task_elsewhere", ADMIN) == CancelOutcome.MARKED
     job = await registry.get("task_elsewhere")
     assert (job.status, job.error, job.last_seq) == ("cancelled", "TASK_CANCELLED", 2)
@@ -88,7 +89,7 @@ async def test_cancelling_a_row_that_no_coroutine_here_backs_marks_it(app) -> No
 
 
 async def test_kinds_are_declared_once_with_sane_limits(app) -> None:
-    registry: JobRegistry = app.state.jobs
+    registry: JobRegistry = jobs_of(app)
     registry.register_kind("once")
     with pytest.raises(ValueError, match="already registered"):
         registry.register_kind("once")
@@ -105,7 +106,7 @@ async def test_kinds_are_declared_once_with_sane_limits(app) -> None:
 
 async def test_a_cancelled_waiting_job_passes_its_turn_on(app) -> None:
     """Whether the slot reaches the cancelled job's turn before or after the cancellation, the next job gets it."""
-    registry: JobRegistry = app.state.jobs
+    registry: JobRegistry = jobs_of(app)
     registry.register_kind("trio", concurrency=1, queue_size=2)
     release_first = asyncio.Event()
 

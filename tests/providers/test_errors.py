@@ -7,8 +7,6 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from sceneintruder.core.handlers import register_exception_handlers
-from sceneintruder.core.spa import SpaHost
 from sceneintruder.providers.errors import (
     ProviderAuthError,
     ProviderBadResponse,
@@ -18,6 +16,8 @@ from sceneintruder.providers.errors import (
     ProviderTimeout,
     ProviderUnavailable,
 )
+from sceneintruder.web.handlers import register_exception_handlers
+from sceneintruder.web.spa import SpaHost
 
 
 def _app(error: ProviderError, tmp: Path) -> FastAPI:

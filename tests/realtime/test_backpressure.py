@@ -19,6 +19,7 @@ from websockets.exceptions import ConnectionClosed
 from sceneintruder.core.principal import Principal, Role
 from tests.support.builders import bearer, make_user, token_for
 from tests.support.live import Live, serve_demo
+from tests.support.state import hub_of
 from tests.support.ws import receive, ws_connect
 
 PAD = "x" * 16_000
@@ -35,12 +36,12 @@ def _small_buffer_socket(live: Live) -> socket.socket:
 
 
 def _clients_in(live: Live, scene_id: str) -> int:
-    return live.app.state.hub.status(ADMIN)["scenes"].get(scene_id, {}).get("client_count", 0)
+    return hub_of(live.app).status(ADMIN)["scenes"].get(scene_id, {}).get("client_count", 0)
 
 
 async def _flood_until_dropped(live: Live, reader, *, cleanup_headers: dict[str, str] | None = None) -> int:
     """Broadcast to scene_a, one message at a time, until the hub has dropped the stalled client."""
-    hub = live.app.state.hub
+    hub = hub_of(live.app)
     for n in range(5000):
         await hub.publish("scene_a", {"type": "flood", "n": n, "pad": PAD})
         message = await receive(reader)
@@ -83,7 +84,7 @@ async def test_a_stalled_client_delays_no_one_and_is_closed_when_its_queue_overf
     async with serve_demo(make_settings(ws_send_queue_size=8)) as live:
         async with _reader_and_stalled(live) as (reader, stalled):
             sent = await _flood_until_dropped(live, reader)
-            await live.app.state.hub.publish("scene_a", {"type": "after"})
+            await hub_of(live.app).publish("scene_a", {"type": "after"})
             assert await receive(reader) == {"type": "after"}  # the reader carries on
             code, reason, read = await _closed_with(stalled)
         assert (code, reason) == (1013, "send queue overflow: the client does not read fast enough")

@@ -9,6 +9,7 @@ import pytest
 from sceneintruder.core.principal import Role
 from tests.support.builders import assert_error, bearer, make_user, token_for
 from tests.support.live import Live, serve_demo
+from tests.support.state import hub_of
 from tests.support.ws import receive, receive_type, ws_connect
 
 
@@ -21,7 +22,7 @@ async def tokens(live: Live) -> dict[str, str]:
 
 
 async def test_status_rooms_are_per_user(live: Live, tokens) -> None:
-    hub = live.app.state.hub
+    hub = hub_of(live.app)
     async with (
         ws_connect(live.ws, f"/ws/user/status?token={tokens['alice']}") as phone,
         ws_connect(live.ws, f"/ws/user/status?token={tokens['alice']}") as laptop,

@@ -14,6 +14,7 @@ from sceneintruder.realtime.hub import SocketContext
 from sceneintruder.realtime.messages import ClientMessage
 from tests.support.builders import make_user, token_for
 from tests.support.live import serve_demo
+from tests.support.state import hub_of
 from tests.support.ws import receive, receive_type, ws_connect
 
 
@@ -75,7 +76,7 @@ async def test_a_foreign_origin_is_refused_before_the_handshake(live) -> None:
 
 
 async def test_scene_rooms_are_isolated(live) -> None:
-    hub = live.app.state.hub
+    hub = hub_of(live.app)
     async with (
         ws_connect(live.ws, "/ws/scene/scene_a?user_id=a1") as a1,
         ws_connect(live.ws, "/ws/scene/scene_a?user_id=a2") as a2,
@@ -139,7 +140,7 @@ async def test_an_oversize_frame_gets_an_error_then_close_1009(make_settings) ->
 
 
 async def test_handlers_run_as_tasks_so_a_slow_one_does_not_stop_the_reader(live) -> None:
-    hub = live.app.state.hub
+    hub = hub_of(live.app)
     release = asyncio.Event()
     seen: list[tuple[str, str | None, str]] = []
 
@@ -177,7 +178,7 @@ async def test_the_scene_access_hook_decides_who_may_open_a_scene(live) -> None:
     async def only_mine(principal, scene_id: str) -> bool:
         return scene_id == "scene_mine"
 
-    live.app.state.hub.set_scene_access(only_mine)
+    hub_of(live.app).set_scene_access(only_mine)
     async with ws_connect(live.ws, "/ws/scene/scene_other") as ws:
         with pytest.raises(ConnectionClosed) as closed:
             await receive(ws)
@@ -187,7 +188,7 @@ async def test_the_scene_access_hook_decides_who_may_open_a_scene(live) -> None:
 
 
 async def test_close_room_closes_the_scene_sockets_after_what_is_queued(live) -> None:
-    hub = live.app.state.hub
+    hub = hub_of(live.app)
     async with ws_connect(live.ws, "/ws/scene/scene_a") as ws:
         await receive(ws)
         await hub.publish("scene_a", {"type": "scene:deleted"})

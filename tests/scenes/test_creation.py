@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sceneintruder.scenes import creation, merge, offline_analysis, text
+from sceneintruder.scenes import creation, merge
+from sceneintruder.scenes.offline import analysis as offline_analysis
+from sceneintruder.textkit import text
 from tests.support.builders import bearer, make_user, token_for
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -8,8 +8,8 @@ import pytest
 
 from sceneintruder.scenes.analysis_schema import ChunkAnalysis, SceneAnalysis
 from sceneintruder.scenes.merge import merge_analyses
-from sceneintruder.scenes.offline_analysis import analyze_chunk
-from sceneintruder.scenes.text import chunk_text
+from sceneintruder.scenes.offline.analysis import analyze_chunk
+from sceneintruder.textkit.text import chunk_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TEXTS = {

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sceneintruder.scenes.analysis_schema import CharacterFinding, ChunkAnalysis
-from sceneintruder.scenes.offline_analysis import analyze_chunk
+from sceneintruder.scenes.offline.analysis import analyze_chunk
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ENGLISH = (FIXTURES / "pride_and_prejudice_ch1-3.txt").read_text(encoding="utf-8")

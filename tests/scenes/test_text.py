@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sceneintruder.scenes.text import (
+from sceneintruder.textkit.text import (
     chunk_text,
     detect_language,
     name_key,

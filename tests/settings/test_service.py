@@ -15,10 +15,11 @@ from sceneintruder.core.principal import Role
 from sceneintruder.providers.llm.client import CallInfo
 from sceneintruder.settings import service
 from sceneintruder.settings.models import ProviderSettings
-from sceneintruder.settings.skills import DEMO, DemoSummary
+from sceneintruder.settings.offline import DEMO, DemoSummary
 from sceneintruder.users import service as users_service
 from tests.settings.conftest import KEY, openai_settings
 from tests.support.builders import bearer, make_user, token_for
+from tests.support.state import settings_runtime_of
 
 ENV_KEY_A = "A" * 40
 ENV_KEY_B = "B" * 40
@@ -97,7 +98,7 @@ async def test_the_key_is_not_stored_in_clear_and_never_logged(app, client, admi
 
 async def test_calls_are_recorded_with_totals_per_user_and_job_and_in_metrics(app, client, admin) -> None:
     llm = app.state.llm
-    runtime = app.state.settings_runtime
+    runtime = settings_runtime_of(app)
     await llm.complete([{"role": "user", "content": "Hi"}], call=CallInfo("chat", user_id="alice", job_id="job_1"))
     result = await llm.complete_structured(
         task=DEMO,

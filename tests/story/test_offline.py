@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from sceneintruder.scenes.text import detect_language
-from sceneintruder.story._passage import read_passage
 from sceneintruder.story.llm_schemas import CommandReply, ExploreResult, NextNode, SegmentNarration
-from sceneintruder.story.offline import (
+from sceneintruder.story.offline.passages import read_passage
+from sceneintruder.story.offline.skills import (
     SKILLS,
     story_advance,
     story_command,
@@ -19,6 +18,7 @@ from sceneintruder.story.offline import (
     story_next_node,
     story_segment,
 )
+from sceneintruder.textkit.text import detect_language
 from tests.support.novels import novel
 
 STOCK_GENRE = re.compile(r"阵线|突围|佯攻|battle|troops|regiment|enemy lines", re.IGNORECASE)

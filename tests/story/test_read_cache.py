@@ -10,13 +10,14 @@ from sceneintruder.scenes.models import Scene
 from sceneintruder.story import reading
 from sceneintruder.story.models import StoryChoice, StoryNode, StoryObjective
 from tests.story.support import create_scene, excerpt, get_story, settle
+from tests.support.state import story_of
 
 
 async def _cached_story(app, client) -> tuple[str, dict]:
     scene_id = await create_scene(client, excerpt(3000))
     await settle(client, scene_id)
     story = await get_story(client, scene_id)
-    assert app.state.story.views.entries.get(scene_id) is not None  # the read above was cached
+    assert story_of(app).views.entries.get(scene_id) is not None  # the read above was cached
     return scene_id, story
 
 
@@ -57,7 +58,7 @@ async def test_a_bulk_update_and_a_rollback(app, client) -> None:
     async with app.state.db.writer() as session:
         await session.execute(update(StoryNode).where(StoryNode.scene_id == scene_id).values(type="side"))
         await session.rollback()
-    assert app.state.story.views.entries.get(scene_id) is not None  # nothing committed: still cached
+    assert story_of(app).views.entries.get(scene_id) is not None  # nothing committed: still cached
     assert {node["type"] for node in (await get_story(client, scene_id))["nodes"]} == {
         node["type"] for node in story["nodes"]
     }
@@ -71,7 +72,7 @@ async def test_rebuilt_story_data_equals_a_fresh_reading_after_every_move(app, c
     """Every move drops the whole StoryData and the JSON of the nodes it changed; what is rebuilt from the node
     cache must be exactly what reading everything afresh gives."""
     scene_id, _ = await _cached_story(app, client)
-    runtime = app.state.story
+    runtime = story_of(app)
     base = f"/api/scenes/{scene_id}/story"
 
     async def fresh() -> dict:

@@ -20,12 +20,13 @@ from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel, Field
 
 from sceneintruder.app import create_app
-from sceneintruder.core.envelope import EnvelopeResponse, ok
 from sceneintruder.core.errors import BadRequest
 from sceneintruder.core.settings import Settings
-from sceneintruder.deps import PrincipalDep
 from sceneintruder.jobs.context import JobContext
-from sceneintruder.jobs.dependencies import IdempotencyKeyDep, JobsDep
+from sceneintruder.jobs.dependencies import JobsDep
+from sceneintruder.web.dependencies import IdempotencyKeyDep, PrincipalDep
+from sceneintruder.web.envelope import EnvelopeResponse, ok
+from tests.support.state import hub_of, jobs_of
 
 DEMO_KINDS = {
     "demo": {},  # the settings' defaults
@@ -98,14 +99,14 @@ def demo_app(settings: Settings) -> tuple[FastAPI, DemoScript]:
     async def lifespan(application: FastAPI) -> AsyncIterator[None]:
         async with real_lifespan(application):
             for kind, limits in DEMO_KINDS.items():
-                application.state.jobs.register_kind(kind, **limits)
+                jobs_of(application).register_kind(kind, **limits)
 
             async def any_scene(_principal: object, _scene_id: str) -> bool:
                 return True
 
             # The hub tests exercise room mechanics with made-up scene ids; the real check (a scene the caller
             # may see) is tested with real scenes in tests/scenes/test_analyze.py.
-            application.state.hub.set_scene_access(any_scene)
+            hub_of(application).set_scene_access(any_scene)
             yield
 
     app.router.lifespan_context = lifespan

@@ -10,8 +10,8 @@ from typing import Any
 
 from sceneintruder.scenes.analysis_schema import SceneAnalysis
 from sceneintruder.scenes.merge import merge_analyses
-from sceneintruder.scenes.offline_analysis import analyze_chunk
-from sceneintruder.scenes.text import Language, chunk_text, split_segments
+from sceneintruder.scenes.offline.analysis import analyze_chunk
+from sceneintruder.textkit.text import Language, chunk_text, split_segments
 
 FIXTURES = Path(__file__).resolve().parents[1] / "scenes" / "fixtures"
 _FILES = {"en": "pride_and_prejudice_ch1-3.txt", "zh": "hongloumeng_ch03.txt"}

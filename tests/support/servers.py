@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import uvicorn
 from starlette.types import ASGIApp
 
-from sceneintruder.core.ws_protocol import GuardedWebSocketProtocol
+from sceneintruder.web.ws_protocol import GuardedWebSocketProtocol
 
 
 @contextlib.asynccontextmanager

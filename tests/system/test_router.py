@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import httpx
 
 from sceneintruder.core.principal import Role
@@ -16,10 +18,9 @@ async def test_liveness_needs_no_token_and_reports_db_and_data_dir(client: httpx
     assert body["version"]
 
 
-async def test_liveness_is_503_when_the_data_dir_is_not_writable(app, client, tmp_path) -> None:
-    blocker = tmp_path / "not-a-dir"
-    blocker.write_text("file, not a directory", encoding="utf-8")
-    app.state.settings = app.state.settings.model_copy(update={"data_dir": blocker / "data"})
+async def test_liveness_is_503_when_the_data_dir_is_not_writable(app, client, settings) -> None:
+    shutil.rmtree(settings.data_dir)  # the data directory is replaced by a file while the server runs
+    settings.data_dir.write_text("file, not a directory", encoding="utf-8")
     response = await client.get("/api/health")
     assert response.status_code == 503
     body = response.json()

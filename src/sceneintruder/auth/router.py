@@ -7,9 +7,8 @@ from fastapi import APIRouter
 from sceneintruder.auth import service as auth_service
 from sceneintruder.auth.events import TokenRevoked
 from sceneintruder.auth.schemas import LoginRequest, LoginResponse
-from sceneintruder.core.envelope import Envelope, EnvelopeResponse, ok
 from sceneintruder.core.errors import RateLimited
-from sceneintruder.deps import (
+from sceneintruder.web.dependencies import (
     ClientIpDep,
     DatabaseDep,
     EventsDep,
@@ -21,6 +20,7 @@ from sceneintruder.deps import (
     SessionDep,
     TokensDep,
 )
+from sceneintruder.web.envelope import Envelope, EnvelopeResponse, ok
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

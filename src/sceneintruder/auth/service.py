@@ -9,7 +9,9 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sceneintruder.auth.events import TokenRevoked
 from sceneintruder.auth.models import RevokedToken
+from sceneintruder.auth.runtime import AuthRuntime
 from sceneintruder.auth.schemas import LoginResponse
 from sceneintruder.core.cache import TTLCache
 from sceneintruder.core.clock import utcnow
@@ -19,7 +21,9 @@ from sceneintruder.core.principal import Principal, Role
 from sceneintruder.core.storage import atomic_write_bytes
 from sceneintruder.core.tokens import InvalidToken, TokenService
 from sceneintruder.db.session import Database
+from sceneintruder.realtime.hub import Hub
 from sceneintruder.users import service as users_service
+from sceneintruder.web.state import AppState
 
 log = logging.getLogger("sceneintruder.auth")
 INITIAL_ADMIN_PASSWORD_FILE = "initial-admin-password"  # noqa: S105 - a file name
@@ -118,3 +122,17 @@ async def bootstrap_accounts(session: AsyncSession, *, hasher: PasswordHasher, d
     )
     atomic_write_bytes(data_dir / INITIAL_ADMIN_PASSWORD_FILE, f"{name}:{password}\n".encode(), mode=0o600)
     return f"{name}:{password}"
+
+
+def install(state: AppState) -> AuthRuntime:
+    """The auth domain, built once: token resolution for every request and socket, and logout closing the
+    sockets opened with the token it revokes."""
+    principals = PrincipalResolver(state.tokens, cache_ttl_seconds=state.settings.read_cache_ttl_seconds)
+    state.principals = principals
+    hub = state.components.get(Hub)
+
+    async def close_sockets(event: TokenRevoked) -> None:
+        hub.close_token(event.jti)
+
+    state.events.subscribe(TokenRevoked, close_sockets)
+    return AuthRuntime(principals)

@@ -20,7 +20,8 @@ from sceneintruder.chat import _impact, prompts, turns
 from sceneintruder.chat._impact import Reply
 from sceneintruder.chat.context import ChatContext
 from sceneintruder.chat.interactions import INTERACTION_TYPE, distinct_ids
-from sceneintruder.chat.runtime import ChatRuntime, conversation_new
+from sceneintruder.chat.room_events import conversation_new
+from sceneintruder.chat.runtime import ChatRuntime
 from sceneintruder.chat.schemas import AggregateOptions, AggregateRequest
 from sceneintruder.chat.turns import Placement, PreparedReply
 from sceneintruder.core.clock import rfc3339, utcnow

@@ -42,7 +42,7 @@ class SceneCast:
 
 
 CastCache = TTLCache[str, SceneCast]
-"""Scenes and their characters by scene id (app.state.scene_casts); scene deletion evicts (see wiring.py)."""
+"""Scenes and their characters by scene id (the chat runtime's); scene deletion evicts (chat.service.install)."""
 
 
 @dataclass(frozen=True)

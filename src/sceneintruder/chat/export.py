@@ -18,12 +18,21 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.chat.interactions import EXCHANGE_TYPES
-from sceneintruder.core.clock import rfc3339
-from sceneintruder.core.envelope import dumps
-from sceneintruder.core.exporting import ExportDocument, ExportSection, ExportTable
+from sceneintruder.core.clock import rfc3339, utcnow
+from sceneintruder.core.exporting import (
+    EXPORT_VERSION,
+    ExportDocument,
+    Exported,
+    ExportFile,
+    ExportFormat,
+    ExportSection,
+    ExportTable,
+    export_result,
+    render,
+)
+from sceneintruder.core.jsoncodec import dumps
 from sceneintruder.core.principal import Principal
 from sceneintruder.scenes import service as scenes_service
-from sceneintruder.scenes.export import EXPORT_VERSION
 from sceneintruder.scenes.schemas import CharacterRead, ConversationRead
 
 MAX_MESSAGES = 100_000
@@ -193,3 +202,24 @@ def document(data: InteractionsData) -> ExportDocument:
 
 def _table(columns: list[str], values: dict[str, Any]) -> ExportTable:
     return ExportTable(columns, [[key, str(value)] for key, value in values.items()])
+
+
+def interactions_export(data: InteractionsData, fmt: ExportFormat) -> Exported:
+    """`GET /api/scenes/:id/export/interactions` in `fmt`."""
+    now = utcnow()
+    stem = f"{data.scene_id}_interactions_{now:%Y%m%d_%H%M%S}"
+    if fmt is not ExportFormat.JSON:
+        return ExportFile(render(document(data), fmt), fmt, stem)
+    stats = statistics(data)
+    return export_result(
+        scene_id=data.scene_id,
+        title=f"{data.title} - {labels(data.language)['suffix']}",
+        fmt=fmt,
+        content=json_content(data, generated_at=now),
+        export_type="interactions",
+        filename=f"{stem}.json",
+        characters=data.characters,
+        conversations=data.conversations,
+        summary=summary(data, stats),
+        stats=stats,
+    )

@@ -24,7 +24,8 @@ from sceneintruder.chat.errors import (
     InvalidInteractionParams,
 )
 from sceneintruder.chat.llm_schemas import TASK_CHARACTER_DIALOGUE, DialogueLine, DialogueResult, attribute_dialogue
-from sceneintruder.chat.runtime import ChatRuntime, wire
+from sceneintruder.chat.room_events import wire
+from sceneintruder.chat.runtime import ChatRuntime
 from sceneintruder.chat.schemas import CharacterInteractionRead, DialogueRead, SimulateRequest, TriggerRequest
 from sceneintruder.core.clock import utcnow
 from sceneintruder.core.errors import AppError

@@ -15,8 +15,8 @@ from typing import Any, Literal, get_args
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
-from sceneintruder.core.lenient import LenientModel, as_int_in_range, as_text, as_text_list
-from sceneintruder.scenes.text import name_key
+from sceneintruder.providers.llm.lenient import LenientModel, as_int_in_range, as_text, as_text_list
+from sceneintruder.textkit.text import name_key
 
 TASK_CHAT_REPLY = "chat_reply"
 TASK_CHAT_EMOTION = "chat_emotion"

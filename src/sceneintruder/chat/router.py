@@ -1,5 +1,6 @@
 """`/api/chat`, `/api/interactions/...`, swipes under `/api/scenes/:id/conversations/:message_id/...`, and
-`/api/scenes/:id/export/interactions`.
+`/api/scenes/:id/export/interactions`. Every route parses, depends, calls one service function and wraps the
+envelope (or the event stream).
 
 Streaming: `POST /api/chat` (and regenerate / edit) with `"stream": true` or `Accept: text/event-stream`
 answers with Server-Sent Events: `event: delta` `{"delta"}` as the model writes, then `event: done` with the
@@ -11,17 +12,15 @@ No route here holds a database session while a model works: the services open sh
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-import orjson
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from sceneintruder.chat import aggregate as aggregate_service
-from sceneintruder.chat import export, interactions, service, turns
-from sceneintruder.chat.runtime import ChatRuntime
+from sceneintruder.chat import service
+from sceneintruder.chat.dependencies import ChatRuntimeDep
 from sceneintruder.chat.schemas import (
     AggregateRead,
     AggregateRequest,
@@ -39,20 +38,16 @@ from sceneintruder.chat.schemas import (
     SimulateRequest,
     TriggerRequest,
 )
-from sceneintruder.core.clock import utcnow
-from sceneintruder.core.downloads import DOWNLOAD_RESPONSES, download, parse_export_format
-from sceneintruder.core.envelope import Envelope, EnvelopeResponse, created, dumps, ok
-from sceneintruder.core.errors import ServiceNotReady
-from sceneintruder.core.exporting import ExportFormat, ExportResult, render
-from sceneintruder.core.pagination import Page, page_meta
-from sceneintruder.deps import PrincipalDep, SessionDep
-from sceneintruder.scenes.export import export_result
+from sceneintruder.core.exporting import ExportResult
+from sceneintruder.core.jsoncodec import dumps
 from sceneintruder.scenes.schemas import ConversationRead
+from sceneintruder.web.dependencies import ItemId, PrincipalDep, SceneId, SessionDep
+from sceneintruder.web.downloads import DOWNLOAD_RESPONSES, export_response, parse_export_format
+from sceneintruder.web.envelope import Envelope, EnvelopeResponse, created, ok
+from sceneintruder.web.pagination import Page, page_meta
 
 router = APIRouter(tags=["chat"])
 
-SceneId = Annotated[str, Path(max_length=128)]
-ItemId = Annotated[str, Path(max_length=128)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 _SSE_HEADERS = {"Cache-Control": "no-cache"}
 STREAMED: dict[int | str, dict[str, Any]] = {
@@ -63,45 +58,16 @@ STREAMED: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def get_chat_runtime(request: Request) -> ChatRuntime:
-    state = request.app.state
-    return ChatRuntime(
-        db=state.db,
-        llm=state.llm,
-        locks=state.scene_locks,
-        publish=state.hub.publish,
-        history_limit=state.settings.chat_history_messages,
-        casts=state.scene_casts,
-    )
-
-
-RuntimeDep = Annotated[ChatRuntime, Depends(get_chat_runtime)]
-
-
 def _wants_stream(request: Request, asked: bool) -> bool:
     return asked or "text/event-stream" in request.headers.get("accept", "")
 
 
-def _sse(name: str, payload: Any) -> ServerSentEvent:
-    return ServerSentEvent(data=dumps(payload).decode(), event=name)
-
-
-def _event_stream(
-    runtime: ChatRuntime, prepared: turns.PreparedReply, done: Callable[[turns.StoredReply], Any]
-) -> EventSourceResponse:
-    if not (status := runtime.llm.status()).ready:
-        raise ServiceNotReady(details=status.state)
+def _event_stream(pending: service.PendingReply) -> EventSourceResponse:
+    pending.ensure_ready()
 
     async def events() -> AsyncIterator[ServerSentEvent]:
-        async for event in turns.stream(runtime, prepared):
-            if isinstance(event, turns.Delta):
-                yield ServerSentEvent(data=orjson.dumps({"delta": event.text}).decode(), event="delta")
-            elif isinstance(event, turns.Done):
-                yield _sse("done", done(event.stored))
-            else:
-                error = event.error
-                body = {"code": error.code, "message": error.message}
-                yield _sse("error", body | ({"details": error.details} if error.details is not None else {}))
+        async for name, payload in pending.events():
+            yield ServerSentEvent(data=dumps(payload).decode(), event=name)
 
     return EventSourceResponse(events(), headers=_SSE_HEADERS)
 
@@ -111,17 +77,17 @@ def _event_stream(
 
 @router.post("/chat", response_model=Envelope[ChatRead], responses=STREAMED)
 async def chat(
-    body: ChatRequest, request: Request, principal: PrincipalDep, runtime: RuntimeDep
+    body: ChatRequest, request: Request, principal: PrincipalDep, runtime: ChatRuntimeDep
 ) -> EnvelopeResponse | EventSourceResponse:
     """`{character, response}` (+ message ids); or, streamed, SSE `delta`... then `done`."""
+    pending = await service.chat_reply(runtime, principal=principal, request=body)
     if _wants_stream(request, body.stream):
-        prepared = await service.prepare_chat(runtime, principal=principal, request=body)
-        return _event_stream(runtime, prepared, lambda stored: service.done_payload(prepared, stored))
-    return ok(await service.chat(runtime, principal=principal, request=body), "对话成功")
+        return _event_stream(pending)
+    return ok(await pending.complete(), "对话成功")
 
 
 @router.post("/chat/emotion", response_model=Envelope[EmotionRead])
-async def chat_emotion(body: ChatRequest, principal: PrincipalDep, runtime: RuntimeDep) -> EnvelopeResponse:
+async def chat_emotion(body: ChatRequest, principal: PrincipalDep, runtime: ChatRuntimeDep) -> EnvelopeResponse:
     return ok(await service.chat_emotion(runtime, principal=principal, request=body), "情感对话成功")
 
 
@@ -130,7 +96,7 @@ async def chat_emotion(body: ChatRequest, principal: PrincipalDep, runtime: Runt
 
 @router.get("/scenes/{scene_id}/conversations/{message_id}/alternatives", response_model=Envelope[AlternativesList])
 async def list_alternatives(
-    scene_id: SceneId, message_id: ItemId, principal: PrincipalDep, runtime: RuntimeDep
+    scene_id: SceneId, message_id: ItemId, principal: PrincipalDep, runtime: ChatRuntimeDep
 ) -> EnvelopeResponse:
     """`{message_id, selected_id, alternatives: [message + {active, selected}]}`, oldest first."""
     result = await service.list_alternatives(runtime, principal=principal, scene_id=scene_id, message_id=message_id)
@@ -139,7 +105,7 @@ async def list_alternatives(
 
 @router.post("/scenes/{scene_id}/conversations/{message_id}/activate", response_model=Envelope[AlternativesList])
 async def activate_alternative(
-    scene_id: SceneId, message_id: ItemId, principal: PrincipalDep, runtime: RuntimeDep
+    scene_id: SceneId, message_id: ItemId, principal: PrincipalDep, runtime: ChatRuntimeDep
 ) -> EnvelopeResponse:
     """Make this message (and the branch it leads) the active path; answers like `.../alternatives`."""
     result = await service.choose(runtime, principal=principal, scene_id=scene_id, message_id=message_id)
@@ -157,19 +123,17 @@ async def regenerate(
     message_id: ItemId,
     request: Request,
     principal: PrincipalDep,
-    runtime: RuntimeDep,
+    runtime: ChatRuntimeDep,
     body: RegenerateRequest | None = None,
 ) -> EnvelopeResponse | EventSourceResponse:
     """A new alternative reply, chosen at once: 201 `{character, response, character_id, message}`."""
     body = body or RegenerateRequest()
-    prepared = await service.prepare_regenerate(
+    pending = await service.regenerate(
         runtime, principal=principal, scene_id=scene_id, message_id=message_id, character_id=body.character_id
     )
     if _wants_stream(request, body.stream):
-        return _event_stream(runtime, prepared, lambda stored: service.regenerated_read(prepared, stored))
-    generated = await turns.generate(runtime, prepared)
-    stored = await turns.store(runtime, prepared, generated)
-    return created(service.regenerated_read(prepared, stored), "已重新生成回应")
+        return _event_stream(pending)
+    return created(await pending.complete(), "已重新生成回应")
 
 
 @router.post(
@@ -184,38 +148,34 @@ async def edit_message(
     body: EditRequest,
     request: Request,
     principal: PrincipalDep,
-    runtime: RuntimeDep,
+    runtime: ChatRuntimeDep,
 ) -> EnvelopeResponse | EventSourceResponse:
     """A user message rewritten as a new branch (the original stays): 201 `{message, reply?}`."""
-    prepared = await service.prepare_edit(
-        runtime, principal=principal, scene_id=scene_id, message_id=message_id, request=body
-    )
-    if prepared is None:
-        edited = await service.fork(
-            runtime, principal=principal, scene_id=scene_id, message_id=message_id, content=body.content
-        )
-        return created({"message": edited}, "消息已编辑")
+    edited = await service.edit(runtime, principal=principal, scene_id=scene_id, message_id=message_id, request=body)
+    if not isinstance(edited, service.PendingReply):
+        return created(edited, "消息已编辑")
     if _wants_stream(request, body.stream):
-        return _event_stream(runtime, prepared, lambda stored: service.edited_read(prepared, stored))
-    stored = await turns.store(runtime, prepared, await turns.generate(runtime, prepared))
-    return created(service.edited_read(prepared, stored), "消息已编辑")
+        return _event_stream(edited)
+    return created(await edited.complete(), "消息已编辑")
 
 
 # --- interactions ------------------------------------------------------------------------------------------------
 
 
 @router.post("/interactions/trigger", response_model=Envelope[CharacterInteractionRead])
-async def trigger_interaction(body: TriggerRequest, principal: PrincipalDep, runtime: RuntimeDep) -> EnvelopeResponse:
-    return ok(await interactions.trigger(runtime, principal=principal, request=body), "角色互动触发成功")
+async def trigger_interaction(
+    body: TriggerRequest, principal: PrincipalDep, runtime: ChatRuntimeDep
+) -> EnvelopeResponse:
+    return ok(await service.trigger(runtime, principal=principal, request=body), "角色互动触发成功")
 
 
 @router.post("/interactions/simulate", response_model=Envelope[list[DialogueRead]])
 async def simulate_conversation(
-    body: SimulateRequest, principal: PrincipalDep, runtime: RuntimeDep
+    body: SimulateRequest, principal: PrincipalDep, runtime: ChatRuntimeDep
 ) -> EnvelopeResponse:
     """`data` is the reference's dialogue array; the simulation id is in `meta.simulation_id` and the
     `X-Simulation-ID` header."""
-    simulation_id, dialogues = await interactions.simulate(runtime, principal=principal, request=body)
+    simulation_id, dialogues = await service.simulate(runtime, principal=principal, request=body)
     response = ok(dialogues, "对话模拟成功", meta={"simulation_id": simulation_id, "lines": len(dialogues)})
     response.headers["X-Simulation-ID"] = simulation_id
     return response
@@ -223,16 +183,16 @@ async def simulate_conversation(
 
 @router.post("/interactions/aggregate", response_model=Envelope[AggregateRead])
 async def aggregate_interaction(
-    body: AggregateRequest, principal: PrincipalDep, runtime: RuntimeDep
+    body: AggregateRequest, principal: PrincipalDep, runtime: ChatRuntimeDep
 ) -> EnvelopeResponse:
-    return ok(await aggregate_service.aggregate(runtime, principal=principal, request=body), "交互处理成功")
+    return ok(await service.aggregate(runtime, principal=principal, request=body), "交互处理成功")
 
 
 @router.get("/interactions/{scene_id}", response_model=Envelope[list[ConversationRead]])
 async def interaction_history(
     scene_id: SceneId,
     principal: PrincipalDep,
-    runtime: RuntimeDep,
+    runtime: ChatRuntimeDep,
     interaction_id: Annotated[str | None, Query(max_length=128)] = None,
     simulation_id: Annotated[str | None, Query(max_length=128)] = None,
     character_id: Annotated[str | None, Query(max_length=128)] = None,
@@ -240,7 +200,7 @@ async def interaction_history(
     page: Page = 1,
     paginated: bool = False,
 ) -> EnvelopeResponse:
-    messages, total = await interactions.history(
+    messages, total = await service.history(
         runtime,
         principal=principal,
         scene_id=scene_id,
@@ -260,12 +220,12 @@ async def interactions_between(
     character1_id: ItemId,
     character2_id: ItemId,
     principal: PrincipalDep,
-    runtime: RuntimeDep,
+    runtime: ChatRuntimeDep,
     limit: Limit = 20,
     page: Page = 1,
     paginated: bool = False,
 ) -> EnvelopeResponse:
-    messages, total = await interactions.between(
+    messages, total = await service.between(
         runtime,
         principal=principal,
         scene_id=scene_id,
@@ -284,24 +244,7 @@ async def interactions_between(
 async def export_interactions(
     scene_id: SceneId, principal: PrincipalDep, session: SessionDep, format: str = "json"
 ) -> Response:
-    data = await export.load(session, principal=principal, scene_id=scene_id)
-    fmt = parse_export_format(format)
-    now = utcnow()
-    stem = f"{data.scene_id}_interactions_{now:%Y%m%d_%H%M%S}"
-    if fmt is not ExportFormat.JSON:
-        return download(render(export.document(data), fmt), fmt, stem)
-    content = export.json_content(data, generated_at=now)
-    stats = export.statistics(data)
-    result = export_result(
-        scene_id=data.scene_id,
-        title=f"{data.title} - {export.labels(data.language)['suffix']}",
-        fmt=fmt,
-        content=content,
-        export_type="interactions",
-        filename=f"{stem}.json",
-        characters=data.characters,
-        conversations=data.conversations,
-        summary=export.summary(data, stats),
-        stats=stats,
+    exported = await service.export_interactions(
+        session, principal=principal, scene_id=scene_id, fmt=parse_export_format(format)
     )
-    return ok(result, "导出成功")
+    return export_response(exported)

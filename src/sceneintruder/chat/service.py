@@ -9,41 +9,48 @@ SCENE_NOT_FOUND).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sceneintruder.chat import prompts, turns
-from sceneintruder.chat.context import USER_SPEAKERS
-from sceneintruder.chat.runtime import ChatRuntime, conversation_branch
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sceneintruder.chat import export, offline, prompts, socket, turns
+from sceneintruder.chat.aggregate import aggregate as aggregate
+from sceneintruder.chat.context import USER_SPEAKERS, CastCache
+from sceneintruder.chat.interactions import between as between
+from sceneintruder.chat.interactions import history as history
+from sceneintruder.chat.interactions import simulate as simulate
+from sceneintruder.chat.interactions import trigger as trigger
+from sceneintruder.chat.replying import PendingReply as PendingReply
+from sceneintruder.chat.room_events import conversation_branch
+from sceneintruder.chat.runtime import ChatRuntime
 from sceneintruder.chat.schemas import (
     AlternativeRead,
     AlternativesList,
     ChatRead,
     ChatRequest,
     EditedRead,
+    EditedUserMessageRead,
     EditRequest,
     EmotionRead,
     RegeneratedRead,
 )
 from sceneintruder.chat.turns import EMOTION_KEYS, Placement, PreparedReply, StoredReply
+from sceneintruder.chat.turns import prepare_chat as prepare_chat
+from sceneintruder.core.cache import TTLCache
 from sceneintruder.core.errors import BadRequest
+from sceneintruder.core.exporting import Exported, ExportFormat
 from sceneintruder.core.principal import Principal
+from sceneintruder.realtime.hub import Hub
 from sceneintruder.scenes import service as scenes_service
+from sceneintruder.scenes.events import SceneDeleted
 from sceneintruder.scenes.schemas import AlternativesRead, CharacterRead, ConversationRead
+from sceneintruder.web.state import AppState
 
 _PER_REPLY_KEYS = frozenset({*EMOTION_KEYS, "tokens_used", "regenerated_from", "action", "conversation_type"})
 
 
 # --- chat and emotion ------------------------------------------------------------------------------------------
-
-
-async def prepare_chat(
-    runtime: ChatRuntime, *, principal: Principal, request: ChatRequest, emotion: bool = False
-) -> PreparedReply:
-    """Everything a reply to `request.message` needs, checked (scene, character) before anything is asked."""
-    context = await runtime.context(principal, request.scene_id)
-    character = context.character(request.character_id)
-    placement = Placement("turn", user_line=request.message)
-    return turns.prepare(principal, context, character, request.message, placement, emotion=emotion)
 
 
 async def chat(runtime: ChatRuntime, *, principal: Principal, request: ChatRequest) -> ChatRead:
@@ -255,3 +262,72 @@ def _alternatives_list(message_id: str, nodes: list[scenes_service.MessageNode])
             read.alternatives = AlternativesRead(count=len(ids), index=index, ids=ids)
     selected = next((node.id for node in nodes if node.selected), None)
     return AlternativesList(message_id=message_id, selected_id=selected, alternatives=reads)
+
+
+# --- start-up -----------------------------------------------------------------------------------------------------
+
+
+def install(state: AppState) -> ChatRuntime:
+    """The chat domain, built once: its offline skills, its runtime, the `character_interaction` handler of the
+    scene rooms, and the cast cache following its scenes."""
+    offline.register(state.llm)
+    hub = state.components.get(Hub)
+    casts: CastCache = TTLCache(max_entries=1_000, ttl_seconds=state.settings.read_cache_ttl_seconds)
+    runtime = ChatRuntime(
+        db=state.db,
+        llm=state.llm,
+        locks=state.scene_locks,
+        publish=hub.publish,
+        history_limit=state.settings.chat_history_messages,
+        casts=casts,
+    )
+    hub.register_handler("character_interaction", socket.interaction_handler(runtime))
+
+    async def forget_cast(event: SceneDeleted) -> None:
+        casts.invalidate(event.scene_id)
+
+    state.events.subscribe(SceneDeleted, forget_cast)
+    return runtime
+
+
+# --- what the routes call ----------------------------------------------------------------------------------------
+
+
+async def chat_reply(runtime: ChatRuntime, *, principal: Principal, request: ChatRequest) -> PendingReply:
+    """`POST /api/chat`: `{character, response}` (+ message ids), or streamed with the stored messages at the end."""
+    prepared = await prepare_chat(runtime, principal=principal, request=request)
+    return PendingReply(
+        runtime, prepared, lambda stored: chat_read(prepared.character, stored), lambda s: done_payload(prepared, s)
+    )
+
+
+async def regenerate(
+    runtime: ChatRuntime, *, principal: Principal, scene_id: str, message_id: str, character_id: str | None
+) -> PendingReply:
+    prepared = await prepare_regenerate(
+        runtime, principal=principal, scene_id=scene_id, message_id=message_id, character_id=character_id
+    )
+    answer = functools.partial(regenerated_read, prepared)
+    return PendingReply(runtime, prepared, answer, answer)
+
+
+async def edit(
+    runtime: ChatRuntime, *, principal: Principal, scene_id: str, message_id: str, request: EditRequest
+) -> PendingReply | EditedUserMessageRead:
+    """A user message rewritten as a new branch (the original stays), with a reply to come, or alone."""
+    prepared = await prepare_edit(
+        runtime, principal=principal, scene_id=scene_id, message_id=message_id, request=request
+    )
+    if prepared is None:
+        edited = await fork(
+            runtime, principal=principal, scene_id=scene_id, message_id=message_id, content=request.content
+        )
+        return {"message": edited}
+    answer = functools.partial(edited_read, prepared)
+    return PendingReply(runtime, prepared, answer, answer)
+
+
+async def export_interactions(
+    session: AsyncSession, *, principal: Principal, scene_id: str, fmt: ExportFormat
+) -> Exported:
+    return export.interactions_export(await export.load(session, principal=principal, scene_id=scene_id), fmt)

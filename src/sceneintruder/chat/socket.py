@@ -9,8 +9,9 @@ The hub runs each handler as its own task, so the model call never stops the soc
 
 from __future__ import annotations
 
-from sceneintruder.chat import service, turns
-from sceneintruder.chat.runtime import ChatRuntime, conversation_delta, conversation_error
+from sceneintruder.chat import turns
+from sceneintruder.chat.room_events import conversation_delta, conversation_error
+from sceneintruder.chat.runtime import ChatRuntime
 from sceneintruder.chat.schemas import ChatRequest
 from sceneintruder.core.errors import BadRequest
 from sceneintruder.core.ids import new_id
@@ -25,7 +26,7 @@ def interaction_handler(runtime: ChatRuntime) -> MessageHandler:
             raise BadRequest("角色对话只能在场景 WebSocket 中进行")
         scene_id = socket.scene_id
         request = ChatRequest(scene_id=scene_id, character_id=message.character_id, message=message.message)
-        prepared = await service.prepare_chat(runtime, principal=socket.principal, request=request)
+        prepared = await turns.prepare_chat(runtime, principal=socket.principal, request=request)
         stream_id = new_id("stream")
         async for event in turns.stream(runtime, prepared, stream_id=stream_id):
             if isinstance(event, turns.Delta):

@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sceneintruder.chat import prompts
 from sceneintruder.chat.context import ChatContext
 from sceneintruder.chat.llm_schemas import TASK_CHAT_EMOTION, TASK_CHAT_REPLY, EmotionalResponse
-from sceneintruder.chat.runtime import ChatRuntime, conversation_new
+from sceneintruder.chat.room_events import conversation_new
+from sceneintruder.chat.runtime import ChatRuntime
+from sceneintruder.chat.schemas import ChatRequest
 from sceneintruder.core.errors import AppError
 from sceneintruder.core.principal import Principal
 from sceneintruder.providers.errors import ProviderBadResponse
@@ -325,3 +327,13 @@ def prepare(
         conversation_type=conversation_type,
         metadata=dict(metadata or {}),
     )
+
+
+async def prepare_chat(
+    runtime: ChatRuntime, *, principal: Principal, request: ChatRequest, emotion: bool = False
+) -> PreparedReply:
+    """Everything a reply to `request.message` needs, checked (scene, character) before anything is asked."""
+    context = await runtime.context(principal, request.scene_id)
+    character = context.character(request.character_id)
+    placement = Placement("turn", user_line=request.message)
+    return prepare(principal, context, character, request.message, placement, emotion=emotion)

@@ -12,12 +12,15 @@ import html
 import io
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NotRequired
 
 from typing_extensions import TypedDict
 
+from sceneintruder.core.clock import rfc3339, utcnow
 from sceneintruder.core.error_codes import ErrorCode
 from sceneintruder.core.errors import NotFound
+
+EXPORT_VERSION = "1.0"  # the version every export document declares
 
 
 class ExportResult(TypedDict):
@@ -35,6 +38,20 @@ class ExportResult(TypedDict):
     file_path: str  # the file name a download would have
     file_size: int
     stats: dict[str, Any]
+    story_data: NotRequired[dict[str, Any]]  # the story export's whole StoryData
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """An export in a file format (markdown, txt, html, csv): sent as an attachment named `<stem>.<extension>`."""
+
+    content: str
+    fmt: ExportFormat
+    stem: str
+
+
+Exported = ExportResult | ExportFile
+"""What an export route answers: the JSON ExportResult (`format=json`), or a file."""
 
 
 class ExportFormat(StrEnum):
@@ -162,3 +179,33 @@ def _csv(document: ExportDocument) -> str:
                 for column, value in zip(section.table.columns, row, strict=True):
                     writer.writerow([section.key, item, column, value])
     return out.getvalue()
+
+
+def export_result(
+    *,
+    scene_id: str,
+    title: str,
+    fmt: ExportFormat,
+    content: str,
+    export_type: str,
+    filename: str,
+    characters: list[Any],
+    conversations: list[Any],
+    summary: str,
+    stats: dict[str, Any],
+) -> ExportResult:
+    """The reference's ExportResult (spec §5b), used by the `json` format of every export."""
+    return {
+        "scene_id": scene_id,
+        "title": title,
+        "format": fmt.value,
+        "content": content,
+        "generated_at": rfc3339(utcnow()),
+        "export_type": export_type,
+        "characters": characters,
+        "conversations": conversations,
+        "summary": summary,
+        "file_path": filename,
+        "file_size": len(content.encode("utf-8")),
+        "stats": stats,
+    }

@@ -12,7 +12,7 @@ Two lanes, both bounded so that a burst of requests queues instead of starving t
   importable and picklable.
 
 Both lanes run below the event loop's scheduling priority (nice +10 per thread on Linux), so background CPU work
-uses idle cycles first and the loop stays responsive. Built in the app lifespan (`app.state.offload`); worker
+uses idle cycles first and the loop stays responsive. Built in the app lifespan (`AppState.offload`); worker
 processes start on first use only.
 """
 

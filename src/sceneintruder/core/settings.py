@@ -2,7 +2,7 @@
 
 Variable names follow the reference server (`PORT`, `DATA_DIR`, `AUTH_SECRET_KEY`, ...) with no prefix, so a
 reference `.env` keeps working. There is no module-level instance: `cli.py` or `create_app()` builds one and keeps
-it on `app.state.settings`. Every field is documented in `.env.example`.
+it in the app state (`web.state.AppState.settings`). Every field is documented in `.env.example`.
 """
 
 from __future__ import annotations
@@ -23,17 +23,17 @@ _PLACEHOLDER_SECRETS = {
 MIN_SECRET_LENGTH = 32
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False, frozen=True
-    )
+class ServerSettings(BaseSettings):
+    """Where and how loudly the server listens."""
 
-    # --- network ---------------------------------------------------------------------------------------------
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-    # --- storage ---------------------------------------------------------------------------------------------
+
+class StorageSettings(BaseSettings):
+    """Where data lives."""
+
     data_dir: Path = Path("data")
     database_url: str = ""  # empty: sqlite+aiosqlite:///<DATA_DIR>/sceneintruder.db
     auto_migrate: bool = True
@@ -41,7 +41,16 @@ class Settings(BaseSettings):
     static_dir: Path = Path("frontend/dist/assets")
     templates_dir: Path = Path("frontend/dist")
 
-    # --- auth ------------------------------------------------------------------------------------------------
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'sceneintruder.db').resolve()}"
+
+
+class AuthSettings(BaseSettings):
+    """Accounts, tokens and passwords (auth, users)."""
+
     auth_secret_key: SecretStr | None = None  # empty: generated once, kept in DATA_DIR/.auth_secret (0600)
     config_encryption_key: SecretStr | None = None  # empty: generated key file DATA_DIR/.config_key (0600)
     allow_guest: bool = True
@@ -50,18 +59,41 @@ class Settings(BaseSettings):
     argon2_memory_cost_kib: int = Field(default=65536, ge=8)
     argon2_parallelism: int = Field(default=4, ge=1)
 
-    # --- CPU-bound work, kept off the event loop (core/offload.py) ------------------------------------------------
+    @field_validator("auth_secret_key", "config_encryption_key")
+    @classmethod
+    def _refuse_weak_secrets(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        raw = value.get_secret_value()
+        if raw.lower() in _PLACEHOLDER_SECRETS or len(raw) < MIN_SECRET_LENGTH:
+            raise ValueError(f"must be a random string of at least {MIN_SECRET_LENGTH} characters")
+        return value
+
+
+class CpuSettings(BaseSettings):
+    """CPU-bound work kept off the event loop (core.offload)."""
+
     cpu_threads: int = Field(default=4, ge=1, le=64)  # threads for offline skills and text segmentation
     isolated_workers: int = Field(default=1, ge=1, le=16)  # processes that parse uploaded files
     isolated_memory_mb: int = Field(default=1024, ge=0)  # address-space cap of such a process (0: none)
     password_hash_concurrency: int = Field(default=1, ge=1, le=64)  # argon2 hashes/verifications at once
 
-    # --- HTTP hygiene ----------------------------------------------------------------------------------------
+
+class HttpSettings(BaseSettings):
+    """HTTP hygiene (web)."""
+
     allowed_origins: str = ""  # comma-separated, exact match; empty: http(s)://localhost|127.0.0.1|[::1][:port]
     max_request_body_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     trust_forwarded_for: bool = False  # honour X-Forwarded-For for the client IP (behind a trusted proxy only)
 
-    # --- scenes ----------------------------------------------------------------------------------------------
+    @property
+    def origin_list(self) -> tuple[str, ...]:
+        return tuple(o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip())
+
+
+class ScenesSettings(BaseSettings):
+    """Uploads and scene analysis (scenes)."""
+
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)  # POST /api/upload file size
     upload_max_chars: int = Field(default=5_000_000, ge=1000)  # decoded text of an upload, and of /api/analyze
     upload_epub_max_uncompressed_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)  # a whole EPUB, inflated
@@ -72,23 +104,43 @@ class Settings(BaseSettings):
     analysis_jobs_concurrency: int = Field(default=2, ge=1, le=64)  # POST /api/analyze jobs running at once
     analysis_chunk_chars: int = Field(default=20_000, ge=1000)  # at most this much text per analysis call
 
-    # --- chat (chat/) ----------------------------------------------------------------------------------------------
+
+class ChatSettings(BaseSettings):
+    """Chat (chat)."""
+
     chat_history_messages: int = Field(default=20, ge=0, le=200)  # earlier messages of the branch a reply sees
 
-    # --- story -----------------------------------------------------------------------------------------------
+
+class StorySettings(BaseSettings):
+    """The branching story (story)."""
+
     story_init_jobs_concurrency: int = Field(default=2, ge=1, le=64)  # story initialisations running at once
     story_init_wait_seconds: float = Field(default=3.0, ge=0, le=60)  # GET /story waits this long for a new story
     story_narrate_ahead: int = Field(default=12, ge=0, le=10_000)  # passages ahead of the player the LLM narrates
     story_node_cache_seconds: float = Field(default=600.0, ge=0)  # each node's JSON stays cached (0: off)
 
-    # --- rate limits (limits notation: "<n>/<second|minute|hour|day>") ------------------------------------------
+
+class RateLimitSettings(BaseSettings):
+    """Rate limits, in `limits` notation: "<n>/<second|minute|hour|day>" (web.ratelimit)."""
+
     rate_limit_enabled: bool = True
     rate_limit_default: str = "300/minute"
     rate_limit_chat: str = "30/minute"
     rate_limit_analysis: str = "10/hour"
     rate_limit_login: str = "10/minute"
 
-    # --- LLM providers (the stored settings win; these are the fallbacks when nothing is stored) ----------------
+    @field_validator("rate_limit_default", "rate_limit_chat", "rate_limit_analysis", "rate_limit_login")
+    @classmethod
+    def _check_limit(cls, value: str) -> str:
+        count, _, period = value.partition("/")
+        if not count.strip().isdigit() or period.strip() not in {"second", "minute", "hour", "day"}:
+            raise ValueError("rate limits look like '300/minute'")
+        return value
+
+
+class LLMSettings(BaseSettings):
+    """LLM providers: the stored settings win; these are the fallbacks when nothing is stored (providers, settings)."""
+
     llm_provider: str = ""  # empty: the offline `builtin` provider unless a vendor key below is set
     llm_model: str = ""  # default model for LLM_PROVIDER; empty: the vendor's default
     llm_base_url: str = ""  # base URL for LLM_PROVIDER (openai_compatible needs one)
@@ -112,14 +164,25 @@ class Settings(BaseSettings):
     openrouter_api_key: SecretStr | None = None
     nvidia_api_key: SecretStr | None = None
     ollama_host: str = ""  # e.g. http://127.0.0.1:11434; setting it makes `ollama` usable from the environment
-    # --- background jobs and their progress streams (jobs/) --------------------------------------------------------
+
+    @property
+    def fallback_provider_list(self) -> tuple[str, ...]:
+        return tuple(p.strip().lower() for p in self.llm_fallback_providers.split(",") if p.strip())
+
+
+class JobsSettings(BaseSettings):
+    """Background jobs and their progress streams (jobs)."""
+
     job_default_concurrency: int = Field(default=2, ge=1, le=256)  # jobs of one kind running at once
     job_default_timeout_seconds: float = Field(default=900.0, gt=0)  # a job running longer fails ("timeout")
     job_queue_size: int = Field(default=32, ge=0)  # jobs of one kind waiting for a slot; more is 429 QUEUE_FULL
     job_retention_days: float = Field(default=30.0, gt=0)  # finished jobs (and their events) older are deleted
     sse_heartbeat_seconds: float = Field(default=15.0, gt=0)  # `event: heartbeat` on an idle progress stream
 
-    # --- WebSockets (realtime/) ------------------------------------------------------------------------------------
+
+class RealtimeSettings(BaseSettings):
+    """WebSockets (realtime)."""
+
     ws_send_queue_size: int = Field(default=256, ge=1)  # messages waiting for one slow client; overflow closes it
     ws_max_message_bytes: int = Field(default=64 * 1024, ge=256)  # larger client frames: error, then close 1009
     ws_heartbeat_seconds: float = Field(default=30.0, gt=0)  # `heartbeat` to status sockets; protocol ping interval
@@ -131,34 +194,24 @@ class Settings(BaseSettings):
     ws_presence_per_second: float = Field(default=5.0, gt=0)  # user_status_update broadcasts per room, sustained
     ws_presence_burst: int = Field(default=20, ge=1)
 
-    @field_validator("auth_secret_key", "config_encryption_key")
-    @classmethod
-    def _refuse_weak_secrets(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is None or not value.get_secret_value():
-            return None
-        raw = value.get_secret_value()
-        if raw.lower() in _PLACEHOLDER_SECRETS or len(raw) < MIN_SECRET_LENGTH:
-            raise ValueError(f"must be a random string of at least {MIN_SECRET_LENGTH} characters")
-        return value
 
-    @field_validator("rate_limit_default", "rate_limit_chat", "rate_limit_analysis", "rate_limit_login")
-    @classmethod
-    def _check_limit(cls, value: str) -> str:
-        count, _, period = value.partition("/")
-        if not count.strip().isdigit() or period.strip() not in {"second", "minute", "hour", "day"}:
-            raise ValueError("rate limits look like '300/minute'")
-        return value
+class Settings(
+    ServerSettings,
+    StorageSettings,
+    AuthSettings,
+    CpuSettings,
+    HttpSettings,
+    ScenesSettings,
+    ChatSettings,
+    StorySettings,
+    RateLimitSettings,
+    LLMSettings,
+    JobsSettings,
+    RealtimeSettings,
+):
+    """All of the process configuration, one group per area (each group's fields keep the reference's flat
+    environment names). A domain's runtime takes only its group: `ScenesSettings`, `ChatSettings`, ..."""
 
-    @property
-    def resolved_database_url(self) -> str:
-        if self.database_url:
-            return self.database_url
-        return f"sqlite+aiosqlite:///{(self.data_dir / 'sceneintruder.db').resolve()}"
-
-    @property
-    def fallback_provider_list(self) -> tuple[str, ...]:
-        return tuple(p.strip().lower() for p in self.llm_fallback_providers.split(",") if p.strip())
-
-    @property
-    def origin_list(self) -> tuple[str, ...]:
-        return tuple(o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip())
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False, frozen=True
+    )

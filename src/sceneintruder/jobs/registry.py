@@ -1,7 +1,7 @@
 """`JobRegistry`: every long task of the app (analysis, story generation, comics, video, scripts) runs here.
 
-Built once in the app lifespan and kept on `app.state.jobs`; it owns the asyncio tasks (strong references), so a
-job is never garbage-collected mid-run, and `aclose()` at shutdown cancels whatever still runs.
+Built once in the app lifespan and kept in the app state's components; it owns the asyncio tasks (strong
+references), so a job is never garbage-collected mid-run, and `aclose()` at shutdown cancels whatever still runs.
 
 - Kinds. Each kind (`register_kind`) has its own concurrency limit, waiting line and timeout. A job that finds no
   free slot waits, in order; when the line is full too, `start` raises `QueueFull` (429 with Retry-After).

@@ -8,19 +8,22 @@ everyone else gets 404 TASK_NOT_FOUND, never a 403 that would confirm the id.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Header, Query
+from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.responses import Response
 
-from sceneintruder.core.envelope import Envelope, EnvelopeResponse, ok
 from sceneintruder.core.errors import BadRequest
-from sceneintruder.deps import OptionalPrincipalDep, PrincipalDep, SettingsDep
 from sceneintruder.jobs.dependencies import JobsDep
 from sceneintruder.jobs.errors import TaskNotFound
 from sceneintruder.jobs.registry import CancelOutcome
 from sceneintruder.jobs.schemas import TaskRead
-from sceneintruder.jobs.stream import not_found_response, progress_response
+from sceneintruder.jobs.stream import StreamEvent, job_events, not_found_events
+from sceneintruder.web.dependencies import OptionalPrincipalDep, PrincipalDep, SettingsDep
+from sceneintruder.web.envelope import Envelope, EnvelopeResponse, ok
 
 router = APIRouter(tags=["jobs"])
 
@@ -31,7 +34,19 @@ _CANCEL_MESSAGES = {
 }
 
 
-MAX_EVENT_ID = 2**63 - 1  # event sequence numbers are 64-bit columns
+MAX_EVENT_ID = 2**63 - 1
+# Reference headers (no-cache rather than sse-starlette's no-store); sse-starlette adds keep-alive and
+# X-Accel-Buffering: no, so proxies do not hold events back.
+_SSE_HEADERS = {"Cache-Control": "no-cache"}
+
+
+def _sse(events: AsyncIterator[StreamEvent]) -> EventSourceResponse:
+    async def encoded() -> AsyncIterator[ServerSentEvent]:
+        async for event in events:
+            yield ServerSentEvent(data=orjson.dumps(event.data).decode(), event=event.name, id=str(event.id))
+
+    # ping=0: our named `heartbeat` events keep the connection alive; sse-starlette's comment pings would be noise.
+    return EventSourceResponse(encoded(), headers=_SSE_HEADERS, ping=0)  # event sequence numbers are 64-bit columns
 
 
 def _event_id(header: str | None, query: int | None) -> int | None:
@@ -71,14 +86,10 @@ async def stream_progress(
     visible = job is not None and (principal is None or principal.is_admin or principal.user_id == job.owner_id)
     if not visible:
         if "text/event-stream" in accept:
-            return not_found_response(task_id)
+            return _sse(not_found_events(task_id))
         raise TaskNotFound(details=task_id)
-    return progress_response(
-        jobs,
-        task_id,
-        last_event_id=_event_id(last_event_id_header, last_event_id),
-        heartbeat_seconds=settings.sse_heartbeat_seconds,
-    )
+    after = _event_id(last_event_id_header, last_event_id)
+    return _sse(job_events(jobs, task_id, last_event_id=after, heartbeat_seconds=settings.sse_heartbeat_seconds))
 
 
 @router.post("/cancel/{task_id}", response_model=Envelope[None])

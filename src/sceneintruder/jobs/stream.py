@@ -1,4 +1,4 @@
-"""`GET /api/progress/:id` as Server-Sent Events (reference spec §7.2), served by sse-starlette.
+"""The events of `GET /api/progress/:id` (reference spec §7.2); the router serves them as Server-Sent Events.
 
     id: 0            event: connected   data: {"message":"连接已建立"}
     id: <seq>        event: progress    data: {"progress", "message", "status", "event_type", "task_id", ...}
@@ -13,27 +13,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from typing import Any
-
-import orjson
-from sse_starlette import EventSourceResponse, ServerSentEvent
+from typing import Any, NamedTuple
 
 from sceneintruder.jobs.errors import TASK_NOT_FOUND_MESSAGE
 from sceneintruder.jobs.registry import JobRegistry
 from sceneintruder.jobs.schemas import MESSAGE_CONNECTED, EventType
 
-# Reference headers (no-cache rather than sse-starlette's no-store); sse-starlette adds keep-alive and
-# X-Accel-Buffering: no, so proxies do not hold events back.
-_HEADERS = {"Cache-Control": "no-cache"}
+
+class StreamEvent(NamedTuple):
+    name: str  # the SSE `event:`
+    data: dict[str, Any]  # its `data:`, as JSON
+    id: int  # its `id:`
 
 
-def _event(name: str, data: dict[str, Any], event_id: int) -> ServerSentEvent:
-    return ServerSentEvent(data=orjson.dumps(data).decode(), event=name, id=str(event_id))
+def _event(name: str, data: dict[str, Any], event_id: int) -> StreamEvent:
+    return StreamEvent(name, data, event_id)
 
 
-async def _job_events(
+async def job_events(
     jobs: JobRegistry, task_id: str, *, last_event_id: int | None, heartbeat_seconds: float
-) -> AsyncIterator[ServerSentEvent]:
+) -> AsyncIterator[StreamEvent]:
     cursor = last_event_id or 0
     yield _event("connected", {"message": MESSAGE_CONNECTED}, cursor)
     async for event in jobs.subscribe(task_id, after=last_event_id, idle_timeout=heartbeat_seconds):
@@ -44,7 +43,8 @@ async def _job_events(
         yield _event("progress", event.wire(), event.seq)
 
 
-async def _not_found(task_id: str) -> AsyncIterator[ServerSentEvent]:
+async def not_found_events(task_id: str) -> AsyncIterator[StreamEvent]:
+    """What an SSE client asking for an unknown (or someone else's) task gets: one failed event, then the end."""
     data = {
         "progress": 0,
         "message": f"{TASK_NOT_FOUND_MESSAGE}，请重新发起任务",
@@ -53,16 +53,3 @@ async def _not_found(task_id: str) -> AsyncIterator[ServerSentEvent]:
         "task_id": task_id,
     }
     yield _event("progress", data, 0)
-
-
-def progress_response(
-    jobs: JobRegistry, task_id: str, *, last_event_id: int | None, heartbeat_seconds: float
-) -> EventSourceResponse:
-    events = _job_events(jobs, task_id, last_event_id=last_event_id, heartbeat_seconds=heartbeat_seconds)
-    # ping=0: our named `heartbeat` events keep the connection alive; sse-starlette's comment pings would be noise.
-    return EventSourceResponse(events, headers=_HEADERS, ping=0)
-
-
-def not_found_response(task_id: str) -> EventSourceResponse:
-    """What an SSE client asking for an unknown (or someone else's) task gets: one failed event, then the end."""
-    return EventSourceResponse(_not_found(task_id), headers=_HEADERS, ping=0)

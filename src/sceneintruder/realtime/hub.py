@@ -1,6 +1,6 @@
 """`Hub`: the WebSocket rooms (one per scene, one per user), presence, and the interface domains publish through.
 
-Built once in the app lifespan and kept on `app.state.hub`. What the domains use:
+Built once in the app lifespan and kept in the app state's components. What the domains use:
 
     await hub.publish(scene_id, event)          every socket in the scene's room (e.g. `conversation:new`)
     await hub.publish_user(user_id, event)      every status socket of that user

@@ -18,19 +18,19 @@ from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
 from fastapi import APIRouter, WebSocket
 
-from sceneintruder.core.client import bearer_token, header
-from sceneintruder.core.envelope import Envelope, EnvelopeResponse, ok
 from sceneintruder.core.errors import Unauthorized
 from sceneintruder.core.ids import is_valid_id
-from sceneintruder.core.middleware import origin_allowed
 from sceneintruder.core.principal import Principal
 from sceneintruder.core.settings import Settings
-from sceneintruder.deps import AdminDep, PrincipalDep, resolve_token
 from sceneintruder.realtime.connection import CLOSE_POLICY_VIOLATION
 from sceneintruder.realtime.dependencies import HubDep
 from sceneintruder.realtime.hub import Hub
 from sceneintruder.realtime.messages import connected_message, status_connected_message
 from sceneintruder.realtime.schemas import WsStatus
+from sceneintruder.web.client import bearer_token, header
+from sceneintruder.web.dependencies import AdminDep, PrincipalDep, app_state, resolve_token
+from sceneintruder.web.envelope import Envelope, EnvelopeResponse, ok
+from sceneintruder.web.middleware import origin_allowed
 
 router = APIRouter(prefix="/ws", tags=["realtime"])  # mounted under /api
 
@@ -56,7 +56,7 @@ class _StarletteSocket:
 
 
 async def scene_socket(websocket: WebSocket) -> None:
-    hub: Hub = websocket.app.state.hub
+    hub = app_state(websocket).components.get(Hub)
     scene_id: str = websocket.path_params["scene_id"]
     admitted = await _admit(websocket)
     if admitted is None:
@@ -72,7 +72,7 @@ async def scene_socket(websocket: WebSocket) -> None:
 
 
 async def user_status_socket(websocket: WebSocket) -> None:
-    hub: Hub = websocket.app.state.hub
+    hub = app_state(websocket).components.get(Hub)
     admitted = await _admit(websocket)
     if admitted is None:
         return
@@ -107,7 +107,7 @@ async def _admit(websocket: WebSocket) -> tuple[Principal, str] | None:
     Headers and query are read from the scope, not through `websocket.headers` / `.query_params`, which would
     stay cached on the WebSocket for the whole life of the connection.
     """
-    settings: Settings = websocket.app.state.settings
+    settings = app_state(websocket).settings
     scope = websocket.scope
     origin = header(scope, b"origin")
     if origin and not _origin_ok(origin, header(scope, b"host") or "", settings):

@@ -9,40 +9,36 @@ cancels the chunks in flight and stores nothing.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from typing import Any
 
-from sceneintruder.core.events import EventBus
-from sceneintruder.core.offload import Offload
+from sceneintruder.core.error_codes import ErrorCode
+from sceneintruder.core.errors import PayloadTooLarge, ServiceNotReady, error_for_code
+from sceneintruder.core.principal import Principal
 from sceneintruder.jobs.context import JobContext
 from sceneintruder.jobs.registry import JobRun
-from sceneintruder.providers.llm.client import CallInfo, LLMClient
-from sceneintruder.scenes import creation, pipeline, text
+from sceneintruder.jobs.schemas import FAILED_PREFIX, JobSnapshot, JobStatus
+from sceneintruder.providers.llm.client import CallInfo
+from sceneintruder.scenes import access, creation, pipeline
 from sceneintruder.scenes.events import SceneCreated
+from sceneintruder.scenes.reading import read_scene
+from sceneintruder.scenes.runtime import ANALYSIS_JOB, ScenesRuntime
+from sceneintruder.scenes.schemas import SceneRead
+from sceneintruder.textkit import text
 
 
-@dataclass(frozen=True)
-class AnalysisDeps:
-    llm: LLMClient
-    events: EventBus
-    offload: Offload
-    concurrency: int  # chunks analysed at once
-    max_chunk_chars: int
-
-
-def analysis_job(deps: AnalysisDeps, *, owner_id: str, title: str, source: str, origin: str) -> JobRun:
+def analysis_job(runtime: ScenesRuntime, *, owner_id: str, title: str, source: str, origin: str) -> JobRun:
     """The job that turns `source` into a scene of `owner_id`; its result is `{scene_id, title, character_count}`."""
 
     async def run(context: JobContext) -> dict[str, Any]:
         await context.progress(1, "开始分析文本...")
-        language = await deps.offload.run(text.detect_language, source)
-        segments = asyncio.ensure_future(deps.offload.run(creation.segments_of, source, language))  # meanwhile
+        language = await runtime.offload.run(text.detect_language, source)
+        segments = asyncio.ensure_future(runtime.offload.run(creation.segments_of, source, language))  # meanwhile
         try:
             scene_id, language, characters = await _analyse_and_store(context, segments)
         finally:
             if not segments.done():
                 segments.cancel()
-        await deps.events.publish(SceneCreated(scene_id, owner_id, language))
+        await runtime.events.publish(SceneCreated(scene_id, owner_id, language))
         return {"scene_id": scene_id, "title": title, "character_count": characters}
 
     async def _analyse_and_store(
@@ -55,14 +51,14 @@ def analysis_job(deps: AnalysisDeps, *, owner_id: str, title: str, source: str, 
             )
 
         outcome = await pipeline.analyze_text(
-            deps.llm,
+            runtime.llm,
             title=title,
             source=source,
             call=CallInfo(pipeline.ANALYSIS_TASK, user_id=owner_id, job_id=context.job_id),
-            concurrency=deps.concurrency,
-            max_chunk_chars=deps.max_chunk_chars,
+            concurrency=runtime.settings.analysis_concurrency,
+            max_chunk_chars=runtime.settings.analysis_chunk_chars,
             on_progress=on_progress,
-            offload=deps.offload,
+            offload=runtime.offload,
         )
         await context.progress(95, "正在保存场景...")
         async with context.db.writer() as session:
@@ -79,3 +75,31 @@ def analysis_job(deps: AnalysisDeps, *, owner_id: str, title: str, source: str, 
         return scene.id, scene.language, len(outcome.analysis.characters)
 
     return run
+
+
+async def start_analysis(
+    runtime: ScenesRuntime, *, principal: Principal, title: str, text: str, key: str | None, origin: str
+) -> JobSnapshot:
+    """Start the job that turns `text` into a scene (any size up to UPLOAD_MAX_CHARS)."""
+    limit = runtime.settings.upload_max_chars
+    if len(text) > limit:
+        raise PayloadTooLarge("文本过长", details={"max_chars": limit})
+    if not (status := runtime.llm.status()).ready:
+        raise ServiceNotReady(details=status.state)
+    run = analysis_job(runtime, owner_id=principal.user_id, title=title, source=text, origin=origin)
+    return await runtime.jobs.start(ANALYSIS_JOB, principal.user_id, run, idempotency_key=key)
+
+
+async def create_scene(
+    runtime: ScenesRuntime, *, principal: Principal, title: str, text: str, key: str | None
+) -> SceneRead:
+    """`POST /api/scenes`: the analysis job, waited for. A caller that stops waiting leaves it running (the scene
+    is created all the same); a failed job is raised as the error it recorded."""
+    job = await start_analysis(runtime, principal=principal, title=title, text=text, key=key, origin="")
+    finished = await runtime.jobs.wait(job.id)
+    if finished.status is not JobStatus.COMPLETED or not finished.result:
+        message = finished.message.removeprefix(FAILED_PREFIX)
+        raise error_for_code(finished.error or ErrorCode.SCENE_CREATE_FAILED, message, details={"task_id": job.id})
+    async with runtime.db.reader() as session:
+        scene = await access.find_scene(session, scene_id=finished.result["scene_id"])
+        return await read_scene(session, scene=scene)

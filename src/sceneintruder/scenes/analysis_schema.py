@@ -37,6 +37,9 @@ _IMPORTANCE_ALIASES = {
 }
 
 
+ANALYSIS_TASK = "scene_analysis"  # the structured call that analyses one chunk of a text
+
+
 class _LenientModel(RequestModel):
     """Drops `null` values so the field default applies: LLMs write `"aliases": null` for "none"."""
 

@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.core.clock import utcnow
 from sceneintruder.core.ids import new_id
-from sceneintruder.scenes import analysis_schema, text
+from sceneintruder.scenes import analysis_schema
 from sceneintruder.scenes.models import Scene, SceneCharacter, SceneItem, SceneSegment, SceneText
+from sceneintruder.textkit import text
 
 SEGMENT_CHARS = 900
 SEGMENT_SUMMARY_CHARS = 160

@@ -10,11 +10,20 @@ from datetime import datetime
 from typing import Any
 
 from sceneintruder.core.clock import rfc3339, utcnow
-from sceneintruder.core.envelope import dumps
-from sceneintruder.core.exporting import ExportDocument, ExportFormat, ExportResult, ExportSection, ExportTable
+from sceneintruder.core.exporting import EXPORT_VERSION as EXPORT_VERSION
+from sceneintruder.core.exporting import (
+    ExportDocument,
+    Exported,
+    ExportFile,
+    ExportFormat,
+    ExportSection,
+    ExportTable,
+    export_result,
+    render,
+)
+from sceneintruder.core.jsoncodec import dumps
 from sceneintruder.scenes.schemas import ConversationRead, SceneDataRead
 
-EXPORT_VERSION = "1.0"
 _LABELS = {
     "en": {
         "suffix": "Scene Data",
@@ -191,31 +200,33 @@ def scene_export_document(
     )
 
 
-def export_result(
-    *,
+def scene_export(
     scene_id: str,
     title: str,
+    data: SceneDataRead,
+    *,
     fmt: ExportFormat,
-    content: str,
-    export_type: str,
-    filename: str,
-    characters: list[Any],
-    conversations: list[Any],
-    summary: str,
-    stats: dict[str, Any],
-) -> ExportResult:
-    """The reference's ExportResult (spec §5b), used by the `json` format of every export."""
-    return {
-        "scene_id": scene_id,
-        "title": title,
-        "format": fmt.value,
-        "content": content,
-        "generated_at": rfc3339(utcnow()),
-        "export_type": export_type,
-        "characters": characters,
-        "conversations": conversations,
-        "summary": summary,
-        "file_path": filename,
-        "file_size": len(content.encode("utf-8")),
-        "stats": stats,
-    }
+    conversations: list[ConversationRead],
+    include_conversations: bool,
+) -> Exported:
+    """`GET /api/scenes/:id/export/scene` in `fmt`."""
+    now = utcnow()
+    stem = f"{scene_id}_scene_{now:%Y%m%d_%H%M%S}"
+    if fmt is not ExportFormat.JSON:
+        document = scene_export_document(data, conversations=conversations, include_conversations=include_conversations)
+        return ExportFile(render(document, fmt), fmt, stem)
+    content = scene_export_json(
+        data, conversations=conversations, include_conversations=include_conversations, generated_at=now
+    )
+    return export_result(
+        scene_id=scene_id,
+        title=f"{title} - {labels(data.scene.language)['suffix']}",
+        fmt=fmt,
+        content=content,
+        export_type="scene",
+        filename=f"{stem}.json",
+        characters=data.characters,
+        conversations=conversations,
+        summary=data.scene.summary,
+        stats={},
+    )

@@ -21,8 +21,6 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sceneintruder.scenes import _lexicons as lex
-from sceneintruder.scenes._textrank import summarize
 from sceneintruder.scenes.analysis_schema import (
     CharacterFinding,
     ChunkAnalysis,
@@ -33,7 +31,9 @@ from sceneintruder.scenes.analysis_schema import (
     SceneItem,
     SceneLocation,
 )
-from sceneintruder.scenes.text import Language, name_key, normalize_name, split_sentences
+from sceneintruder.textkit import lexicons as lex
+from sceneintruder.textkit.text import Language, name_key, normalize_name, split_sentences
+from sceneintruder.textkit.textrank import summarize
 
 _IMPORTANCE_RANK = {"critical": 0, "important": 1, "minor": 2}
 _MAX_KNOWLEDGE = 10

@@ -2,7 +2,7 @@
 
 The reference read only the first 5,000 characters for most of its analysis. Here every chunk goes through the
 same structured call (`scene_analysis`): vendors answer from the prompt, the offline provider from the
-chunk itself with the toolkit in `offline_analysis`. Concurrency is bounded; progress is reported per chunk;
+chunk itself (`scenes.offline`). Concurrency is bounded; progress is reported per chunk;
 cancelling the caller cancels every chunk in flight.
 """
 
@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sceneintruder.core.offload import Offload
 from sceneintruder.providers.llm.client import CallInfo, LLMClient
-from sceneintruder.scenes import merge, offline_analysis, text
-from sceneintruder.scenes.analysis_schema import ChunkAnalysis, SceneAnalysis
+from sceneintruder.scenes import merge
+from sceneintruder.scenes.analysis_schema import ANALYSIS_TASK, ChunkAnalysis, SceneAnalysis
+from sceneintruder.textkit import text
 
-ANALYSIS_TASK = "scene_analysis"
 PROMPT_SHARE = 0.5  # of the model's context: the rest is instructions, schema and the answer
 CHARS_PER_TOKEN = {"en": 3.5, "zh": 1.2}
 
@@ -58,11 +58,6 @@ def analysis_messages(*, title: str, chunk: str, index: int, total: int, languag
     part = f"第 {index + 1}/{total} 部分" if lang == "zh" else f"part {index + 1} of {total}"
     heading = f"《{title}》 {part}" if lang == "zh" else f"{title} — {part}"
     return [{"role": "system", "content": _SYSTEM[lang]}, {"role": "user", "content": f"{heading}\n\n{chunk}"}]
-
-
-def offline_scene_analysis(inputs: Mapping[str, Any]) -> ChunkAnalysis:
-    """The builtin provider's skill for `scene_analysis`: the toolkit's deterministic heuristics."""
-    return offline_analysis.analyze_chunk(str(inputs.get("text", "")), language=inputs.get("language"))
 
 
 async def analyze_text(

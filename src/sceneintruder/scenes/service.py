@@ -9,19 +9,25 @@ offered here too.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.core.clock import utcnow
 from sceneintruder.core.errors import ResourceNotFound
+from sceneintruder.core.exporting import Exported, ExportFormat
 from sceneintruder.core.ids import is_valid_id, new_id
 from sceneintruder.core.principal import Principal
-from sceneintruder.db.ownership import load_owned
+from sceneintruder.jobs.registry import JobRegistry
+from sceneintruder.realtime.hub import Hub
+from sceneintruder.scenes import export, offline
+from sceneintruder.scenes.access import find_scene as find_scene
+from sceneintruder.scenes.access import get_owned_scene as get_owned_scene
+from sceneintruder.scenes.access import scene_visible as scene_visible
+from sceneintruder.scenes.analysing import create_scene as create_scene
+from sceneintruder.scenes.analysing import start_analysis as start_analysis
 from sceneintruder.scenes.conversations import MessageNode as MessageNode
 from sceneintruder.scenes.conversations import active_tip as active_tip
 from sceneintruder.scenes.conversations import append_message as append_message
@@ -34,6 +40,7 @@ from sceneintruder.scenes.conversations import last_message_seq as last_message_
 from sceneintruder.scenes.conversations import latest_messages as latest_messages
 from sceneintruder.scenes.conversations import list_conversations as list_conversations
 from sceneintruder.scenes.errors import CharacterNotFound, SceneNotFound
+from sceneintruder.scenes.events import SceneDeleted
 from sceneintruder.scenes.message_tree import add_alternative as add_alternative
 from sceneintruder.scenes.message_tree import alternatives as alternatives
 from sceneintruder.scenes.message_tree import children as children
@@ -45,6 +52,12 @@ from sceneintruder.scenes.models import (
     SceneSegment,
     SceneText,
 )
+from sceneintruder.scenes.read_cache import ScenePayload, SceneReadCache
+from sceneintruder.scenes.reading import ScenePage as ScenePage
+from sceneintruder.scenes.reading import list_scenes as list_scenes
+from sceneintruder.scenes.reading import read_scene as read_scene
+from sceneintruder.scenes.reading import scene_read as scene_read
+from sceneintruder.scenes.runtime import ANALYSIS_JOB, SCENE_DELETED_CLOSE_CODE, ScenesRuntime
 from sceneintruder.scenes.schemas import (
     CharacterRead,
     ContextRead,
@@ -53,11 +66,14 @@ from sceneintruder.scenes.schemas import (
     ItemWrite,
     RelationRead,
     SceneDataRead,
+    SceneDeletedRead,
     SceneRead,
     SceneSettingsRead,
     SceneShellCreate,
     SegmentRead,
 )
+from sceneintruder.scenes.upload import read_upload as read_upload
+from sceneintruder.web.state import AppState
 
 SHELL_DESCRIPTION = "用于独立 Comics 工作流的空白场景"
 OWNED_SOURCES = frozenset({"STORY", "EXPLORATION"})
@@ -67,94 +83,6 @@ ITEM_NOT_FOUND_MESSAGE = "物品不存在"  # the reference's message; items kee
 
 
 # --- scenes -----------------------------------------------------------------------------------------------------
-
-
-async def get_owned_scene(session: AsyncSession, *, scene_id: str, principal: Principal) -> Scene:
-    return await load_owned(session, Scene, scene_id, principal, missing=SceneNotFound)
-
-
-async def find_scene(session: AsyncSession, *, scene_id: str) -> Scene:
-    """The scene whoever owns it (callers check access); missing or malformed id: SceneNotFound."""
-    scene = await session.get(Scene, scene_id) if is_valid_id(scene_id) else None
-    if scene is None:
-        raise SceneNotFound(details=scene_id)
-    return scene
-
-
-async def scene_visible(session: AsyncSession, *, scene_id: str, principal: Principal) -> bool:
-    """Whether `principal` may see the scene (WebSocket rooms ask this before a socket joins)."""
-    try:
-        await get_owned_scene(session, scene_id=scene_id, principal=principal)
-    except SceneNotFound:
-        return False
-    return True
-
-
-async def _counts(session: AsyncSession, scene_ids: Sequence[str]) -> tuple[dict[str, int], dict[str, int]]:
-    if not scene_ids:
-        return {}, {}
-    characters = await session.execute(
-        select(SceneCharacter.scene_id, func.count())
-        .where(SceneCharacter.scene_id.in_(scene_ids))
-        .group_by(SceneCharacter.scene_id)
-    )
-    items = await session.execute(
-        select(SceneItem.scene_id, func.count()).where(SceneItem.scene_id.in_(scene_ids)).group_by(SceneItem.scene_id)
-    )
-    return {row[0]: row[1] for row in characters}, {row[0]: row[1] for row in items}
-
-
-def scene_read(scene: Scene, *, character_count: int, item_count: int) -> SceneRead:
-    return SceneRead(
-        id=scene.id,
-        user_id=scene.owner_id,
-        title=scene.title,
-        name=scene.title,
-        description=scene.description,
-        source=scene.source,
-        summary=scene.summary,
-        era=scene.era,
-        atmosphere=scene.atmosphere,
-        themes=list(scene.themes or []),
-        locations=list(scene.locations or []),
-        language=scene.language,
-        created_at=scene.created_at,
-        last_accessed=scene.last_accessed,
-        last_updated=scene.last_updated,
-        character_count=character_count,
-        item_count=item_count,
-        analysis=scene.analysis or None,
-    )
-
-
-async def read_scene(session: AsyncSession, *, scene: Scene) -> SceneRead:
-    characters, items = await _counts(session, [scene.id])
-    return scene_read(scene, character_count=characters.get(scene.id, 0), item_count=items.get(scene.id, 0))
-
-
-@dataclass(frozen=True)
-class ScenePage:
-    scenes: list[SceneRead]
-    total: int
-
-
-async def list_scenes(session: AsyncSession, *, owner_id: str, page: int, limit: int) -> ScenePage:
-    """The caller's scenes, newest first."""
-    total = int(await session.scalar(select(func.count()).select_from(Scene).where(Scene.owner_id == owner_id)) or 0)
-    rows = (
-        await session.scalars(
-            select(Scene)
-            .where(Scene.owner_id == owner_id)
-            .order_by(Scene.created_at.desc(), Scene.id)
-            .offset((page - 1) * limit)
-            .limit(limit)
-        )
-    ).all()
-    characters, items = await _counts(session, [row.id for row in rows])
-    reads = [
-        scene_read(row, character_count=characters.get(row.id, 0), item_count=items.get(row.id, 0)) for row in rows
-    ]
-    return ScenePage(reads, total)
 
 
 async def create_shell(session: AsyncSession, *, owner_id: str, data: SceneShellCreate) -> SceneRead:
@@ -188,12 +116,44 @@ def scene_dir(data_dir: Path, scene_id: str) -> Path:
     return path
 
 
-async def delete_scene(session: AsyncSession, *, scene: Scene, data_dir: Path) -> None:
-    """Every row the scene owns goes with it (foreign keys cascade), then its files."""
-    scene_id = scene.id
+async def delete_scene(session: AsyncSession, *, runtime: ScenesRuntime, scene: Scene) -> SceneDeletedRead:
+    """Every row the scene owns goes with it (foreign keys cascade), then its files; once that is committed,
+    SceneDeleted is published (its room closes, its story stops)."""
+    scene_id, owner_id = scene.id, scene.owner_id
     await session.delete(scene)
     await session.commit()
-    shutil.rmtree(scene_dir(data_dir, scene_id), ignore_errors=True)
+    shutil.rmtree(scene_dir(runtime.storage.data_dir, scene_id), ignore_errors=True)
+    await runtime.events.publish(SceneDeleted(scene_id, owner_id))
+    return {"scene_id": scene_id}
+
+
+async def read_scene_json(runtime: ScenesRuntime, *, scene_id: str, principal: Principal) -> bytes:
+    """`GET /api/scenes/:id`'s SceneData as JSON, from the read cache when nothing about the scene changed."""
+
+    async def build() -> ScenePayload:
+        async with runtime.db.reader() as session:
+            scene = await find_scene(session, scene_id=scene_id)
+            data = await read_scene_data(session, scene=scene)
+        return ScenePayload(scene.owner_id, data.model_dump_json(by_alias=True, exclude_none=True).encode())
+
+    payload = await runtime.read_cache.entries.get_or_load(scene_id, build)
+    if not (principal.is_admin or payload.owner_id == principal.user_id):
+        raise SceneNotFound(details=scene_id)
+    return payload.json
+
+
+async def export_scene(
+    session: AsyncSession, *, scene: Scene, fmt: ExportFormat, include_conversations: bool
+) -> Exported:
+    data = await read_scene_data(session, scene=scene)
+    conversations = (
+        (await list_conversations(session, scene_id=scene.id, limit=100_000, page=1))[0]
+        if include_conversations
+        else []
+    )
+    return export.scene_export(
+        scene.id, scene.title, data, fmt=fmt, conversations=conversations, include_conversations=include_conversations
+    )
 
 
 async def read_scene_data(session: AsyncSession, *, scene: Scene, recent_messages: int = 100) -> SceneDataRead:
@@ -365,3 +325,35 @@ async def delete_item(session: AsyncSession, *, scene_id: str, item_id: str) -> 
     item = await _get_item(session, scene_id, item_id)
     await session.delete(item)
     await session.commit()
+
+
+# --- start-up ---------------------------------------------------------------------------------------------------
+
+
+def install(state: AppState) -> ScenesRuntime:
+    """The scenes domain, built once: its offline skills, the analysis job kind, the scene read cache on the
+    database's commits, the scene loader every owned-scene route uses, and who may open a scene's room."""
+    offline.register(state.llm)
+    jobs = state.components.get(JobRegistry)
+    jobs.register_kind(ANALYSIS_JOB, concurrency=state.settings.analysis_jobs_concurrency)
+    read_cache = SceneReadCache(ttl_seconds=max(state.settings.read_cache_ttl_seconds, 0))
+    read_cache.install(state.db)
+    runtime = ScenesRuntime(
+        db=state.db,
+        llm=state.llm,
+        events=state.events,
+        jobs=jobs,
+        offload=state.offload,
+        settings=state.settings,
+        storage=state.settings,
+        read_cache=read_cache,
+    )
+    state.scene_loader = runtime.owned_scene
+    hub = state.components.get(Hub)
+    hub.set_scene_access(runtime.scene_visible)
+
+    async def close_room(event: SceneDeleted) -> None:
+        await hub.close_room(event.scene_id, SCENE_DELETED_CLOSE_CODE, "scene deleted")
+
+    state.events.subscribe(SceneDeleted, close_room)
+    return runtime

@@ -24,7 +24,11 @@ from pathlib import PurePosixPath
 from charset_normalizer import from_bytes
 from ebooklib import epub
 
+from sceneintruder.core.errors import PayloadTooLarge
+from sceneintruder.core.offload import IsolatedWorkFailed
 from sceneintruder.scenes.errors import FileInvalid
+from sceneintruder.scenes.runtime import ScenesRuntime
+from sceneintruder.scenes.schemas import UploadResult
 
 TEXT_EXTENSIONS = frozenset({".txt", ".text", ".md", ".markdown"})
 EPUB_EXTENSION = ".epub"
@@ -197,3 +201,32 @@ def _epub_text(data: bytes, limits: UploadLimits) -> str:
     if not chapters:
         raise FileInvalid("EPUB 没有文本内容")
     return "\n\n".join(chapters)
+
+
+async def read_upload(runtime: ScenesRuntime, *, filename: str | None, data: bytes) -> UploadResult:
+    """`POST /api/upload`: the file read in an isolated worker process, under limits set before it starts (size,
+    EPUB entries and inflated size, characters, time, memory), so no upload can stall the server."""
+    settings = runtime.settings
+    if len(data) > settings.upload_max_bytes:
+        raise PayloadTooLarge("文件过大", details=f"at most {settings.upload_max_bytes} bytes")
+    if not filename:
+        raise FileInvalid("缺少文件名")
+    limits = UploadLimits(
+        max_chars=settings.upload_max_chars,
+        epub_max_uncompressed_bytes=settings.upload_epub_max_uncompressed_bytes,
+        epub_max_document_bytes=settings.upload_epub_max_document_bytes,
+        epub_max_chapters=settings.upload_epub_max_chapters,
+    )
+    try:
+        decoded = await runtime.offload.run_isolated(
+            decode_upload, filename, data, limits, timeout=settings.upload_decode_seconds
+        )
+    except IsolatedWorkFailed as exc:
+        raise FileInvalid("文件无法在限定的时间和内存内读取", details=exc.reason) from exc
+    return UploadResult(
+        filename=decoded.filename,
+        content=decoded.content,
+        size=decoded.size,
+        encoding=decoded.encoding,
+        char_count=decoded.char_count,
+    )

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Query
 
-from sceneintruder.core.envelope import Envelope, EnvelopeResponse, ok
-from sceneintruder.deps import AdminDep, PrincipalDep, SessionDep
 from sceneintruder.settings import service
-from sceneintruder.settings.runtime import SettingsRuntime
+from sceneintruder.settings.dependencies import SettingsRuntimeDep
 from sceneintruder.settings.schemas import (
     ConnectionTest,
     ConnectionTestRead,
@@ -23,25 +21,20 @@ from sceneintruder.settings.schemas import (
     SettingsRead,
     SettingsSave,
 )
+from sceneintruder.web.dependencies import AdminDep, PrincipalDep, SessionDep
+from sceneintruder.web.envelope import Envelope, EnvelopeResponse, ok
 
 router = APIRouter(tags=["settings"])
 
 
-async def get_runtime(request: Request) -> SettingsRuntime:
-    return request.app.state.settings_runtime
-
-
-RuntimeDep = Annotated[SettingsRuntime, Depends(get_runtime)]
-
-
 @router.get("/settings", response_model=Envelope[SettingsRead])
-async def get_settings(_: PrincipalDep, session: SessionDep, runtime: RuntimeDep) -> EnvelopeResponse:
+async def get_settings(_: PrincipalDep, session: SessionDep, runtime: SettingsRuntimeDep) -> EnvelopeResponse:
     return ok(service.read_settings(await service.load(session), runtime), "设置获取成功")
 
 
 @router.post("/settings", response_model=Envelope[None])
 async def save_settings(
-    admin: AdminDep, body: SettingsSave, session: SessionDep, runtime: RuntimeDep
+    admin: AdminDep, body: SettingsSave, session: SessionDep, runtime: SettingsRuntimeDep
 ) -> EnvelopeResponse:
     await service.save_settings(session, runtime, data=body, user_id=admin.user_id)
     return ok(None, "设置保存成功")
@@ -49,13 +42,13 @@ async def save_settings(
 
 @router.post("/settings/test-connection", response_model=Envelope[ConnectionTestRead])
 async def test_connection(
-    admin: AdminDep, runtime: RuntimeDep, body: Annotated[ConnectionTest | None, Body()] = None
+    admin: AdminDep, runtime: SettingsRuntimeDep, body: Annotated[ConnectionTest | None, Body()] = None
 ) -> EnvelopeResponse:
     return ok(await service.test_connection(runtime, data=body, user_id=admin.user_id), "连接测试成功")
 
 
 @router.get("/llm/status", response_model=Envelope[LLMStatusRead])
-async def llm_status(_: PrincipalDep, session: SessionDep, runtime: RuntimeDep) -> EnvelopeResponse:
+async def llm_status(_: PrincipalDep, session: SessionDep, runtime: SettingsRuntimeDep) -> EnvelopeResponse:
     return ok(await service.llm_status(session, runtime), "LLM状态获取成功")
 
 
@@ -68,7 +61,7 @@ async def list_models(
 
 @router.put("/llm/config", response_model=Envelope[None])
 async def update_llm_config(
-    admin: AdminDep, body: LLMConfigUpdate, session: SessionDep, runtime: RuntimeDep
+    admin: AdminDep, body: LLMConfigUpdate, session: SessionDep, runtime: SettingsRuntimeDep
 ) -> EnvelopeResponse:
     await service.update_llm_config(session, runtime, data=body, user_id=admin.user_id)
     return ok(None, "LLM配置更新成功")

@@ -27,7 +27,7 @@ from sceneintruder.providers.llm.base import ChatMessage, ProviderConfig
 from sceneintruder.providers.llm.catalog import BUILTIN, spec_for
 from sceneintruder.providers.llm.client import ActiveLLM, CallInfo, LLMClient
 from sceneintruder.providers.registry import ProviderDeps, default_registry
-from sceneintruder.settings import catalog, saving
+from sceneintruder.settings import catalog, offline, saving
 from sceneintruder.settings import usage as usage_service
 from sceneintruder.settings.document import Section
 from sceneintruder.settings.errors import (
@@ -38,6 +38,7 @@ from sceneintruder.settings.errors import (
     LLMNotConfigured,
 )
 from sceneintruder.settings.models import SINGLETON_ID, ProviderSettings
+from sceneintruder.settings.offline import TEST_CONNECTION
 from sceneintruder.settings.runtime import (
     STATE_NO_KEY,
     STATE_NO_PROVIDER,
@@ -49,8 +50,8 @@ from sceneintruder.settings.runtime import (
     resolve,
 )
 from sceneintruder.settings.schemas import ConnectionTest, LLMConfigUpdate, SettingsSave
-from sceneintruder.settings.skills import TEST_CONNECTION
 from sceneintruder.settings.usage import PriceTable, UsageLedger
+from sceneintruder.web.state import AppState
 
 PROBE_MESSAGES = (ChatMessage("system", "You are a helpful assistant."), ChatMessage("user", "Hello"))
 
@@ -214,8 +215,14 @@ def _custom_models(config: dict[str, str]) -> list[str]:
 # --- start-up ---------------------------------------------------------------------------------------------------
 
 
+def install(state: AppState, *, http: httpx.AsyncClient) -> SettingsRuntime:
+    """The settings domain, built once: its offline skills and its runtime (`start` then applies what is stored)."""
+    offline.register(state.llm)
+    return create_runtime(state.settings, db=state.db, http=http, llm=state.llm)
+
+
 def create_runtime(settings: Settings, *, db: Database, http: httpx.AsyncClient, llm: LLMClient) -> SettingsRuntime:
-    """Everything the settings service needs, built once by the lifespan (nothing at import)."""
+    """Everything the settings service needs (nothing is built at import)."""
     retry = RetryPolicy(max_retries=settings.llm_max_retries)
     ledger = UsageLedger(db, PriceTable.load(settings.llm_price_table))
     return SettingsRuntime(

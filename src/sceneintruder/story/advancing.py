@@ -40,7 +40,7 @@ from sceneintruder.story.runtime import StoryRuntime
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from sceneintruder.scenes.models import Scene
+    from sceneintruder.scenes.service import Scene
     from sceneintruder.story.context import StoryContext
 
 ADVANCE_MAX_TOKENS = 700

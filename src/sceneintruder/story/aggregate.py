@@ -24,7 +24,7 @@ from sceneintruder.story.views import ORIGINAL_PREVIEW_CHARS, choice_view, node_
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from sceneintruder.scenes.models import Scene
+    from sceneintruder.scenes.service import Scene
 
 VERSION = "1.0"
 _MODERN_ERAS = frozenset({"", "现代", "modern", "contemporary", "present", "present day", "当代"})

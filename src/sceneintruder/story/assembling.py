@@ -23,7 +23,7 @@ from sceneintruder.story.runtime import StoryRuntime
 from sceneintruder.story.views import ORIGINAL_PREVIEW_CHARS, assemble_story_view, node_view
 
 if TYPE_CHECKING:
-    from sceneintruder.scenes.models import Scene
+    from sceneintruder.scenes.service import Scene
 
 _IN_CHUNK = 500  # ids per IN (...) list, well under SQLite's bound-parameter limit
 

@@ -36,7 +36,7 @@ from sceneintruder.story.views import node_view
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from sceneintruder.scenes.models import Scene
+    from sceneintruder.scenes.service import Scene
     from sceneintruder.story.context import StoryContext
 
 IN_FLIGHT_EXPIRES = timedelta(minutes=10)  # a claim older than this (a crashed request) no longer blocks the node

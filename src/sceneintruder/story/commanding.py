@@ -30,7 +30,7 @@ from sceneintruder.story.schemas import CommandRequest
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from sceneintruder.scenes.models import Scene
+    from sceneintruder.scenes.service import Scene
 
 USER_SPEAKER = "web_user"  # the reference's speaker id for the console's player turns (the UI shows it)
 CONTEXT_CHARS = 300

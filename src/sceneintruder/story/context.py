@@ -21,7 +21,7 @@ from sceneintruder.story._text import clip
 from sceneintruder.story.models import Story, StoryLocation, StoryNode, StoryTask
 
 if TYPE_CHECKING:
-    from sceneintruder.scenes.models import Scene
+    from sceneintruder.scenes.service import Scene
 
 CAST_SIZE = 12
 RECENT_CHARS = 700  # of each of the last path nodes

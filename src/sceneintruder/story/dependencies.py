@@ -1,35 +1,24 @@
-"""Dependencies of the story routes: the story runtime, and the scene loaded for its owner.
+"""Dependencies of the story routes: the domain's runtime, and the scene loaded for its owner.
 
-The scene is loaded in a short read session of its own, so a story move takes the scene's lock before it
-opens its write transaction (a writer holding SQLite's lock while waiting for the scene's lock would stall
-every other writer).
+The scene is loaded in a short read session of its own (`web.dependencies.owned_scene`), so a story move takes
+the scene's lock before it opens its write transaction (a writer holding SQLite's lock while waiting for the
+scene's lock would stall every other writer).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Request
 
-from sceneintruder.deps import get_principal
-from sceneintruder.scenes import service as scenes_service
-from sceneintruder.scenes.models import Scene
-from sceneintruder.story.runtime import StoryRuntime
-
-SceneId = Annotated[str, Path(max_length=128)]
+from sceneintruder.scenes.service import Scene
+from sceneintruder.story.service import StoryRuntime
+from sceneintruder.web.dependencies import app_state, owned_scene
 
 
 async def get_story_runtime(request: Request) -> StoryRuntime:
-    return request.app.state.story
-
-
-async def story_scene(request: Request, scene_id: SceneId) -> Scene:
-    """The scene if the caller owns it (or is an admin); else 404 SCENE_NOT_FOUND, as for a missing one."""
-    principal = await get_principal(request)
-    runtime: StoryRuntime = request.app.state.story
-    async with runtime.db.reader() as session:
-        return await scenes_service.get_owned_scene(session, scene_id=scene_id, principal=principal)
+    return app_state(request).components.get(StoryRuntime)
 
 
 StoryRuntimeDep = Annotated[StoryRuntime, Depends(get_story_runtime)]
-StoryScene = Annotated[Scene, Depends(story_scene)]
+StoryScene = Annotated[Scene, Depends(owned_scene)]

@@ -20,7 +20,7 @@ from sceneintruder.story.models import Story, StoryNode
 from sceneintruder.story.runtime import StoryRuntime
 
 if TYPE_CHECKING:
-    from sceneintruder.scenes.models import Scene
+    from sceneintruder.scenes.service import Scene
 
 SHELL_SOURCE = "comic_standalone"  # scenes.service: a scene created without text
 

@@ -16,16 +16,25 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from sceneintruder.core.clock import rfc3339
-from sceneintruder.core.exporting import ExportDocument, ExportSection, ExportTable
+from sceneintruder.core.clock import rfc3339, utcnow
+from sceneintruder.core.exporting import (
+    EXPORT_VERSION,
+    ExportDocument,
+    Exported,
+    ExportFile,
+    ExportFormat,
+    ExportSection,
+    ExportTable,
+    export_result,
+    render,
+)
 from sceneintruder.story import graph
 from sceneintruder.story.reading import StorySnapshot
 
 if TYPE_CHECKING:
-    from sceneintruder.scenes.models import Scene
     from sceneintruder.scenes.schemas import CharacterRead
+    from sceneintruder.scenes.service import Scene
 
-EXPORT_VERSION = "1.0"
 _LABELS = {
     "en": {
         "suffix": "Story",
@@ -209,3 +218,28 @@ def story_export_document(snapshot: StorySnapshot, scene: Scene, characters: lis
     return ExportDocument(
         title=f"{scene.title} - {lab['suffix']}", sections=[s for s in sections if s], language=scene.language
     )
+
+
+def story_export(
+    snapshot: StorySnapshot, scene: Scene, characters: list[CharacterRead], *, fmt: ExportFormat
+) -> Exported:
+    """`GET /api/scenes/:id/export/story` in `fmt`; its JSON answer also carries the whole `story_data`."""
+    now = utcnow()
+    stem = f"{scene.id}_story_{now:%Y%m%d_%H%M%S}"
+    if fmt is not ExportFormat.JSON:
+        return ExportFile(render(story_export_document(snapshot, scene, characters), fmt), fmt, stem)
+    content, document = story_export_json(snapshot, scene, characters, generated_at=now)
+    result = export_result(
+        scene_id=scene.id,
+        title=f"{scene.title} - {labels(scene.language)['suffix']}",
+        fmt=fmt,
+        content=content,
+        export_type="story",
+        filename=f"{stem}.json",
+        characters=characters,
+        conversations=[],
+        summary=scene.summary,
+        stats=document["statistics"],
+    )
+    result["story_data"] = document["story_data"]
+    return result

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
-from sceneintruder.core.lenient import LenientModel, as_bool, as_fraction, as_object_list, as_text
+from sceneintruder.providers.llm.lenient import LenientModel, as_bool, as_fraction, as_object_list, as_text
 
 TASK_STORY_SEGMENT = "story_segment"
 TASK_STORY_NEXT_NODE = "story_next_node"

@@ -28,7 +28,7 @@ from sceneintruder.story.views import (
 )
 
 if TYPE_CHECKING:
-    from sceneintruder.scenes.models import Scene
+    from sceneintruder.scenes.service import Scene
 
 BRANCH_PREVIEW_CHARS = 300  # a passage not narrated yet shows this much of its text in the tree
 NODE_COLUMNS = (

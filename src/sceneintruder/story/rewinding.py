@@ -31,7 +31,7 @@ from sceneintruder.story.views import node_view
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from sceneintruder.scenes.models import Scene
+    from sceneintruder.scenes.service import Scene
 
 
 async def rewind(runtime: StoryRuntime, *, scene: Scene, principal: Principal, node_id: str) -> dict[str, Any]:

@@ -12,20 +12,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from sceneintruder.core.clock import utcnow
-from sceneintruder.core.downloads import DOWNLOAD_RESPONSES, download, parse_export_format
-from sceneintruder.core.envelope import Envelope, EnvelopeResponse, ok
 from sceneintruder.core.errors import BadRequest
-from sceneintruder.core.exporting import ExportFormat, ExportResult, render
-from sceneintruder.deps import PrincipalDep
-from sceneintruder.scenes.export import export_result
+from sceneintruder.core.exporting import ExportResult
 from sceneintruder.story import service
 from sceneintruder.story.dependencies import StoryRuntimeDep, StoryScene
-from sceneintruder.story.export import labels
 from sceneintruder.story.schemas import (
     AdvanceResult,
     BatchRequest,
@@ -46,10 +40,11 @@ from sceneintruder.story.schemas import (
     StoryView,
     UserPreferences,
 )
+from sceneintruder.web.dependencies import ItemId, PrincipalDep
+from sceneintruder.web.downloads import DOWNLOAD_RESPONSES, export_response, parse_export_format
+from sceneintruder.web.envelope import Envelope, EnvelopeResponse, ok
 
 router = APIRouter(prefix="/scenes", tags=["story"])
-
-ItemId = Annotated[str, Path(max_length=128)]
 
 
 def _preferences(raw: str | None) -> UserPreferences | None:
@@ -205,24 +200,4 @@ async def scene_aggregate(
 
 @router.get("/{scene_id}/export/story", response_model=Envelope[ExportResult], responses=DOWNLOAD_RESPONSES)
 async def export_story(scene: StoryScene, runtime: StoryRuntimeDep, format: str = "json") -> Response:
-    fmt = parse_export_format(format)
-    snapshot, characters = await service.export_snapshot(runtime, scene=scene)
-    now = utcnow()
-    stem = f"{scene.id}_story_{now:%Y%m%d_%H%M%S}"
-    if fmt is not ExportFormat.JSON:
-        return download(render(service.story_export_document(snapshot, scene, characters), fmt), fmt, stem)
-    content, document = service.story_export_json(snapshot, scene, characters, generated_at=now)
-    result = export_result(
-        scene_id=scene.id,
-        title=f"{scene.title} - {labels(scene.language)['suffix']}",
-        fmt=fmt,
-        content=content,
-        export_type="story",
-        filename=f"{stem}.json",
-        characters=characters,
-        conversations=[],
-        summary=scene.summary,
-        stats=document["statistics"],
-    )
-    result["story_data"] = document["story_data"]
-    return ok(result, "导出成功")
+    return export_response(await service.export_story(runtime, scene=scene, fmt=parse_export_format(format)))

@@ -14,28 +14,30 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from sceneintruder.core.errors import BadRequest
-from sceneintruder.core.exporting import ExportDataEmpty
+from sceneintruder.core.exporting import ExportDataEmpty, Exported, ExportFormat
 from sceneintruder.core.principal import Principal
 from sceneintruder.db.session import Database
-from sceneintruder.realtime.hub import SocketContext
+from sceneintruder.jobs.registry import JobRegistry
+from sceneintruder.realtime.hub import Hub, SocketContext
 from sceneintruder.realtime.messages import ClientMessage, StoryChoice
 from sceneintruder.scenes import service as scenes_service
-from sceneintruder.story import _state, assembling, initialisation, reading
+from sceneintruder.scenes.events import SceneCreated, SceneDeleted
+from sceneintruder.story import _state, assembling, initialisation, offline, reading
 from sceneintruder.story.advancing import advance
 from sceneintruder.story.aggregate import AggregateOptions, aggregate
 from sceneintruder.story.choosing import make_choice
 from sceneintruder.story.commanding import command
-from sceneintruder.story.export import story_export_document, story_export_json
+from sceneintruder.story.export import story_export
 from sceneintruder.story.initialisation import STORY_INIT_JOB
-from sceneintruder.story.reading import StorySnapshot
+from sceneintruder.story.read_cache import NodeJsonCache, StoryReadCache
 from sceneintruder.story.rewinding import insert, rewind
 from sceneintruder.story.runtime import StoryRuntime
 from sceneintruder.story.schemas import UserPreferences
 from sceneintruder.story.world import batch, complete_objective, explore, unlock_location
+from sceneintruder.web.state import AppState
 
 if TYPE_CHECKING:
-    from sceneintruder.scenes.events import SceneCreated, SceneDeleted
-    from sceneintruder.scenes.models import Scene
+    from sceneintruder.scenes.service import Scene
 
 __all__ = [
     "STORY_INIT_JOB",
@@ -49,8 +51,9 @@ __all__ = [
     "command",
     "complete_objective",
     "explore",
-    "export_snapshot",
+    "export_story",
     "insert",
+    "install",
     "make_choice",
     "node_content",
     "on_scene_created",
@@ -61,8 +64,6 @@ __all__ = [
     "rewind",
     "scene_aggregate",
     "story_choice_handler",
-    "story_export_document",
-    "story_export_json",
     "unlock_location",
 ]
 
@@ -113,17 +114,52 @@ async def scene_aggregate(runtime: StoryRuntime, *, scene: Scene, options: Aggre
         return await aggregate(session, scene=scene, options=options)
 
 
-async def export_snapshot(runtime: StoryRuntime, *, scene: Scene) -> tuple[StorySnapshot, list[Any]]:
-    """The whole story (full passages) and the cast, for an export; EXPORT_DATA_EMPTY without any node."""
+async def export_story(runtime: StoryRuntime, *, scene: Scene, fmt: ExportFormat) -> Exported:
+    """The whole story (full passages) and the cast, in `fmt`; EXPORT_DATA_EMPTY without any node."""
     async with runtime.db.reader() as session:
         snapshot = await reading.load_snapshot(session, scene.id, original_limit=None)
         characters = await scenes_service.list_characters(session, scene_id=scene.id)
     if snapshot is None or not snapshot.nodes:
         raise ExportDataEmpty("故事还没有内容", details=scene.id)
-    return snapshot, characters
+    return story_export(snapshot, scene, characters, fmt=fmt)
 
 
 # --- wiring: events and the WebSocket --------------------------------------------------------------------------
+
+
+def install(state: AppState) -> StoryRuntime:
+    """The story domain, built once: its offline skills, the initialisation job kind, its runtime and read
+    caches, the `story_choice` handler of the scene rooms, and the story following its scene (built when the
+    scene is created, its initialisation cancelled when the scene is deleted)."""
+    settings = state.settings
+    offline.register(state.llm)
+    jobs = state.components.get(JobRegistry)
+    hub = state.components.get(Hub)
+    jobs.register_kind(STORY_INIT_JOB, concurrency=settings.story_init_jobs_concurrency)
+    runtime = StoryRuntime(
+        db=state.db,
+        llm=state.llm,
+        jobs=jobs,
+        hub=hub,
+        locks=state.scene_locks,
+        init_wait_seconds=settings.story_init_wait_seconds,
+        narrate_ahead=settings.story_narrate_ahead,
+        views=StoryReadCache(ttl_seconds=settings.read_cache_ttl_seconds),
+        node_views=NodeJsonCache(ttl_seconds=settings.story_node_cache_seconds),
+    )
+    runtime.views.install(state.db)
+    runtime.node_views.install(state.db)
+    hub.register_handler("story_choice", story_choice_handler(runtime))
+
+    async def build_story(event: SceneCreated) -> None:
+        await on_scene_created(runtime, event)
+
+    async def stop_story(event: SceneDeleted) -> None:
+        await on_scene_deleted(runtime, event)
+
+    state.events.subscribe(SceneCreated, build_story)
+    state.events.subscribe(SceneDeleted, stop_story)
+    return runtime
 
 
 async def on_scene_created(runtime: StoryRuntime, event: SceneCreated) -> None:

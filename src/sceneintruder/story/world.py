@@ -37,7 +37,7 @@ from sceneintruder.story.views import location_view, node_view
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from sceneintruder.scenes.models import Scene
+    from sceneintruder.scenes.service import Scene
 
 LOCATION_NOT_FOUND = "地点不存在"
 LOCKED_MESSAGE = "此地点尚未解锁"

@@ -8,12 +8,17 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder import __version__
 from sceneintruder.core.clock import rfc3339, utcnow
 from sceneintruder.core.metrics import RequestMetrics
 from sceneintruder.core.storage import data_dir_problem
 from sceneintruder.db.session import Database
+from sceneintruder.settings import service as settings_service
+from sceneintruder.settings.service import SettingsRuntime
+from sceneintruder.system.runtime import SystemRuntime
+from sceneintruder.web.state import AppState
 
 
 @dataclass(frozen=True)
@@ -78,3 +83,36 @@ def config_metrics(
         "llm": llm or {},
         "generated_at": rfc3339(utcnow()),
     }
+
+
+def install(state: AppState) -> SystemRuntime:
+    return SystemRuntime(
+        db=state.db,
+        data_dir=state.settings.data_dir,
+        metrics=state.metrics,
+        settings=state.components.get(SettingsRuntime),
+    )
+
+
+async def health_report(runtime: SystemRuntime) -> Liveness:
+    return await liveness(runtime.db, runtime.data_dir)
+
+
+async def config_health_report(runtime: SystemRuntime, session: AsyncSession) -> dict[str, Any]:
+    overview = await settings_service.config_overview(session, runtime.settings)
+    return config_health(
+        llm_provider=overview.provider,
+        llm_has_key=overview.key_ok,
+        config_version=overview.version,
+        last_updated=rfc3339(overview.last_updated),
+    )
+
+
+async def config_metrics_report(runtime: SystemRuntime, session: AsyncSession) -> dict[str, Any]:
+    overview = await settings_service.config_overview(session, runtime.settings)
+    return config_metrics(
+        metrics=runtime.metrics,
+        config_version=overview.version,
+        last_updated=rfc3339(overview.last_updated),
+        llm=await settings_service.usage_summary(session, runtime.settings),
+    )

@@ -5,17 +5,10 @@ Access keeps the reference's 403 semantics: a guest may only use `console_user`;
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends, Path, Request
-
-from sceneintruder.core.envelope import Envelope, EnvelopeResponse, created, ok
-from sceneintruder.core.errors import Forbidden
-from sceneintruder.core.principal import GUEST_USER_ID
-from sceneintruder.db.session import Database
-from sceneintruder.deps import ProfileCacheDep, SessionDep, get_database, get_principal, get_profile_cache
 from sceneintruder.users import service
+from sceneintruder.users.dependencies import ProfileReaderDep, UserId, UsersRuntimeDep
 from sceneintruder.users.schemas import (
     Preferences,
     UserItemRead,
@@ -25,48 +18,25 @@ from sceneintruder.users.schemas import (
     UserSkillWrite,
     UserUpdate,
 )
+from sceneintruder.web.dependencies import SessionDep
+from sceneintruder.web.envelope import Envelope, EnvelopeResponse, created, ok
 
 router = APIRouter(prefix="/users/{user_id}", tags=["users"])
 
 
-async def accessible_user_id(request: Request, user_id: Annotated[str, Path(max_length=128)]) -> str:
-    principal = await get_principal(request)
-    if not principal.authenticated:
-        if user_id != GUEST_USER_ID:
-            raise Forbidden("Authentication required")
-    elif user_id != principal.user_id:
-        raise Forbidden("Access denied: Cannot access other users' data")
-    return user_id
-
-
-UserId = Annotated[str, Depends(accessible_user_id)]
-
-
-@dataclass(frozen=True)
-class ProfileReader:
-    user_id: str
-    db: Database
-    cache: service.ProfileCache
-
-
-async def profile_reader(request: Request, user_id: Annotated[str, Path(max_length=128)]) -> ProfileReader:
-    """The accessible user id with what a cached profile read needs, as one dependency (the hot path)."""
-    return ProfileReader(
-        await accessible_user_id(request, user_id), await get_database(request), await get_profile_cache(request)
-    )
-
-
 @router.get("", response_model=Envelope[UserRead])
-async def get_user(reader: Annotated[ProfileReader, Depends(profile_reader)]) -> EnvelopeResponse:
+async def get_user(reader: ProfileReaderDep) -> EnvelopeResponse:
     profile = await service.read_profile(reader.db, user_id=reader.user_id, cache=reader.cache)
     return ok(profile, "用户档案获取成功")
 
 
 @router.put("", response_model=Envelope[UserRead])
 async def update_user(
-    user_id: UserId, body: UserUpdate, session: SessionDep, cache: ProfileCacheDep
+    user_id: UserId, body: UserUpdate, session: SessionDep, runtime: UsersRuntimeDep
 ) -> EnvelopeResponse:
-    return ok(await service.update_user(session, user_id=user_id, data=body, cache=cache), "用户档案更新成功")
+    return ok(
+        await service.update_user(session, user_id=user_id, data=body, cache=runtime.profiles), "用户档案更新成功"
+    )
 
 
 @router.get("/preferences", response_model=Envelope[Preferences])
@@ -76,9 +46,9 @@ async def get_preferences(user_id: UserId, session: SessionDep) -> EnvelopeRespo
 
 @router.put("/preferences", response_model=Envelope[Preferences])
 async def update_preferences(
-    user_id: UserId, body: Preferences, session: SessionDep, cache: ProfileCacheDep
+    user_id: UserId, body: Preferences, session: SessionDep, runtime: UsersRuntimeDep
 ) -> EnvelopeResponse:
-    preferences = await service.set_preferences(session, user_id=user_id, preferences=body, cache=cache)
+    preferences = await service.set_preferences(session, user_id=user_id, preferences=body, cache=runtime.profiles)
     return ok(preferences, "用户偏好更新成功")
 
 
@@ -89,9 +59,9 @@ async def list_items(user_id: UserId, session: SessionDep) -> EnvelopeResponse:
 
 @router.post("/items", status_code=201, response_model=Envelope[UserItemRead])
 async def add_item(
-    user_id: UserId, body: UserItemWrite, session: SessionDep, cache: ProfileCacheDep
+    user_id: UserId, body: UserItemWrite, session: SessionDep, runtime: UsersRuntimeDep
 ) -> EnvelopeResponse:
-    return created(await service.add_item(session, user_id=user_id, data=body, cache=cache), "物品添加成功")
+    return created(await service.add_item(session, user_id=user_id, data=body, cache=runtime.profiles), "物品添加成功")
 
 
 @router.get("/items/{item_id}", response_model=Envelope[UserItemRead])
@@ -101,15 +71,15 @@ async def get_item(user_id: UserId, item_id: str, session: SessionDep) -> Envelo
 
 @router.put("/items/{item_id}", response_model=Envelope[UserItemRead])
 async def replace_item(
-    user_id: UserId, item_id: str, body: UserItemWrite, session: SessionDep, cache: ProfileCacheDep
+    user_id: UserId, item_id: str, body: UserItemWrite, session: SessionDep, runtime: UsersRuntimeDep
 ) -> EnvelopeResponse:
-    item = await service.replace_item(session, user_id=user_id, item_id=item_id, data=body, cache=cache)
+    item = await service.replace_item(session, user_id=user_id, item_id=item_id, data=body, cache=runtime.profiles)
     return ok(item, "物品更新成功")
 
 
 @router.delete("/items/{item_id}", response_model=Envelope[None])
-async def delete_item(user_id: UserId, item_id: str, session: SessionDep, cache: ProfileCacheDep) -> EnvelopeResponse:
-    await service.delete_item(session, user_id=user_id, item_id=item_id, cache=cache)
+async def delete_item(user_id: UserId, item_id: str, session: SessionDep, runtime: UsersRuntimeDep) -> EnvelopeResponse:
+    await service.delete_item(session, user_id=user_id, item_id=item_id, cache=runtime.profiles)
     return ok(None, "物品删除成功")
 
 
@@ -120,9 +90,9 @@ async def list_skills(user_id: UserId, session: SessionDep) -> EnvelopeResponse:
 
 @router.post("/skills", status_code=201, response_model=Envelope[UserSkillRead])
 async def add_skill(
-    user_id: UserId, body: UserSkillWrite, session: SessionDep, cache: ProfileCacheDep
+    user_id: UserId, body: UserSkillWrite, session: SessionDep, runtime: UsersRuntimeDep
 ) -> EnvelopeResponse:
-    return created(await service.add_skill(session, user_id=user_id, data=body, cache=cache), "技能添加成功")
+    return created(await service.add_skill(session, user_id=user_id, data=body, cache=runtime.profiles), "技能添加成功")
 
 
 @router.get("/skills/{skill_id}", response_model=Envelope[UserSkillRead])
@@ -132,13 +102,15 @@ async def get_skill(user_id: UserId, skill_id: str, session: SessionDep) -> Enve
 
 @router.put("/skills/{skill_id}", response_model=Envelope[UserSkillRead])
 async def replace_skill(
-    user_id: UserId, skill_id: str, body: UserSkillWrite, session: SessionDep, cache: ProfileCacheDep
+    user_id: UserId, skill_id: str, body: UserSkillWrite, session: SessionDep, runtime: UsersRuntimeDep
 ) -> EnvelopeResponse:
-    skill = await service.replace_skill(session, user_id=user_id, skill_id=skill_id, data=body, cache=cache)
+    skill = await service.replace_skill(session, user_id=user_id, skill_id=skill_id, data=body, cache=runtime.profiles)
     return ok(skill, "技能更新成功")
 
 
 @router.delete("/skills/{skill_id}", response_model=Envelope[None])
-async def delete_skill(user_id: UserId, skill_id: str, session: SessionDep, cache: ProfileCacheDep) -> EnvelopeResponse:
-    await service.delete_skill(session, user_id=user_id, skill_id=skill_id, cache=cache)
+async def delete_skill(
+    user_id: UserId, skill_id: str, session: SessionDep, runtime: UsersRuntimeDep
+) -> EnvelopeResponse:
+    await service.delete_skill(session, user_id=user_id, skill_id=skill_id, cache=runtime.profiles)
     return ok(None, "技能删除成功")

@@ -15,6 +15,8 @@ from sceneintruder.core.principal import GUEST_USER_ID, Role
 from sceneintruder.db.session import Database
 from sceneintruder.users.errors import UserItemNotFound, UserNotFound, UserSkillNotFound
 from sceneintruder.users.models import User, UserItem, UserSkill
+from sceneintruder.users.runtime import ProfileCache as ProfileCache
+from sceneintruder.users.runtime import UsersRuntime
 from sceneintruder.users.schemas import (
     Effect,
     Preferences,
@@ -25,9 +27,9 @@ from sceneintruder.users.schemas import (
     UserSkillWrite,
     UserUpdate,
 )
+from sceneintruder.web.state import AppState
 
 Owned = TypeVar("Owned", UserItem, UserSkill)
-ProfileCache = TTLCache[str, UserRead]
 """Profiles by user id. Every write below takes the cache and drops that user's entry after committing."""
 
 
@@ -337,3 +339,10 @@ async def replace_skill(
 
 async def delete_skill(session: AsyncSession, *, user_id: str, skill_id: str, cache: ProfileCache | None) -> None:
     await _delete(session, UserSkill, user_id, skill_id, UserSkillNotFound, cache)
+
+
+def install(state: AppState) -> UsersRuntime:
+    """The users domain, built once: the profile cache (also what login refreshes) and the runtime."""
+    profiles: ProfileCache = TTLCache(max_entries=10_000, ttl_seconds=state.settings.read_cache_ttl_seconds)
+    state.profile_cache = profiles
+    return UsersRuntime(db=state.db, profiles=profiles)

@@ -13,7 +13,7 @@ from sceneintruder.providers.http import RetryPolicy
 from sceneintruder.providers.llm.base import ChatMessage
 from sceneintruder.providers.llm.builtin import BuiltinProvider
 from sceneintruder.providers.llm.client import ActiveLLM, CallInfo, CallRecord, LLMClient
-from sceneintruder.settings.skills import DEMO, DemoSummary, register
+from sceneintruder.settings.offline import DEMO, DemoSummary, register
 
 CALL = CallInfo("demo", user_id="alice", job_id="job_1")
 HELLO = [{"role": "user", "content": "Hello"}]

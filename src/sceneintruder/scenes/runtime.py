@@ -1,0 +1,40 @@
+"""`ScenesRuntime`: what the scenes domain's workflows use, built once at start-up by `scenes.service.install`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sceneintruder.core.events import EventBus
+from sceneintruder.core.offload import Offload
+from sceneintruder.core.principal import Principal
+from sceneintruder.core.settings import ScenesSettings, StorageSettings
+from sceneintruder.db.session import Database
+from sceneintruder.jobs.registry import JobRegistry
+from sceneintruder.providers.llm.client import LLMClient
+from sceneintruder.scenes import access
+from sceneintruder.scenes.models import Scene
+from sceneintruder.scenes.read_cache import SceneReadCache
+
+ANALYSIS_JOB = "scene_analysis"  # the job kind of POST /api/analyze and POST /api/scenes
+SCENE_DELETED_CLOSE_CODE = 4404  # WebSocket close code: the room's scene no longer exists
+
+
+@dataclass(frozen=True)
+class ScenesRuntime:
+    db: Database
+    llm: LLMClient
+    events: EventBus  # SceneCreated / SceneDeleted are published here, once committed
+    jobs: JobRegistry
+    offload: Offload
+    settings: ScenesSettings
+    storage: StorageSettings  # DATA_DIR: a scene's files live under it
+    read_cache: SceneReadCache  # GET /api/scenes/:id payloads, dropped by the ORM on commit
+
+    async def owned_scene(self, scene_id: str, principal: Principal) -> Scene:
+        """The scene if `principal` may use it (in a short read session of its own), else SceneNotFound."""
+        async with self.db.reader() as session:
+            return await access.get_owned_scene(session, scene_id=scene_id, principal=principal)
+
+    async def scene_visible(self, principal: Principal, scene_id: str) -> bool:
+        async with self.db.reader() as session:
+            return await access.scene_visible(session, scene_id=scene_id, principal=principal)

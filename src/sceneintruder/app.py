@@ -13,6 +13,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import cast
 
 from fastapi import APIRouter, FastAPI
 from starlette.types import Scope
@@ -127,7 +128,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
         return f"ip:{client_ip(scope, trust_forwarded_for=settings.trust_forwarded_for)}"
 
     # Added innermost first: a request passes HttpBase -> BodyLimit -> RateLimit -> FastAPI's routing.
-    state: AppState = app.state
+    state = cast(AppState, app.state)
     app.add_middleware(RateLimitMiddleware, limiter=state.rate_limiter, key_for=rate_key, rules=RATE_RULES)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_body_bytes)
     app.add_middleware(HttpBaseMiddleware, allowed_origins=settings.origin_list, metrics=state.metrics)
@@ -135,7 +136,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    state: AppState = app.state
+    state = cast(AppState, app.state)
     settings = state.settings
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     redact_query_tokens()

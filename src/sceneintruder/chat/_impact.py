@@ -179,7 +179,7 @@ def _event(kind: str, data: dict[str, Any], triggers: list[str], effects: list[s
 
 def notifications(replies: Sequence[Reply], score: float, language: str) -> list[dict]:
     zh = language == "zh"
-    found = []
+    found: list[dict[str, Any]] = []
     for reply in replies:
         if reply.emotion.intensity >= STRONG_INTENSITY:
             name = reply.character.name

@@ -76,7 +76,12 @@ async def _exchange(
     ids = distinct_ids(character_ids)
     context = await runtime.context(principal, scene_id)
     cast = context.characters(ids)
-    brief = {"turns": turns, "topic": topic, "context_description": context_description, "situation": situation}
+    brief: dict[str, Any] = {
+        "turns": turns,
+        "topic": topic,
+        "context_description": context_description,
+        "situation": situation,
+    }
     result = await runtime.llm.complete_structured(
         task=TASK_CHARACTER_DIALOGUE,
         schema=DialogueResult,

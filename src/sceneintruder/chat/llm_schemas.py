@@ -147,12 +147,12 @@ def attribute_dialogue(lines: Sequence[DialogueLine], characters: Sequence[Mappi
                 by_name.setdefault(name_key(name), character)
     attributed = []
     for line in lines:
-        character = (
+        found = (
             by_id.get(line.character_id)
             or by_name.get(name_key(line.character_name))
             or by_name.get(name_key(line.character_id))
         )
-        if character is not None:
-            canonical = {"character_id": str(character["id"]), "character_name": str(character.get("name") or "")}
+        if found is not None:
+            canonical = {"character_id": str(found["id"]), "character_name": str(found.get("name") or "")}
             attributed.append(line.model_copy(update=canonical))
     return attributed

@@ -210,8 +210,8 @@ async def interaction_history(
         simulation_id=simulation_id,
         character_id=character_id,
     )
-    extra = {"meta": page_meta(page, limit, total)} if paginated else {}
-    return ok(messages, "获取互动历史成功", **extra)
+    meta = page_meta(page, limit, total) if paginated else None
+    return ok(messages, "获取互动历史成功", meta=meta)
 
 
 @router.get("/interactions/{scene_id}/{character1_id}/{character2_id}", response_model=Envelope[list[ConversationRead]])
@@ -234,8 +234,8 @@ async def interactions_between(
         limit=limit,
         page=page,
     )
-    extra = {"meta": page_meta(page, limit, total)} if paginated else {}
-    return ok(messages, "获取角色互动记录成功" if total else "暂无互动记录", **extra)
+    meta = page_meta(page, limit, total) if paginated else None
+    return ok(messages, "获取角色互动记录成功" if total else "暂无互动记录", meta=meta)
 
 
 @router.get(

@@ -161,7 +161,8 @@ async def stream(
                     yield piece
                 else:
                     generated = piece
-            assert generated is not None  # _streamed ends with the whole reply or raises
+        if generated is None:  # _streamed ends with the whole reply or raises
+            raise _empty_reply("", "")
         stored = await store(runtime, prepared, generated, stream_id=stream_id)
     except AppError as error:
         yield Failed(error)

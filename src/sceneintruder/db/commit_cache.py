@@ -91,6 +91,6 @@ class CommitInvalidatedCache(Generic[V]):
 
     def _bulk_statement(self, state: ORMExecuteState) -> None:
         if (state.is_update or state.is_delete) and any(
-            mapper.local_table.name in self._tables for mapper in state.all_mappers
+            getattr(mapper.local_table, "name", None) in self._tables for mapper in state.all_mappers
         ):
             state.session.info[self._everything] = True

@@ -158,4 +158,4 @@ class JobStore:
             await session.execute(delete(JobEventRecord).where(JobEventRecord.job_id.in_(old)))
             deleted = await session.execute(delete(JobRecord).where(JobRecord.finished_at < moment))
             await session.commit()
-        return deleted.rowcount or 0
+        return int(getattr(deleted, "rowcount", 0) or 0)  # a CursorResult for a DELETE

@@ -31,8 +31,8 @@ def analysis_job(runtime: ScenesRuntime, *, owner_id: str, title: str, source: s
 
     async def run(context: JobContext) -> dict[str, Any]:
         await context.progress(1, "开始分析文本...")
-        language = await runtime.offload.run(text.detect_language, source)
-        segments = asyncio.ensure_future(runtime.offload.run(creation.segments_of, source, language))  # meanwhile
+        detected = await runtime.offload.run(text.detect_language, source)
+        segments = asyncio.ensure_future(runtime.offload.run(creation.segments_of, source, detected))  # meanwhile
         try:
             scene_id, language, characters = await _analyse_and_store(context, segments)
         finally:

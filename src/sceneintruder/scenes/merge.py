@@ -226,8 +226,8 @@ def _items(findings: list[ItemFinding]) -> list[SceneItem]:
             )
         )
     merged.sort(key=lambda i: (_IMPORTANCE_RANK[i.importance], -i.mentions, i.name))
-    for item, key in zip(merged, _unique_keys([i.name for i in merged]), strict=True):
-        item.key = key
+    for merged_item, key in zip(merged, _unique_keys([i.name for i in merged]), strict=True):
+        merged_item.key = key
     return merged
 
 
@@ -254,8 +254,8 @@ def _locations(findings: list[LocationFinding]) -> list[SceneLocation]:
         for members in groups.values()
     ]
     merged.sort(key=lambda loc: (-loc.mentions, loc.name))
-    for location, key in zip(merged, _unique_keys([loc.name for loc in merged]), strict=True):
-        location.key = key
+    for merged_location, key in zip(merged, _unique_keys([loc.name for loc in merged]), strict=True):
+        merged_location.key = key
     return merged
 
 

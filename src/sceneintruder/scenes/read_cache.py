@@ -23,7 +23,7 @@ from sceneintruder.scenes.models import (
 )
 
 _SCENE_ROWS = (Scene, SceneText, SceneSegment, SceneCharacter, SceneItem, ConversationMessage)
-_TABLES = frozenset(model.__table__.name for model in _SCENE_ROWS)
+_TABLES = frozenset(model.__tablename__ for model in _SCENE_ROWS)
 
 
 class ScenePayload:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.scenes.models import Scene, SceneCharacter, SceneItem
-from sceneintruder.scenes.schemas import SceneRead
+from sceneintruder.scenes.schemas import LocationRead, SceneRead
 
 
 async def _counts(session: AsyncSession, scene_ids: Sequence[str]) -> tuple[dict[str, int], dict[str, int]]:
@@ -38,7 +38,7 @@ def scene_read(scene: Scene, *, character_count: int, item_count: int) -> SceneR
         era=scene.era,
         atmosphere=scene.atmosphere,
         themes=list(scene.themes or []),
-        locations=list(scene.locations or []),
+        locations=[LocationRead.model_validate(location) for location in scene.locations or []],
         language=scene.language,
         created_at=scene.created_at,
         last_accessed=scene.last_accessed,

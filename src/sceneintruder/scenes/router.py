@@ -49,8 +49,8 @@ async def list_scenes(
     paginated: bool = False,
 ) -> EnvelopeResponse:
     result = await service.list_scenes(session, owner_id=principal.user_id, page=page, limit=limit)
-    extra = {"meta": page_meta(page, limit, result.total)} if paginated else {}
-    return ok(result.scenes, "获取场景列表成功", **extra)
+    meta = page_meta(page, limit, result.total) if paginated else None
+    return ok(result.scenes, "获取场景列表成功", meta=meta)
 
 
 @router.post("", status_code=201, response_model=Envelope[SceneRead])
@@ -101,8 +101,8 @@ async def list_conversations(
     paginated: bool = False,
 ) -> EnvelopeResponse:
     messages, total = await service.list_conversations(session, scene_id=scene.id, limit=limit, page=page)
-    extra = {"meta": page_meta(page, limit, total)} if paginated else {}
-    return ok(messages, "获取对话记录成功", **extra)
+    meta = page_meta(page, limit, total) if paginated else None
+    return ok(messages, "获取对话记录成功", meta=meta)
 
 
 @router.get("/{scene_id}/items", response_model=Envelope[ItemList])

@@ -149,6 +149,6 @@ def merge(
             sealed[field_name] = value
         else:
             dropped.append(field_name)
-    for field_name, value in secrets.items():
-        sealed[field_name] = box.seal(value, aad=binding(name, provider, endpoint, field_name))
+    for field_name, secret in secrets.items():
+        sealed[field_name] = box.seal(secret, aad=binding(name, provider, endpoint, field_name))
     return Merged(Section(provider, dict(plain), sealed), tuple(sorted(dropped)))

@@ -135,7 +135,7 @@ async def add_item(
         type=clip(draft.type, 50),
         location=clip(location, 200),
         is_owned=True,
-        source=source,  # type: ignore[arg-type]
+        source=source,
     )
     return await scenes_service.add_item_in_transaction(session, scene_id=story.scene_id, data=data)
 

@@ -49,12 +49,17 @@ async def get_node(session: AsyncSession, scene_id: str, node_id: str) -> StoryN
     return node
 
 
-async def graph_rows(session: AsyncSession, scene_id: str) -> Sequence[Row[Any]]:
+async def graph_rows(session: AsyncSession, scene_id: str) -> Sequence[Row[*tuple[Any, ...]]]:
     """Every node's place in the graph (no text): what `story.graph` works on."""
     result = await session.execute(
         select(*GRAPH_COLUMNS).where(StoryNode.scene_id == scene_id).order_by(StoryNode.position)
     )
     return result.all()
+
+
+async def source_text(session: AsyncSession, node_id: str) -> str | None:
+    """A node's source passage (None when the node has gone)."""
+    return await session.scalar(select(StoryNode.original_content).where(StoryNode.id == node_id))
 
 
 async def current_node(session: AsyncSession, scene_id: str) -> StoryNode | None:

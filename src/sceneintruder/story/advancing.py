@@ -96,7 +96,7 @@ async def _plan(runtime: StoryRuntime, scene: Scene) -> _Step:
         story = await _state.get_story(session, scene.id)
         rows = await _state.graph_rows(session, scene.id)
         ahead = graph.next_source_node(rows)
-        passage = (await session.get(StoryNode, ahead.id)).original_content if ahead is not None else ""
+        passage = (await _state.source_text(session, ahead.id) or "") if ahead is not None else ""
         story_context = await context.gather(session, scene, story)
     return _Step(ahead.id if ahead else None, passage, story_context)
 

@@ -60,11 +60,11 @@ async def _story_json(session: AsyncSession, scene_id: str, cache: NodeJsonCache
             .order_by(StoryNode.position)
         )
     ).all()
-    encoded = {row.id: cache.entries.get(row.id) for row in order}
-    missing = [node_id for node_id, json in encoded.items() if json is None]
+    cached = {row.id: cache.entries.get(row.id) for row in order}
+    missing = [node_id for node_id, json in cached.items() if json is None]
     fresh = await _encode_nodes(session, missing)
     cache.put_many(fresh, generation=generation)
-    encoded.update(fresh)
+    encoded = {node_id: json for node_id, json in cached.items() if json is not None} | fresh
     tasks, objectives, locations = await reading.load_world(session, scene_id)
     revealed = [row for row in order if row.reveal_seq is not None and not row.abandoned]
     current = max(revealed, key=lambda row: row.reveal_seq, default=None)

@@ -10,6 +10,7 @@ leading characters, reach the end) and the scene's locations (the first one open
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,7 +44,7 @@ async def build_nodes(session: AsyncSession, story: Story) -> int:
     language = _defaults.lang(story.language)
     log_seq = await scenes_service.last_message_seq(session, scene_id=scene_id)
     ids = [new_numbered_id("node", index + 1) for index in range(len(segments))]
-    nodes = [
+    nodes: list[dict[str, Any]] = [
         {
             "id": ids[index],
             "scene_id": scene_id,
@@ -71,7 +72,7 @@ async def build_nodes(session: AsyncSession, story: Story) -> int:
         }
         for index, segment in enumerate(segments)
     ]
-    choices = [
+    choices: list[dict[str, Any]] = [
         {
             "id": new_id("choice"),
             "node_id": node_id,

@@ -128,7 +128,7 @@ async def _prompt_inputs(runtime: StoryRuntime, scene: Scene) -> tuple[StoryCont
         story = await _state.get_story(session, scene.id)
         story_context = await context.gather(session, scene, story)
         ahead = graph.next_source_node(await _state.graph_rows(session, scene.id))
-        next_passage = (await session.get(StoryNode, ahead.id)).original_content if ahead is not None else None
+        next_passage = await _state.source_text(session, ahead.id) if ahead is not None else None
     return story_context, next_passage
 
 

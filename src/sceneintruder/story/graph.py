@@ -48,7 +48,7 @@ def current_node(nodes: Iterable[NodeLike]) -> NodeLike | None:
 def next_source_node(nodes: Sequence[NodeLike]) -> NodeLike | None:
     """The first passage of the book after the furthest one revealed on the current path."""
     segments = sorted((node for node in nodes if node.segment_index is not None), key=lambda n: n.segment_index or 0)
-    reached = max((n.segment_index for n in segments if is_revealed(n)), default=-1)
+    reached = max((n.segment_index or 0 for n in segments if is_revealed(n)), default=-1)
     return next((n for n in segments if (n.segment_index or 0) > reached and not is_revealed(n)), None)
 
 
@@ -107,7 +107,7 @@ def branch_forest(nodes: Sequence[NodeLike]) -> list[TreeNode]:
                 shown.add(current.id)
                 current = by_id.get(current.parent_id) if current.parent_id else None
     trees = {node_id: TreeNode(by_id[node_id]) for node_id in shown}
-    roots = []
+    roots: list[TreeNode] = []
     for node in sorted((by_id[node_id] for node_id in shown), key=lambda n: n.position):
         parent = trees.get(node.parent_id) if node.parent_id else None
         (parent.children if parent else roots).append(trees[node.id])

@@ -22,7 +22,7 @@ from sceneintruder.db.commit_cache import UNKNOWN, CommitInvalidatedCache
 from sceneintruder.story.models import Story, StoryChoice, StoryLocation, StoryNode, StoryObjective, StoryTask
 
 _WITH_SCENE = (Story, StoryNode, StoryTask, StoryLocation)
-_TABLES = frozenset(model.__table__.name for model in (*_WITH_SCENE, StoryChoice, StoryObjective))
+_TABLES = frozenset(model.__tablename__ for model in (*_WITH_SCENE, StoryChoice, StoryObjective))
 
 
 def _through(session: Session, model: type, ident: str | None) -> Any:
@@ -40,7 +40,7 @@ def _scene_of(session: Session, row: Any) -> Any:
     return None
 
 
-class StoryReadCache(CommitInvalidatedCache[bytes]):
+class StoryReadCache(CommitInvalidatedCache[bytes | None]):
     def __init__(self, *, max_entries: int = 256, ttl_seconds: float = 30.0) -> None:
         super().__init__(
             name="story_read_cache", tables=_TABLES, key_of=_scene_of, max_entries=max_entries, ttl_seconds=ttl_seconds

@@ -113,7 +113,7 @@ def _parse_run(match: re.Match[str]) -> tuple[str, tuple[str, ...], int, int] | 
         if not tokens:
             return None
         start = tokens[0][1]
-    kept = []
+    kept: list[tuple[str, int, int]] = []
     for token in tokens:
         if token[0] in lex.EN_STOP and not (title and not kept):
             break

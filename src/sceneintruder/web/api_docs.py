@@ -36,13 +36,15 @@ def _policy(page: bytes) -> str:
 
 
 def install_docs(app: FastAPI, *, openapi_url: str) -> None:
-    page = get_swagger_ui_html(
-        openapi_url=openapi_url,
-        title=f"{app.title} - API",
-        swagger_js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
-        swagger_css_url=f"{ASSETS_PATH}/swagger-ui.css",
-        swagger_favicon_url=f"{ASSETS_PATH}/favicon.png",
-    ).body
+    page = bytes(
+        get_swagger_ui_html(
+            openapi_url=openapi_url,
+            title=f"{app.title} - API",
+            swagger_js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
+            swagger_css_url=f"{ASSETS_PATH}/swagger-ui.css",
+            swagger_favicon_url=f"{ASSETS_PATH}/favicon.png",
+        ).body
+    )
     headers = {"content-security-policy": _policy(page), "cache-control": "no-cache"}
 
     async def docs() -> HTMLResponse:

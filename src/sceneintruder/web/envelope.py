@@ -34,9 +34,11 @@ def success_body(data: Any = None, message: str = "") -> dict[str, Any]:
     }
 
 
-def ok(data: Any = None, message: str = "", *, status_code: int = 200, **extra: Any) -> EnvelopeResponse:
+def ok(data: Any = None, message: str = "", *, status_code: int = 200, meta: Any = None) -> EnvelopeResponse:
+    """`meta`, when given, sits beside `data` (a `?paginated=true` listing's page figures, a simulation's id)."""
     body = success_body(data, message)
-    body.update(extra)
+    if meta is not None:
+        body["meta"] = meta
     return EnvelopeResponse(body, status_code=status_code)
 
 

@@ -112,7 +112,8 @@ _LINE_EMOTION: dict[str, tuple[Emotion, Emotion, Emotion]] = {
 
 def character_dialogue(inputs: Mapping[str, Any]) -> DialogueResult:
     """Task `character_dialogue`: `turns` lines between the given characters about the topic."""
-    scene = inputs.get("scene") if isinstance(inputs.get("scene"), Mapping) else {}
+    raw_scene = inputs.get("scene")
+    scene: Mapping[str, Any] = raw_scene if isinstance(raw_scene, Mapping) else {}
     topic_source = [str(inputs.get(key) or "").strip() for key in ("topic", "initial_situation", "context_description")]
     characters = [c for c in inputs.get("characters") or [] if isinstance(c, Mapping)]
     sample = [*topic_source, str(scene.get("title") or ""), *(str(c.get("name") or "") for c in characters)]

@@ -28,6 +28,7 @@ from sceneintruder.chat.llm_schemas import (
     TASK_CHARACTER_DIALOGUE,
     TASK_CHAT_EMOTION,
     TASK_CHAT_REPLY,
+    Emotion,
     EmotionalResponse,
 )
 from sceneintruder.chat.offline import emotion as _emotion
@@ -154,8 +155,8 @@ def _body(call: ChatCall, intent: str, seed: int) -> list[str]:
     mood = persona.mood
     if intent == "greeting":
         again = any(intents.GREETING_PATTERN[language].search(line) for line in call.earlier_user_lines)
-        bank = say.GREETING_AGAIN if again else say.GREETING
-        return [personas.pick(bank[language][mood], seed, "greeting").format(name=persona.name)]
+        greetings = say.GREETING_AGAIN if again else say.GREETING
+        return [personas.pick(greetings[language][mood], seed, "greeting").format(name=persona.name)]
     if intent == "meta":
         return [personas.pick(say.META[language], seed, "meta").format(name=persona.name)]
     if intent in say.SIMPLE:
@@ -167,9 +168,11 @@ def _body(call: ChatCall, intent: str, seed: int) -> list[str]:
     topic = personas.key_phrase(message, language, [*call.people, *call.places])
     subject = topic.text if topic.strong else ("这件事" if language == "zh" else "that")
     felt = _emotion.feelings(message, language)
-    feeling = max(("sadness", "fear", "anger", "joy"), key=lambda e: felt[e]) if felt else None
+    strongest: tuple[Emotion, ...] = ("sadness", "fear", "anger", "joy")
+    most_felt: Emotion = max(strongest, key=felt.__getitem__)
+    feeling = most_felt if felt else None
     lines: list[str] = []
-    if intent == "statement" and feeling and felt[feeling]:
+    if intent == "statement" and feeling is not None and felt[feeling]:
         lines.append(say.FEELING[language][feeling][mood])
     elif others:
         lines.append(personas.opinion_of(persona, others[0], seed))
@@ -177,7 +180,7 @@ def _body(call: ChatCall, intent: str, seed: int) -> list[str]:
         place = personas.thing(places[0], language)
         lines.append(personas.pick(say.PLACE[language][mood], seed, "place").format(place=place))
     elif intent == "statement":
-        bank = say.ECHO if topic.strong else say.ECHO_PLAIN
+        bank: Mapping[str, Mapping[str, tuple[str, ...]]] = say.ECHO if topic.strong else say.ECHO_PLAIN
         lines.append(personas.pick(bank[language][mood], seed, "echo").format(topic=topic.text))
     elif intent == "request":
         lines.append(personas.pick(say.REQUEST[language][mood], seed, "request").format(topic=subject))

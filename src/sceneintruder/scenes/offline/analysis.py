@@ -19,6 +19,7 @@ from itertools import combinations
 from sceneintruder.scenes.analysis_schema import (
     CharacterFinding,
     ChunkAnalysis,
+    Importance,
     ItemFinding,
     LocationFinding,
     RelationFinding,
@@ -250,7 +251,9 @@ def _same_family(first: str, second: str, language: Language) -> bool:
 
 
 def _item(context: _Context, item: EntityRecord, rank: int, places: list[EntityRecord]) -> ItemFinding:
-    importance = "critical" if rank == 0 and item.mentions >= 5 else "important" if item.mentions >= 3 else "minor"
+    importance: Importance = (
+        "critical" if rank == 0 and item.mentions >= 5 else "important" if item.mentions >= 3 else "minor"
+    )
     item_sentences = set(context.index.ids(item.spans))
     near = [(len(item_sentences & set(context.index.ids(p.spans))), p.name) for p in places]
     near = [pair for pair in near if pair[0] > 0]

@@ -102,7 +102,7 @@ def cast_in(text: str, characters: Sequence[Mapping[str, Any]], language: Langua
         key = str(character.get("id") or character.get("name"))
         counts[key] += 1
         first.setdefault(key, match.start())
-    found = []
+    found: list[CastMember] = []
     for character in characters:
         key = str(character.get("id") or character.get("name"))
         if counts[key] and key not in {member.id or member.name for member in found}:
@@ -119,7 +119,8 @@ def _forms(characters: Sequence[Mapping[str, Any]], language: Language) -> dict[
         name = str(character.get("name") or "").strip()
         if not name:
             continue
-        aliases = character.get("aliases") if isinstance(character.get("aliases"), list) else []
+        raw_aliases = character.get("aliases")
+        aliases = raw_aliases if isinstance(raw_aliases, list) else []
         for form in [name, *(str(a).strip() for a in aliases)]:
             if len(form) >= 2:
                 full.setdefault(form, character)

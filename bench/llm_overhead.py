@@ -35,7 +35,7 @@ from _load import LoadResult, run_load
 from _servers import BENCH_DIR, free_port, project_server, wait_until_up
 
 from sceneintruder.providers.http import RetryPolicy, build_http_client
-from sceneintruder.providers.llm.base import ProviderConfig
+from sceneintruder.providers.llm.base import ProviderConfig, Sampling
 from sceneintruder.providers.llm.client import ActiveLLM, CallInfo, LLMClient
 from sceneintruder.providers.llm.openai_compatible import OpenAICompatibleProvider
 
@@ -142,7 +142,9 @@ async def completion_times(fake: str, args: argparse.Namespace) -> tuple[list[fl
 
     async def through_client() -> None:
         started = time.perf_counter()
-        await client.complete(PROBE_BODY["messages"], call=CallInfo("bench"), temperature=0.1, max_tokens=5)
+        await client.complete(
+            PROBE_BODY["messages"], call=CallInfo("bench"), sampling=Sampling(temperature=0.1, max_tokens=5)
+        )
         ours.append((time.perf_counter() - started) * 1000)
 
     async def direct() -> None:
@@ -167,7 +169,9 @@ async def first_token_times(fake: str, args: argparse.Namespace) -> tuple[list[f
     async def through_client() -> None:
         started = time.perf_counter()
         first = None
-        async for chunk in client.stream(PROBE_BODY["messages"], call=CallInfo("bench"), temperature=0.1):
+        async for chunk in client.stream(
+            PROBE_BODY["messages"], call=CallInfo("bench"), sampling=Sampling(temperature=0.1)
+        ):
             if first is None and chunk.delta:
                 first = time.perf_counter() - started
         ours.append(first * 1000)

@@ -31,6 +31,7 @@ from sceneintruder.core.clock import utcnow
 from sceneintruder.core.errors import AppError
 from sceneintruder.core.ids import new_id
 from sceneintruder.core.principal import Principal
+from sceneintruder.providers.llm.base import Sampling
 from sceneintruder.providers.llm.client import CallInfo
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.scenes.schemas import CharacterRead, ConversationRead
@@ -88,8 +89,7 @@ async def _exchange(
         messages=prompts.dialogue_messages(context, cast, **brief),
         inputs=prompts.dialogue_inputs(context, cast, **brief),
         call=CallInfo(TASK_CHARACTER_DIALOGUE, user_id=principal.user_id),
-        temperature=DIALOGUE_TEMPERATURE,
-        max_tokens=DIALOGUE_MAX_TOKENS,
+        sampling=Sampling(temperature=DIALOGUE_TEMPERATURE, max_tokens=DIALOGUE_MAX_TOKENS),
     )
     lines = attribute_dialogue(result.value.dialogues, [prompts.character_inputs(c) for c in cast])[:turns]
     if not lines:

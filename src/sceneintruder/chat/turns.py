@@ -23,7 +23,7 @@ from sceneintruder.chat.schemas import ChatRequest
 from sceneintruder.core.errors import AppError
 from sceneintruder.core.principal import Principal
 from sceneintruder.providers.errors import ProviderBadResponse
-from sceneintruder.providers.llm.base import ChatMessage
+from sceneintruder.providers.llm.base import ChatMessage, Sampling
 from sceneintruder.providers.llm.client import CallInfo
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.scenes.schemas import CharacterRead, ConversationRead
@@ -123,7 +123,7 @@ async def generate(runtime: ChatRuntime, prepared: PreparedReply) -> GeneratedRe
             messages=prepared.messages,
             inputs=prepared.inputs,
             call=_call(prepared),
-            temperature=EMOTION_TEMPERATURE,
+            sampling=Sampling(temperature=EMOTION_TEMPERATURE),
         )
         text = result.value.response.strip()
         if not text:
@@ -132,8 +132,7 @@ async def generate(runtime: ChatRuntime, prepared: PreparedReply) -> GeneratedRe
     completion = await runtime.llm.complete(
         prepared.messages,
         call=_call(prepared),
-        temperature=CHAT_TEMPERATURE,
-        max_tokens=REPLY_MAX_TOKENS,
+        sampling=Sampling(temperature=CHAT_TEMPERATURE, max_tokens=REPLY_MAX_TOKENS),
         inputs=prepared.inputs,
     )
     text = completion.text.strip()
@@ -177,8 +176,7 @@ async def _streamed(runtime: ChatRuntime, prepared: PreparedReply) -> AsyncItera
     async for chunk in runtime.llm.stream(
         prepared.messages,
         call=_call(prepared),
-        temperature=CHAT_TEMPERATURE,
-        max_tokens=REPLY_MAX_TOKENS,
+        sampling=Sampling(temperature=CHAT_TEMPERATURE, max_tokens=REPLY_MAX_TOKENS),
         inputs=prepared.inputs,
     ):
         provider, model = chunk.provider or provider, chunk.model or model

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sceneintruder.core.offload import Offload
+from sceneintruder.providers.llm.base import Sampling
 from sceneintruder.providers.llm.client import CallInfo, LLMClient
 from sceneintruder.scenes import merge
 from sceneintruder.scenes.analysis_schema import ANALYSIS_TASK, ChunkAnalysis, SceneAnalysis
@@ -94,7 +95,7 @@ async def analyze_text(
                 ),
                 inputs={"text": chunk.text, "language": language, "title": title},
                 call=call,
-                temperature=0.2,
+                sampling=Sampling(temperature=0.2),
             )
         providers.add(result.completion.provider)
         done += 1

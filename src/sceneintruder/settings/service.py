@@ -23,7 +23,7 @@ from sceneintruder.core.settings import Settings
 from sceneintruder.db.session import Database
 from sceneintruder.providers.errors import ProviderConfigError, ProviderError
 from sceneintruder.providers.http import RetryPolicy
-from sceneintruder.providers.llm.base import ChatMessage, ProviderConfig
+from sceneintruder.providers.llm.base import ChatMessage, ProviderConfig, Sampling
 from sceneintruder.providers.llm.catalog import BUILTIN, spec_for
 from sceneintruder.providers.llm.client import ActiveLLM, CallInfo, LLMClient
 from sceneintruder.providers.registry import ProviderDeps, default_registry
@@ -380,9 +380,7 @@ async def _probe(client: LLMClient, user_id: str, mode: str) -> dict[str, Any]:
         completion = await client.complete(
             PROBE_MESSAGES,
             call=CallInfo(TEST_CONNECTION, user_id=user_id),
-            temperature=0.1,
-            max_tokens=5,
-            read_timeout=10.0,
+            sampling=Sampling(temperature=0.1, max_tokens=5, read_timeout=10.0),
         )
     except ProviderError as error:
         raise ConnectionTestFailed(details=error.details) from error

@@ -20,6 +20,7 @@ from sceneintruder.core.errors import Conflict
 from sceneintruder.core.ids import new_id
 from sceneintruder.core.principal import Principal
 from sceneintruder.providers.errors import ProviderBadResponse
+from sceneintruder.providers.llm.base import Sampling
 from sceneintruder.providers.llm.client import CallInfo
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.story import (
@@ -64,8 +65,7 @@ async def advance(runtime: StoryRuntime, *, scene: Scene, principal: Principal) 
         prompt.messages,
         call=CallInfo(TASK_STORY_ADVANCE, user_id=principal.user_id),
         inputs=prompt.inputs,
-        temperature=0.8,
-        max_tokens=ADVANCE_MAX_TOKENS,
+        sampling=Sampling(temperature=0.8, max_tokens=ADVANCE_MAX_TOKENS),
     )
     text = completion.text.strip()
     if not text:

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from sceneintruder.core.clock import rfc3339, utcnow
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.story import graph
+from sceneintruder.story.presenters import ORIGINAL_PREVIEW_CHARS, choice_view, node_view
 from sceneintruder.story.reading import load_snapshot
-from sceneintruder.story.views import ORIGINAL_PREVIEW_CHARS, choice_view, node_view
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession

@@ -18,9 +18,9 @@ from sceneintruder.core.jsoncodec import dumps
 from sceneintruder.story import reading
 from sceneintruder.story.initialisation import WAITING
 from sceneintruder.story.models import Story, StoryChoice, StoryNode
+from sceneintruder.story.presenters import ORIGINAL_PREVIEW_CHARS, assemble_story_view, node_view
 from sceneintruder.story.read_cache import NodeJsonCache
 from sceneintruder.story.runtime import StoryRuntime
-from sceneintruder.story.views import ORIGINAL_PREVIEW_CHARS, assemble_story_view, node_view
 
 if TYPE_CHECKING:
     from sceneintruder.scenes.service import Scene

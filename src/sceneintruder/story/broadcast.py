@@ -10,6 +10,7 @@ HTTP changes, and only the sender about a WebSocket choice, spec B24).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sceneintruder.core.clock import rfc3339, utcnow
@@ -21,7 +22,7 @@ UPDATED = "story:updated"
 
 
 async def choice_confirmed(
-    hub: Hub, scene_id: str, *, node_id: str, choice_id: str, next_node: dict[str, Any], user_id: str
+    hub: Hub, scene_id: str, *, node_id: str, choice_id: str, next_node: Mapping[str, Any], user_id: str
 ) -> None:
     await hub.publish(
         scene_id,

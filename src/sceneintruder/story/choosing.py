@@ -24,14 +24,15 @@ from sceneintruder.core.clock import utcnow
 from sceneintruder.core.errors import Conflict
 from sceneintruder.core.principal import Principal
 from sceneintruder.providers.errors import ProviderBadResponse
+from sceneintruder.providers.llm.base import Sampling
 from sceneintruder.providers.llm.client import CallInfo, StructuredResult
 from sceneintruder.story import _outcome, _state, assembling, broadcast, context, graph, prompts
 from sceneintruder.story.errors import ChoiceAlreadyMade, ChoiceInvalid, NodeNotFound
 from sceneintruder.story.llm_schemas import TASK_STORY_NEXT_NODE, NextNode
-from sceneintruder.story.models import StoryChoice, StoryNode
+from sceneintruder.story.models import Story, StoryChoice, StoryNode
+from sceneintruder.story.presenters import node_view
 from sceneintruder.story.runtime import StoryRuntime
-from sceneintruder.story.schemas import DEFAULT_PREFERENCES, UserPreferences
-from sceneintruder.story.views import node_view
+from sceneintruder.story.schemas import DEFAULT_PREFERENCES, NodeView, UserPreferences
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -77,7 +78,7 @@ async def make_choice(
             messages=prompt.messages,
             inputs=prompt.inputs,
             call=CallInfo(TASK_STORY_NEXT_NODE, user_id=principal.user_id),
-            temperature=0.8,
+            sampling=Sampling(temperature=0.8),
         )
         if not result.value.content.strip():
             raise ProviderBadResponse(
@@ -158,7 +159,7 @@ async def _release(runtime: StoryRuntime, scene_id: str, claim: _Claim) -> None:
 
 async def _store(
     runtime: StoryRuntime, scene: Scene, claim: _Claim, result: StructuredResult[NextNode]
-) -> tuple[dict[str, Any], Any]:
+) -> tuple[NodeView, Story]:
     value = result.value
     async with runtime.locks.hold(scene.id), runtime.db.writer() as session:
         story = await _state.get_story(session, scene.id)

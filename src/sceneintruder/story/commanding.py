@@ -18,6 +18,7 @@ from sceneintruder.core.clock import rfc3339, utcnow
 from sceneintruder.core.errors import BadRequest, ResourceNotFound
 from sceneintruder.core.principal import Principal
 from sceneintruder.providers.errors import ProviderBadResponse
+from sceneintruder.providers.llm.base import Sampling
 from sceneintruder.providers.llm.client import CallInfo
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.story import _outcome, _state, broadcast, context, prompts
@@ -56,8 +57,7 @@ async def command(runtime: StoryRuntime, *, scene: Scene, principal: Principal, 
         messages=setting.prompt.messages,
         inputs=setting.prompt.inputs,
         call=CallInfo(TASK_STORY_COMMAND, user_id=principal.user_id),
-        temperature=0.7,
-        max_tokens=700,
+        sampling=Sampling(temperature=0.7, max_tokens=700),
     )
     reply = result.value.reply.strip()
     if not reply:

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sceneintruder.core.clock import utcnow
 from sceneintruder.core.ids import new_id
 from sceneintruder.providers.errors import ProviderError
+from sceneintruder.providers.llm.base import Sampling
 from sceneintruder.providers.llm.client import CallInfo
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.scenes.errors import SceneNotFound
@@ -121,7 +122,7 @@ async def narrate(
             messages=prompt.messages,
             inputs=prompt.inputs,
             call=call,
-            temperature=0.7,
+            sampling=Sampling(temperature=0.7),
         )
     except ProviderError as exc:
         log.warning("story %s: narrating passage %d failed: %r", scene_id, passage.index, exc)

@@ -7,6 +7,7 @@ the system prompt asks for the same output the user message does (the reference'
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -258,7 +259,7 @@ def command(
     return Prompt([_system(context, task), {"role": "user", "content": "\n\n".join(parts)}], inputs)
 
 
-def explore(context: StoryContext, *, location: dict[str, Any], current: str, creativity: str) -> Prompt:
+def explore(context: StoryContext, *, location: Mapping[str, Any], current: str, creativity: str) -> Prompt:
     """§6.2 item 7: what the player finds exploring a location."""
     zh = lang(context.language) == "zh"
     task = (

@@ -19,13 +19,14 @@ from sceneintruder.core.clock import rfc3339
 from sceneintruder.story import _defaults, graph
 from sceneintruder.story._state import get_node
 from sceneintruder.story.models import Story, StoryChoice, StoryLocation, StoryNode, StoryObjective, StoryTask
-from sceneintruder.story.views import (
+from sceneintruder.story.presenters import (
     ORIGINAL_PREVIEW_CHARS,
     choice_view,
     node_view,
     preview,
     story_view,
 )
+from sceneintruder.story.schemas import ChoiceView
 
 if TYPE_CHECKING:
     from sceneintruder.scenes.service import Scene
@@ -217,7 +218,7 @@ async def branches(session: AsyncSession, scene: Scene) -> dict[str, Any]:
     return branch_view(snapshot)
 
 
-async def open_choices(session: AsyncSession, *, scene_id: str) -> list[dict[str, Any]]:
+async def open_choices(session: AsyncSession, *, scene_id: str) -> list[ChoiceView]:
     """The current node's choices not taken yet; `[]` (never null) when there are none."""
     current = await session.scalar(
         select(StoryNode.id)

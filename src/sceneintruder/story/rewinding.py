@@ -24,9 +24,9 @@ from sceneintruder.scenes import service as scenes_service
 from sceneintruder.story import _state, broadcast, graph, reading
 from sceneintruder.story.errors import NodeNotFound
 from sceneintruder.story.models import StoryChoice, StoryNode
+from sceneintruder.story.presenters import node_view
 from sceneintruder.story.runtime import StoryRuntime
 from sceneintruder.story.schemas import NEW_START
-from sceneintruder.story.views import node_view
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession

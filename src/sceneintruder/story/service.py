@@ -32,7 +32,7 @@ from sceneintruder.story.initialisation import STORY_INIT_JOB
 from sceneintruder.story.read_cache import NodeJsonCache, StoryReadCache
 from sceneintruder.story.rewinding import insert, rewind
 from sceneintruder.story.runtime import StoryRuntime
-from sceneintruder.story.schemas import UserPreferences
+from sceneintruder.story.schemas import ChoiceView, UserPreferences
 from sceneintruder.story.world import batch, complete_objective, explore, unlock_location
 from sceneintruder.web.state import AppState
 
@@ -99,7 +99,7 @@ async def branches(runtime: StoryRuntime, *, scene: Scene) -> dict[str, Any]:
         return await reading.branches(session, scene)
 
 
-async def open_choices(runtime: StoryRuntime, *, scene: Scene) -> list[dict[str, Any]]:
+async def open_choices(runtime: StoryRuntime, *, scene: Scene) -> list[ChoiceView]:
     async with runtime.db.reader() as session:
         return await reading.open_choices(session, scene_id=scene.id)
 

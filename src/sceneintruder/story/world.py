@@ -24,15 +24,16 @@ from sceneintruder.core.errors import AppError, BadRequest, Conflict, ResourceNo
 from sceneintruder.core.ids import is_valid_id
 from sceneintruder.core.principal import Principal
 from sceneintruder.jobs.errors import TaskNotFound
+from sceneintruder.providers.llm.base import Sampling
 from sceneintruder.providers.llm.client import CallInfo
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.scenes.schemas import ItemWrite
 from sceneintruder.story import _outcome, _state, broadcast, context, prompts, reading
 from sceneintruder.story.llm_schemas import TASK_STORY_EXPLORE, ExploreResult
 from sceneintruder.story.models import Story, StoryLocation, StoryObjective, StoryTask
+from sceneintruder.story.presenters import location_view, node_view
 from sceneintruder.story.runtime import StoryRuntime
 from sceneintruder.story.schemas import DEFAULT_PREFERENCES, BatchOperation, UserPreferences
-from sceneintruder.story.views import location_view, node_view
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -177,7 +178,7 @@ async def explore(
         messages=prompt.messages,
         inputs=prompt.inputs,
         call=CallInfo(TASK_STORY_EXPLORE, user_id=principal.user_id),
-        temperature=0.8,
+        sampling=Sampling(temperature=0.8),
     )
     found = result.value
     response: dict[str, Any] = {"location_id": location_id, "description": found.description}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -10,7 +11,7 @@ import httpx
 import pytest
 
 from sceneintruder.providers.http import RetryPolicy, build_http_client
-from sceneintruder.providers.llm.base import ChatMessage, CompletionRequest, LLMProvider, ProviderConfig
+from sceneintruder.providers.llm.base import ChatMessage, CompletionRequest, LLMProvider, ProviderConfig, Sampling
 from sceneintruder.providers.llm.builtin import OfflineSkills
 from sceneintruder.providers.registry import ProviderDeps, default_registry
 from tests.fakes._base import API_KEY, FakeVendor
@@ -74,9 +75,17 @@ def vendor(http: httpx.AsyncClient, retry: RetryPolicy) -> VendorFactory:
     return make
 
 
+SAMPLING_FIELDS = frozenset(f.name for f in dataclasses.fields(Sampling))
+
+
 def request(model: str, *messages: tuple[str, str], **fields: Any) -> CompletionRequest:
+    """A request; sampling fields (temperature, max_tokens, ...) go into its `Sampling`."""
     turns = messages or (("system", "Be brief."), ("user", "Hello"))
-    return CompletionRequest(messages=tuple(ChatMessage(r, c) for r, c in turns), model=model, **fields)
+    sampling = Sampling(**{k: v for k, v in fields.items() if k in SAMPLING_FIELDS})
+    rest = {k: v for k, v in fields.items() if k not in SAMPLING_FIELDS}
+    return CompletionRequest(
+        messages=tuple(ChatMessage(r, c) for r, c in turns), model=model, sampling=sampling, **rest
+    )
 
 
 async def collect(provider: LLMProvider, req: CompletionRequest) -> list[Any]:

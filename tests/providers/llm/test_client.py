@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sceneintruder.core.errors import ServiceNotReady
 from sceneintruder.providers.errors import ProviderBadResponse, ProviderRejected
 from sceneintruder.providers.http import RetryPolicy
-from sceneintruder.providers.llm.base import ChatMessage
+from sceneintruder.providers.llm.base import ChatMessage, Sampling
 from sceneintruder.providers.llm.builtin import BuiltinProvider
 from sceneintruder.providers.llm.client import ActiveLLM, CallInfo, CallRecord, LLMClient
 from sceneintruder.settings.offline import DEMO, DemoSummary, register
@@ -134,8 +134,8 @@ async def test_no_response_cache_identical_calls_reach_the_vendor_each_time(vend
     client = make_client([])
     async with vendor("openai") as (fake, provider):
         client.configure(ActiveLLM(primary=provider, source="settings"))
-        await client.complete(HELLO, call=CALL, temperature=0)
-        await client.complete(HELLO, call=CALL, temperature=0)
+        await client.complete(HELLO, call=CALL, sampling=Sampling(temperature=0))
+        await client.complete(HELLO, call=CALL, sampling=Sampling(temperature=0))
     assert len(fake.requests) == 2
 
 
@@ -146,7 +146,7 @@ async def test_fallback_then_cooldown_then_the_primary_again(vendor, sleeps) -> 
     async with vendor("openai", policy=RetryPolicy(max_retries=0)) as (fake, provider):
         client.configure(ActiveLLM(primary=provider, source="settings", fallbacks=(BuiltinProvider(client.skills),)))
         fake.plan("500")
-        first = await client.complete(HELLO, call=CALL, model="gpt-4o")
+        first = await client.complete(HELLO, call=CALL, sampling=Sampling(model="gpt-4o"))
         assert first.provider == "builtin" and len(fake.requests) == 1
         assert fake.requests[0].body["model"] == "gpt-4o"
         second = await client.complete(HELLO, call=CALL)

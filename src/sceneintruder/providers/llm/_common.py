@@ -41,14 +41,14 @@ def sampling_options(request: CompletionRequest, *, max_tokens: str, top_p: str,
     """The sampling settings the request sets (temperature, token limit, top-p, stop sequences), under the
     vendor's names for the last three."""
     options: dict[str, Any] = {}
-    if request.temperature is not None:
-        options["temperature"] = request.temperature
-    if request.max_tokens:
-        options[max_tokens] = request.max_tokens
-    if request.top_p is not None:
-        options[top_p] = request.top_p
-    if request.stop:
-        options[stop] = list(request.stop)
+    if request.sampling.temperature is not None:
+        options["temperature"] = request.sampling.temperature
+    if request.sampling.max_tokens:
+        options[max_tokens] = request.sampling.max_tokens
+    if request.sampling.top_p is not None:
+        options[top_p] = request.sampling.top_p
+    if request.sampling.stop:
+        options[stop] = list(request.sampling.stop)
     return options
 
 

@@ -59,7 +59,7 @@ def _headers(api_key: str, options: Mapping[str, str], *, stream: bool) -> dict[
 
 
 def _build_payload(request: CompletionRequest, *, stream: bool) -> dict[str, Any]:
-    max_tokens = request.max_tokens or DEFAULT_MAX_TOKENS
+    max_tokens = request.sampling.max_tokens or DEFAULT_MAX_TOKENS
     body: dict[str, Any] = {
         "model": resolve_model(request.model),
         "max_tokens": max_tokens,
@@ -67,20 +67,20 @@ def _build_payload(request: CompletionRequest, *, stream: bool) -> dict[str, Any
     }
     if request.system_text:
         body["system"] = request.system_text
-    if request.reasoning:  # extended thinking; the API then refuses temperature/top_p changes
+    if request.sampling.reasoning:  # extended thinking; the API then refuses temperature/top_p changes
         budget = min(THINKING_BUDGET, max(1024, max_tokens - 1))
         body["thinking"] = {"type": "enabled", "budget_tokens": budget}
         body["max_tokens"] = max(max_tokens, budget + 1)
     else:
-        if request.temperature is not None:
-            body["temperature"] = request.temperature
-        if request.top_p is not None:
-            body["top_p"] = request.top_p
-    if request.stop:
-        body["stop_sequences"] = list(request.stop)
+        if request.sampling.temperature is not None:
+            body["temperature"] = request.sampling.temperature
+        if request.sampling.top_p is not None:
+            body["top_p"] = request.sampling.top_p
+    if request.sampling.stop:
+        body["stop_sequences"] = list(request.sampling.stop)
     if stream:
         body["stream"] = True
-    body.update(request.extra)
+    body.update(request.sampling.extra)
     return body
 
 
@@ -147,7 +147,7 @@ class AnthropicProvider:
             provider=self.name,
             model=request.model,
             retry=self._retry,
-            read_timeout=request.read_timeout,
+            read_timeout=request.sampling.read_timeout,
         )
         return with_latency(_parse_completion(body, model=request.model), started)
 
@@ -165,7 +165,7 @@ class AnthropicProvider:
             provider=self.name,
             model=request.model,
             retry=self._retry,
-            read_timeout=request.read_timeout,
+            read_timeout=request.sampling.read_timeout,
         ) as lines:
             async for event in iter_sse(lines):
                 data = _decode(event.data, request.model)

@@ -31,6 +31,20 @@ class Usage:
 
 
 @dataclass(frozen=True)
+class Sampling:
+    """How one call samples, from the domain's call site to the adapter: one value object, not ten keywords."""
+
+    model: str | None = None  # None: the provider's default model
+    temperature: float | None = None
+    max_tokens: int | None = None
+    top_p: float | None = None
+    stop: tuple[str, ...] = ()
+    reasoning: bool = False  # thinking/reasoning modes are off unless a call asks (spec §6.3)
+    extra: Mapping[str, Any] = field(default_factory=dict)  # vendor-only knobs, merged into the body last
+    read_timeout: float | None = None  # per-call override of the client's read timeout
+
+
+@dataclass(frozen=True)
 class CompletionRequest:
     """One call. `task` and `inputs` are for the offline provider, which computes its answer from them with the
     skill registered for `task`; vendors ignore both. `extra` is merged into the vendor body last (escape hatch
@@ -38,19 +52,13 @@ class CompletionRequest:
     """
 
     messages: tuple[ChatMessage, ...]
-    model: str
-    temperature: float | None = None
-    max_tokens: int | None = None
-    top_p: float | None = None
-    stop: tuple[str, ...] = ()
+    model: str  # resolved: the call's model, or the provider's default
+    sampling: Sampling = field(default_factory=Sampling)
     response_format: ResponseFormat = "text"
     json_schema: Mapping[str, Any] | None = None
     schema_name: str = "result"
-    reasoning: bool = False  # thinking/reasoning modes are off unless a call asks (spec §6.3)
-    extra: Mapping[str, Any] = field(default_factory=dict)
     task: str = ""
     inputs: Mapping[str, Any] | None = None
-    read_timeout: float | None = None  # per-call override of the client's read timeout
 
     @property
     def system_text(self) -> str:

@@ -120,8 +120,8 @@ class BuiltinProvider:
                 )
             return _render(skill(request.inputs or {})), "stop"
         if skill is not None:
-            return _limit_words(_render(skill(request.inputs or {})), request.max_tokens)
-        return _limit_words(template_text(request), request.max_tokens)
+            return _limit_words(_render(skill(request.inputs or {})), request.sampling.max_tokens)
+        return _limit_words(template_text(request), request.sampling.max_tokens)
 
     def _usage(self, request: CompletionRequest, text: str) -> Usage:
         prompt = "".join(m.content for m in request.messages)

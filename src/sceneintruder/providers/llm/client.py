@@ -30,6 +30,7 @@ from sceneintruder.providers.llm.base import (
     LLMCapabilities,
     LLMProvider,
     ResponseFormat,
+    Sampling,
     Usage,
 )
 from sceneintruder.providers.llm.builtin import OfflineSkill, OfflineSkills
@@ -43,6 +44,7 @@ from sceneintruder.providers.llm.structured import (
 M = TypeVar("M", bound=BaseModel)
 MessageLike = ChatMessage | Mapping[str, str]
 
+DEFAULT_SAMPLING = Sampling()
 FALLBACK_KINDS = frozenset({"auth", "rate_limit", "timeout", "unavailable"})
 STATE_READY = "Ready"
 
@@ -108,18 +110,13 @@ class LLMStatus:
 
 @dataclass(frozen=True)
 class _Params:
-    model: str | None = None
-    temperature: float | None = None
-    max_tokens: int | None = None
-    top_p: float | None = None
-    stop: tuple[str, ...] = ()
+    """One call's parameters beyond its messages: how it samples, and what a structured call asks for."""
+
+    sampling: Sampling = dataclasses.field(default_factory=Sampling)
     response_format: ResponseFormat = "text"
     json_schema: Mapping[str, Any] | None = None
     schema_name: str = "result"
-    reasoning: bool = False
-    extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     inputs: Mapping[str, Any] | None = None
-    read_timeout: float | None = None
 
 
 def to_messages(messages: Sequence[MessageLike]) -> tuple[ChatMessage, ...]:
@@ -194,29 +191,11 @@ class LLMClient:
         messages: Sequence[MessageLike],
         *,
         call: CallInfo,
-        model: str | None = None,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-        top_p: float | None = None,
-        stop: Sequence[str] | None = None,
+        sampling: Sampling = DEFAULT_SAMPLING,
         response_format: ResponseFormat = "text",
-        reasoning: bool = False,
-        extra: Mapping[str, Any] | None = None,
         inputs: Mapping[str, Any] | None = None,
-        read_timeout: float | None = None,
     ) -> Completion:
-        params = _Params(
-            model=model,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            top_p=top_p,
-            stop=tuple(stop or ()),
-            response_format=response_format,
-            reasoning=reasoning,
-            extra=dict(extra or {}),
-            inputs=inputs,
-            read_timeout=read_timeout,
-        )
+        params = _Params(sampling, response_format=response_format, inputs=inputs)
         return await self._complete(to_messages(messages), call, params)
 
     async def stream(
@@ -224,29 +203,12 @@ class LLMClient:
         messages: Sequence[MessageLike],
         *,
         call: CallInfo,
-        model: str | None = None,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-        top_p: float | None = None,
-        stop: Sequence[str] | None = None,
-        reasoning: bool = False,
-        extra: Mapping[str, Any] | None = None,
+        sampling: Sampling = DEFAULT_SAMPLING,
         inputs: Mapping[str, Any] | None = None,
-        read_timeout: float | None = None,
     ) -> AsyncIterator[CompletionChunk]:
         """Deltas, then one final chunk (`done=True`) with finish_reason and usage. A fallback provider is tried
         only if the active one fails before its first delta (what was already shown cannot be taken back)."""
-        params = _Params(
-            model=model,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            top_p=top_p,
-            stop=tuple(stop or ()),
-            reasoning=reasoning,
-            extra=dict(extra or {}),
-            inputs=inputs,
-            read_timeout=read_timeout,
-        )
+        params = _Params(sampling, inputs=inputs)
         request_messages = to_messages(messages)
         chain = self._chain()
         for position, provider in enumerate(chain):
@@ -288,13 +250,13 @@ class LLMClient:
         messages: Sequence[MessageLike],
         inputs: Mapping[str, Any],
         call: CallInfo,
-        **params: Any,
+        sampling: Sampling = DEFAULT_SAMPLING,
     ) -> StructuredResult[M]:
         """A validated `schema` instance. Vendors answer from `messages` (in their JSON mode where they have one);
         the offline provider from `inputs`, with the skill registered for `task`. An answer that does not
         validate is re-asked once with the errors; a second failure is ProviderBadResponse."""
         base = _Params(
-            **params,
+            sampling,
             response_format="json",
             json_schema=json_schema_of(schema),
             schema_name=task,
@@ -375,22 +337,17 @@ class LLMClient:
     def _request(
         self, provider: LLMProvider, messages: tuple[ChatMessage, ...], call: CallInfo, params: _Params
     ) -> CompletionRequest:
-        model = params.model if params.model and provider is self._active.primary else provider.default_model
+        wanted = params.sampling.model
+        model = wanted if wanted and provider is self._active.primary else provider.default_model
         return CompletionRequest(
             messages=messages,
             model=model,
-            temperature=params.temperature,
-            max_tokens=params.max_tokens,
-            top_p=params.top_p,
-            stop=params.stop,
+            sampling=params.sampling,
             response_format=params.response_format,
             json_schema=params.json_schema,
             schema_name=params.schema_name,
-            reasoning=params.reasoning,
-            extra=params.extra,
             task=call.task,
             inputs=params.inputs,
-            read_timeout=params.read_timeout,
         )
 
     def _falls_back(self, error: ProviderError, position: int, length: int) -> bool:

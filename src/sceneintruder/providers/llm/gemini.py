@@ -58,7 +58,7 @@ def _thinking_config(model: str) -> dict[str, Any]:
 
 
 def _build_payload(request: CompletionRequest) -> dict[str, Any]:
-    model = resolve_model(request.model, reasoning=request.reasoning)
+    model = resolve_model(request.model, reasoning=request.sampling.reasoning)
     contents = [
         {"role": "model" if m.role == "assistant" else "user", "parts": [{"text": m.content}]}
         for m in merge_consecutive(request.turns)
@@ -66,12 +66,12 @@ def _build_payload(request: CompletionRequest) -> dict[str, Any]:
     config = sampling_options(request, max_tokens="maxOutputTokens", top_p="topP", stop="stopSequences")
     if request.response_format == "json":
         config["responseMimeType"] = "application/json"
-    if not request.reasoning:
+    if not request.sampling.reasoning:
         config["thinkingConfig"] = _thinking_config(model)
     body: dict[str, Any] = {"contents": contents, "generationConfig": config}
     if request.system_text:
         body["systemInstruction"] = {"parts": [{"text": request.system_text}]}
-    for key, value in request.extra.items():  # sampling extras belong inside generationConfig
+    for key, value in request.sampling.extra.items():  # sampling extras belong inside generationConfig
         (config if key in ("topK", "candidateCount", "seed") else body)[key] = value
     return body
 
@@ -144,7 +144,7 @@ class GeminiProvider:
         return LLMCapabilities(streaming=True, json_mode=True, max_context_tokens=context_tokens_for("gemini"))
 
     def _url(self, request: CompletionRequest, method: str) -> str:
-        model = resolve_model(request.model, reasoning=request.reasoning)
+        model = resolve_model(request.model, reasoning=request.sampling.reasoning)
         return f"{self._base_url}/models/{quote(model, safe='.-_')}:{method}"
 
     def _mapper(self, model: str) -> vendor_http.ErrorMapper:
@@ -161,7 +161,7 @@ class GeminiProvider:
             provider=NAME,
             model=request.model,
             retry=self._retry,
-            read_timeout=request.read_timeout,
+            read_timeout=request.sampling.read_timeout,
         )
         return with_latency(_parse_completion(body, model=request.model), started)
 
@@ -179,7 +179,7 @@ class GeminiProvider:
             provider=NAME,
             model=request.model,
             retry=self._retry,
-            read_timeout=request.read_timeout,
+            read_timeout=request.sampling.read_timeout,
         ) as lines:
             async for event in iter_sse(lines):
                 try:

@@ -45,13 +45,13 @@ def _build_payload(request: CompletionRequest, *, stream: bool) -> dict[str, Any
         "model": request.model,
         "messages": [{"role": m.role, "content": m.content} for m in request.messages],
         "stream": stream,
-        "think": request.reasoning,
+        "think": request.sampling.reasoning,
     }
     if options:
         body["options"] = options
     if request.response_format == "json":
         body["format"] = "json"
-    body.update(request.extra)
+    body.update(request.sampling.extra)
     return body
 
 
@@ -110,7 +110,7 @@ class OllamaProvider:
             provider=NAME,
             model=request.model,
             retry=self._retry,
-            read_timeout=request.read_timeout,
+            read_timeout=request.sampling.read_timeout,
         )
         return with_latency(_parse_completion(body, model=request.model), started)
 
@@ -125,7 +125,7 @@ class OllamaProvider:
             provider=NAME,
             model=request.model,
             retry=self._retry,
-            read_timeout=request.read_timeout,
+            read_timeout=request.sampling.read_timeout,
         ) as lines:
             async for line in lines:
                 if not line.strip():

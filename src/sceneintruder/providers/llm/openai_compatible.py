@@ -103,20 +103,20 @@ def _chat_url(vendor: str, base_url: str, options: Mapping[str, str]) -> str:
 
 
 def _build_payload(vendor: str, request: CompletionRequest, *, stream: bool) -> dict[str, Any]:
-    model = resolve_model(vendor, request.model, reasoning=request.reasoning)
+    model = resolve_model(vendor, request.model, reasoning=request.sampling.reasoning)
     body: dict[str, Any] = {
         "model": model,
         "messages": [{"role": m.role, "content": m.content} for m in request.messages],
     }
     reasoning_model = vendor == "openai" and bool(_OPENAI_REASONING_MODEL.match(model))
-    if request.temperature is not None and not reasoning_model:
-        body["temperature"] = request.temperature
-    if request.top_p is not None and not reasoning_model:
-        body["top_p"] = request.top_p
-    if request.max_tokens:
-        body["max_completion_tokens" if vendor == "openai" else "max_tokens"] = request.max_tokens
-    if request.stop:
-        body["stop"] = list(request.stop)
+    if request.sampling.temperature is not None and not reasoning_model:
+        body["temperature"] = request.sampling.temperature
+    if request.sampling.top_p is not None and not reasoning_model:
+        body["top_p"] = request.sampling.top_p
+    if request.sampling.max_tokens:
+        body["max_completion_tokens" if vendor == "openai" else "max_tokens"] = request.sampling.max_tokens
+    if request.sampling.stop:
+        body["stop"] = list(request.sampling.stop)
     if request.response_format == "json":
         mode = _JSON_MODE.get(vendor, "none")
         if mode == "json_schema" and request.json_schema:
@@ -130,8 +130,8 @@ def _build_payload(vendor: str, request: CompletionRequest, *, stream: bool) -> 
         body["stream"] = True
         if vendor not in _NO_STREAM_OPTIONS:
             body["stream_options"] = {"include_usage": True}
-    _vendor_body(vendor, model, request.reasoning, body, reasoning_model=reasoning_model)
-    body.update(request.extra)
+    _vendor_body(vendor, model, request.sampling.reasoning, body, reasoning_model=reasoning_model)
+    body.update(request.sampling.extra)
     return body
 
 
@@ -244,7 +244,7 @@ class OpenAICompatibleProvider:
             provider=self.name,
             model=request.model,
             retry=self._retry,
-            read_timeout=request.read_timeout,
+            read_timeout=request.sampling.read_timeout,
         )
         completion = _parse_completion(body, provider=self.name, model=request.model)
         return with_latency(completion, started)
@@ -262,7 +262,7 @@ class OpenAICompatibleProvider:
             provider=self.name,
             model=request.model,
             retry=self._retry,
-            read_timeout=request.read_timeout,
+            read_timeout=request.sampling.read_timeout,
         ) as lines:
             done = False
             async for event in iter_sse(lines):

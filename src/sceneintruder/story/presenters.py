@@ -1,4 +1,5 @@
-"""The story as the reference's JSON (spec §7.5): StoryData, StoryNode, StoryChoice, Task, StoryLocation.
+"""Presenters: the story as the reference's JSON (spec §7.5), StoryData, StoryNode, StoryChoice, Task, StoryLocation,
+shaped by the TypedDicts of `story.schemas`.
 
 Built as plain dicts straight from rows (ORM instances or column rows: the attribute names are the same), so a
 story of thousands of nodes serialises in milliseconds. Keys beyond the reference's: `abandoned` on nodes (on a
@@ -12,12 +13,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sceneintruder.core.clock import rfc3339
+from sceneintruder.story.schemas import ChoiceView, LocationView, NodeView, ObjectiveView, TaskView
 
 ORIGINAL_PREVIEW_CHARS = 600  # GET /story shows this much of each source passage (the reference's cut)
 
 
-def choice_view(choice: Any) -> dict[str, Any]:
-    view: dict[str, Any] = {
+def choice_view(choice: Any) -> ChoiceView:
+    view: ChoiceView = {
         "id": choice.id,
         "text": choice.text,
         "consequence": choice.consequence,
@@ -42,8 +44,8 @@ def preview(original: str, limit: int | None) -> str:
     return original if limit is None or len(original) <= limit else original[:limit] + "..."
 
 
-def node_view(node: Any, choices: Iterable[Any], *, original_limit: int | None = None) -> dict[str, Any]:
-    view: dict[str, Any] = {
+def node_view(node: Any, choices: Iterable[Any], *, original_limit: int | None = None) -> NodeView:
+    view: NodeView = {
         "id": node.id,
         "scene_id": node.scene_id,
         "content": node.content,
@@ -62,8 +64,8 @@ def node_view(node: Any, choices: Iterable[Any], *, original_limit: int | None =
     return view
 
 
-def objective_view(objective: Any) -> dict[str, Any]:
-    view: dict[str, Any] = {
+def objective_view(objective: Any) -> ObjectiveView:
+    view: ObjectiveView = {
         "id": objective.id,
         "description": objective.description,
         "completed": objective.completed,
@@ -73,8 +75,8 @@ def objective_view(objective: Any) -> dict[str, Any]:
     return view
 
 
-def task_view(task: Any, objectives: Iterable[Any]) -> dict[str, Any]:
-    view: dict[str, Any] = {
+def task_view(task: Any, objectives: Iterable[Any]) -> TaskView:
+    view: TaskView = {
         "id": task.id,
         "scene_id": task.scene_id,
         "title": task.title,
@@ -94,8 +96,8 @@ def task_view(task: Any, objectives: Iterable[Any]) -> dict[str, Any]:
     return view
 
 
-def location_view(location: Any) -> dict[str, Any]:
-    view: dict[str, Any] = {
+def location_view(location: Any) -> LocationView:
+    view: LocationView = {
         "id": location.id,
         "scene_id": location.scene_id,
         "name": location.name,

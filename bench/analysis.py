@@ -29,7 +29,7 @@ from http_api import median_round
 from llm_overhead import KEY, fake_vendor
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTER = (ROOT / "tests/scenes/fixtures/pride_and_prejudice_ch1-3.txt").read_text(encoding="utf-8")
+CHAPTER = (ROOT / "tests/fixtures/pride_and_prejudice_ch1-3.txt").read_text(encoding="utf-8")
 CANNED = {
     "characters": [{"name": "Elizabeth", "role": "heroine", "mentions": 9}, {"name": "Darcy", "mentions": 5}],
     "locations": [{"name": "Netherfield"}],

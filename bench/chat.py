@@ -43,7 +43,7 @@ from sceneintruder.scenes import creation
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.scenes.analysis_schema import SceneAnalysis, SceneCharacter
 
-NOVEL = Path(__file__).resolve().parents[1] / "tests" / "scenes" / "fixtures" / "pride_and_prejudice_ch1-3.txt"
+NOVEL = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "pride_and_prejudice_ch1-3.txt"
 OWNER = Principal(user_id="admin", role=Role.ADMIN, authenticated=True)
 
 

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _servers import bare_server, project_server
 from llm_overhead import KEY, fake_vendor, percentile
 
-NOVEL = Path(__file__).resolve().parents[1] / "tests" / "scenes" / "fixtures" / "pride_and_prejudice_ch1-3.txt"
+NOVEL = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "pride_and_prejudice_ch1-3.txt"
 NEXT_NODE = {
     "content": "You cross the drawing room; Mrs Bennet looks up from her needlework and waits for you to speak.",
     "type": "event",

@@ -18,7 +18,7 @@ from tests.support import postgres
 from tests.support.builders import bearer, login, make_user
 
 pytestmark = pytest.mark.skipif(not postgres.available(), reason="no PostgreSQL server binaries on this machine")
-FIXTURES = Path(__file__).parents[1] / "scenes" / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 
 @pytest.fixture(scope="module")

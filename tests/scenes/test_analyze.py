@@ -20,7 +20,7 @@ from tests.support.builders import assert_error, bearer, make_user, token_for
 from tests.support.servers import run_uvicorn
 from tests.support.sse import read_stream, sse_events
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ENGLISH = (FIXTURES / "pride_and_prejudice_ch1-3.txt").read_text(encoding="utf-8")
 
 

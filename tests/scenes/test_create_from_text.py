@@ -18,7 +18,7 @@ from tests.support.builders import assert_error, bearer, make_user, token_for
 from tests.support.servers import run_uvicorn
 from tests.support.vendors import openai_provider
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ENGLISH = (FIXTURES / "pride_and_prejudice_ch1-3.txt").read_text(encoding="utf-8")
 CHINESE = (FIXTURES / "hongloumeng_ch03.txt").read_text(encoding="utf-8")
 

@@ -9,7 +9,7 @@ from sceneintruder.scenes.offline import analysis as offline_analysis
 from sceneintruder.textkit import text
 from tests.support.builders import bearer, make_user, token_for
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def _analysis(source: str, title: str):

@@ -11,7 +11,7 @@ from sceneintruder.scenes.merge import merge_analyses
 from sceneintruder.scenes.offline.analysis import analyze_chunk
 from sceneintruder.textkit.text import chunk_text
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TEXTS = {
     "en": (FIXTURES / "pride_and_prejudice_ch1-3.txt").read_text(encoding="utf-8"),
     "zh": (FIXTURES / "hongloumeng_ch03.txt").read_text(encoding="utf-8"),

@@ -9,7 +9,7 @@ import pytest
 from sceneintruder.scenes.analysis_schema import CharacterFinding, ChunkAnalysis
 from sceneintruder.scenes.offline.analysis import analyze_chunk
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ENGLISH = (FIXTURES / "pride_and_prejudice_ch1-3.txt").read_text(encoding="utf-8")
 CHINESE = (FIXTURES / "hongloumeng_ch03.txt").read_text(encoding="utf-8")
 

@@ -21,7 +21,7 @@ from tests.fakes._base import Seen
 from tests.fakes.openai_compatible import FakeOpenAI
 from tests.support.vendors import openai_provider
 
-FIXTURES = Path(__file__).resolve().parents[1] / "scenes" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ENGLISH = (FIXTURES / "pride_and_prejudice_ch1-3.txt").read_text(encoding="utf-8")
 CHINESE = (FIXTURES / "hongloumeng_ch03.txt").read_text(encoding="utf-8")
 

@@ -13,7 +13,7 @@ from sceneintruder.scenes.merge import merge_analyses
 from sceneintruder.scenes.offline.analysis import analyze_chunk
 from sceneintruder.textkit.text import Language, chunk_text, split_segments
 
-FIXTURES = Path(__file__).resolve().parents[1] / "scenes" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 _FILES = {"en": "pride_and_prejudice_ch1-3.txt", "zh": "hongloumeng_ch03.txt"}
 _TITLES = {"en": "Pride and Prejudice", "zh": "红楼梦"}
 

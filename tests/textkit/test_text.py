@@ -19,7 +19,7 @@ from sceneintruder.textkit.text import (
     split_sentences,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ENGLISH = (FIXTURES / "pride_and_prejudice_ch1-3.txt").read_text(encoding="utf-8")
 CHINESE = (FIXTURES / "hongloumeng_ch03.txt").read_text(encoding="utf-8")
 

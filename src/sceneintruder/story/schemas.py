@@ -1,7 +1,7 @@
-"""Request bodies of the story endpoints (reference spec §4, §7.7), validated.
+"""Request bodies of the story endpoints (reference spec §4, §7.7), validated, and the response shapes.
 
-Responses are built as plain dicts by `story.views` (the reference's JSON keys), because `GET /story` of a long
-book serialises thousands of nodes and choices and must stay fast.
+Responses are TypedDicts built by `story.presenters` (the reference's JSON keys), not pydantic models, because
+`GET /story` of a long book serialises thousands of nodes and choices and must stay fast; mypy checks them.
 """
 
 from __future__ import annotations

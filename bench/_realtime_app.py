@@ -26,11 +26,12 @@ from sceneintruder.app import create_app
 from sceneintruder.core.principal import GUEST_USER_ID
 from sceneintruder.core.settings import Settings
 from sceneintruder.jobs.context import JobContext
+from sceneintruder.jobs.registry import JobRegistry
+from sceneintruder.realtime.hub import Hub
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _servers import raise_open_files_limit
-from tests.support.state import hub_of, jobs_of
 
 
 def bench_app(settings: Settings) -> FastAPI:
@@ -40,7 +41,8 @@ def bench_app(settings: Settings) -> FastAPI:
 
     @router.post("/publish/{scene_id}")
     async def publish(request: Request, scene_id: str, seq: int) -> dict:
-        await hub_of(request.app).publish(scene_id, {"type": "bench", "seq": seq, "sent": time.monotonic()})
+        hub = request.app.state.components.get(Hub)
+        await hub.publish(scene_id, {"type": "bench", "seq": seq, "sent": time.monotonic()})
         return {"seq": seq}
 
     @router.post("/jobs")
@@ -54,7 +56,7 @@ def bench_app(settings: Settings) -> FastAPI:
                 await asyncio.sleep(interval)
             return {"events": events}
 
-        job = await jobs_of(request.app).start("bench", GUEST_USER_ID, run)
+        job = await request.app.state.components.get(JobRegistry).start("bench", GUEST_USER_ID, run)
         gates[job.id] = gate
         return {"task_id": job.id}
 
@@ -69,7 +71,7 @@ def bench_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(application: FastAPI) -> AsyncIterator[None]:
         async with real_lifespan(application):
-            jobs_of(application).register_kind("bench", concurrency=4, timeout_seconds=3600)
+            application.state.components.get(JobRegistry).register_kind("bench", concurrency=4, timeout_seconds=3600)
             yield
 
     app.router.lifespan_context = lifespan

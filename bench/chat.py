@@ -78,10 +78,7 @@ async def append_latency(history: int, count: int) -> tuple[list[float], list[fl
         app = create_app(settings)
         async with LifespanManager(app):
             scene_id = await _seeded_scene(app, history)
-            state = app.state
-            runtime = ChatRuntime(
-                state.db, state.llm, state.scene_locks, state.hub.publish, history_limit=20, casts=state.scene_casts
-            )
+            runtime = app.state.components.get(ChatRuntime)  # the one the routes use (history limit 20)
             characters = await runtime.context(OWNER, scene_id)
             request = ChatRequest(scene_id=scene_id, character_id=characters.cast[0].id, message="How are you?")
             prepared = await service.prepare_chat(runtime, principal=OWNER, request=request)

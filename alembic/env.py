@@ -10,6 +10,7 @@ import asyncio
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -26,7 +27,12 @@ def _url() -> str:
     return url or Settings().resolved_database_url
 
 
+MIGRATION_LOCK = 0x5CE11A7  # pg_advisory_xact_lock key: workers starting together migrate one after the other
+
+
 def _run(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":  # held until this transaction ends; SQLite's writers are serial
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
     context.configure(
         connection=connection,
         target_metadata=metadata,

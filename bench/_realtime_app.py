@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -37,7 +38,7 @@ from _servers import raise_open_files_limit
 def bench_app(settings: Settings) -> FastAPI:
     app = create_app(settings)
     router = APIRouter(prefix="/_bench")
-    gates: dict[str, asyncio.Event] = {}
+    gates: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
 
     @router.post("/publish/{scene_id}")
     async def publish(request: Request, scene_id: str, seq: int) -> dict:
@@ -45,24 +46,24 @@ def bench_app(settings: Settings) -> FastAPI:
         await hub.publish(scene_id, {"type": "bench", "seq": seq, "sent": time.monotonic()})
         return {"seq": seq}
 
+    async def run(ctx: JobContext) -> dict:
+        events, interval = ctx.payload["events"], ctx.payload["interval"]
+        await gates[ctx.job_id].wait()
+        for n in range(1, events + 1):
+            await ctx.progress(100 * n / (events + 1), f"step {n}", sent=time.monotonic())
+            await asyncio.sleep(interval)
+        gates.pop(ctx.job_id, None)
+        return {"events": events}
+
     @router.post("/jobs")
     async def start_job(request: Request, events: int, interval: float) -> dict:
-        gate = asyncio.Event()
-
-        async def run(ctx: JobContext) -> dict:
-            await gate.wait()
-            for n in range(1, events + 1):
-                await ctx.progress(100 * n / (events + 1), f"step {n}", sent=time.monotonic())
-                await asyncio.sleep(interval)
-            return {"events": events}
-
-        job = await request.app.state.components.get(JobRegistry).start("bench", GUEST_USER_ID, run)
-        gates[job.id] = gate
+        payload = {"events": events, "interval": interval}
+        job = await request.app.state.components.get(JobRegistry).start("bench", GUEST_USER_ID, payload)
         return {"task_id": job.id}
 
     @router.post("/jobs/{task_id}/go")
     async def go(task_id: str) -> dict:
-        gates.pop(task_id).set()
+        gates[task_id].set()
         return {"task_id": task_id}
 
     app.include_router(router)
@@ -71,7 +72,8 @@ def bench_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(application: FastAPI) -> AsyncIterator[None]:
         async with real_lifespan(application):
-            application.state.components.get(JobRegistry).register_kind("bench", concurrency=4, timeout_seconds=3600)
+            jobs = application.state.components.get(JobRegistry)
+            jobs.register_kind("bench", run, concurrency=4, timeout_seconds=3600)
             yield
 
     app.router.lifespan_context = lifespan

@@ -22,6 +22,7 @@ from sceneintruder import __version__
 from sceneintruder.auth import router as auth_router
 from sceneintruder.auth import service as auth_service
 from sceneintruder.chat import router as chat_router
+from sceneintruder.cluster.coherence import CacheCoherence
 from sceneintruder.core.clock import SystemClock
 from sceneintruder.core.log_redaction import quiet_sql_logs, redact_query_tokens
 from sceneintruder.core.offload import Offload
@@ -34,7 +35,9 @@ from sceneintruder.db.engine import create_engine, prepare_sqlite_file
 from sceneintruder.db.migrate import upgrade_connection
 from sceneintruder.db.session import Database
 from sceneintruder.jobs import router as jobs_router
+from sceneintruder.jobs.dispatch import TaskiqDispatcher
 from sceneintruder.jobs.registry import JobRegistry
+from sceneintruder.platform import open_cluster
 from sceneintruder.providers.http import build_http_client
 from sceneintruder.providers.llm.client import LLMClient
 from sceneintruder.realtime import router as realtime_router
@@ -85,6 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "login": settings.rate_limit_login,
         },
         enabled=settings.rate_limit_enabled,
+        redis_url=settings.redis_url,
+        namespace=settings.redis_namespace,
     )
     app.state = AppState(settings, rate_limiter=rate_limiter)  # type: ignore[assignment]  # the typed state
     spa = SpaHost(settings.templates_dir)
@@ -143,6 +148,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     quiet_sql_logs()
     if problem := data_dir_problem(settings.data_dir):
         raise StartupError(problem)
+    cluster = await open_cluster(settings)
+    state.worker_id, state.bus, state.scene_locks = cluster.worker_id, cluster.bus, cluster.locks
+    state.coherence = CacheCoherence(cluster.bus, node_id=cluster.worker_id)
     url = settings.resolved_database_url
     prepare_sqlite_file(url)
     engine = create_engine(url)
@@ -175,11 +183,20 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     jobs = JobRegistry(
         db,
         clock=clock,
+        bus=cluster.bus,
+        dispatcher=TaskiqDispatcher(
+            redis_url=settings.redis_url or None,
+            namespace=settings.redis_namespace,
+            consumer=cluster.worker_id,
+            claim_timeout_ms=int(settings.job_dispatch_timeout_seconds * 1000),
+        ),
+        worker_id=cluster.worker_id,
         default_concurrency=settings.job_default_concurrency,
         default_timeout_seconds=settings.job_default_timeout_seconds,
         default_queue_size=settings.job_queue_size,
+        lease_seconds=settings.job_lease_seconds,
+        dispatch_timeout_seconds=settings.job_dispatch_timeout_seconds,
     )
-    await jobs.recover(retention=timedelta(days=settings.job_retention_days))
     hub = Hub(
         clock=clock,
         send_queue_size=settings.ws_send_queue_size,
@@ -191,6 +208,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         message_burst=settings.ws_message_burst,
         presence_per_second=settings.ws_presence_per_second,
         presence_burst=settings.ws_presence_burst,
+        bus=cluster.bus,
+        board=cluster.board,
+        worker_id=cluster.worker_id,
+        status_refresh_seconds=settings.ws_status_refresh_seconds,
     )
     state.components.add(jobs)
     state.components.add(hub)
@@ -205,6 +226,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             file=sys.stderr,
             flush=True,
         )
+    await cluster.bus.start()  # every topic is subscribed by now
+    await jobs.start_worker(retention=timedelta(days=settings.job_retention_days))
     hub.start()
     await start_domains(state)
     # Everything built so far lives as long as the process: move it out of the collector's way, so that the
@@ -222,3 +245,4 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await offload.aclose()
         hasher.close()
         await db.dispose()
+        await cluster.aclose()

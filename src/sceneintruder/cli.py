@@ -11,11 +11,12 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sceneintruder.core.log_redaction import redact_url_password
 from sceneintruder.core.passwords import MIN_PASSWORD_LENGTH, PasswordHasher, generate_password
 from sceneintruder.core.principal import Role
 from sceneintruder.core.settings import Settings
 from sceneintruder.core.storage import data_dir_problem
-from sceneintruder.db.engine import create_engine, prepare_sqlite_file
+from sceneintruder.db.engine import create_engine, is_sqlite, prepare_sqlite_file
 from sceneintruder.db.migrate import upgrade_to_head
 from sceneintruder.db.session import Database
 from sceneintruder.users import service as users_service
@@ -29,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="upgrade the database and start the HTTP server")
     serve.add_argument("--host", help="overrides HOST")
     serve.add_argument("--port", type=int, help="overrides PORT")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes (uvicorn); more than one needs REDIS_URL"
+    )
     commands.add_parser("migrate", help="upgrade the database to the latest schema and exit")
     user = commands.add_parser("user", help="manage accounts").add_subparsers(dest="action", required=True)
     create = user.add_parser("create", help="create an account")
@@ -54,7 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         print("database is at the latest revision")
         return 0
     if args.command == "serve":
-        return _serve(settings, host=args.host, port=args.port)
+        if problem := _cluster_problem(settings, args.workers):
+            print(f"sceneintruder: {problem}", file=sys.stderr)
+            return 2
+        return _serve(settings, host=args.host, port=args.port, workers=args.workers)
     upgrade_to_head(settings.resolved_database_url)
     if args.action == "list":
         return _run(settings, _list_users)
@@ -84,15 +91,43 @@ def main(argv: list[str] | None = None) -> int:
     return _run(settings, change)
 
 
-def _serve(settings: Settings, *, host: str | None, port: int | None) -> int:
+def _cluster_problem(settings: Settings, workers: int) -> str | None:
+    """Why these settings cannot serve with `workers` processes, in one line (None: they can)."""
+    if workers < 1:
+        return "--workers must be at least 1"
+    if workers > 1 and not settings.redis_url:
+        database = "SQLite" if is_sqlite(settings.resolved_database_url) else "the database"
+        return (
+            f"--workers {workers} needs REDIS_URL: jobs, WebSocket rooms, rate limits and scene locks are shared "
+            f"through Redis (with {database} alone, each worker would keep its own); see README, "
+            '"When you outgrow one machine"'
+        )
+    if settings.redis_url:
+        import redis  # only needed here
+
+        client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=5, socket_timeout=5)
+        try:
+            client.ping()
+        except redis.RedisError as exc:
+            return f"REDIS_URL {redact_url_password(settings.redis_url)} does not answer: {exc}"
+        finally:
+            client.close()
+    return None
+
+
+def _serve(settings: Settings, *, host: str | None, port: int | None, workers: int = 1) -> int:
     import uvicorn  # slow import, only needed here
 
     from sceneintruder.app import create_app
     from sceneintruder.web.ws_protocol import GuardedWebSocketProtocol
 
     upgrade_to_head(settings.resolved_database_url)
+    # One process: the app built here. Several: each worker builds its own from the same environment.
+    app: object = create_app(settings) if workers == 1 else "sceneintruder.app:create_app"
     uvicorn.run(
-        create_app(settings),
+        app,  # type: ignore[arg-type]
+        factory=workers > 1,
+        workers=workers if workers > 1 else None,
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),

@@ -17,12 +17,12 @@ from sceneintruder.db.migrate import alembic_config
 from tests.support import postgres
 from tests.support.builders import bearer, login, make_user
 
-pytestmark = pytest.mark.skipif(not postgres.available(), reason="no PostgreSQL server binaries on this machine")
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
+    postgres.require()
     with postgres.cluster() as base:
         yield base
 

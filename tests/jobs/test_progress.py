@@ -22,6 +22,7 @@ def _started(task_id: str) -> dict:
 
 async def test_stream_sends_connected_snapshot_updates_and_a_final_event_in_order(live) -> None:
     task_id = await live.start_job()
+    await live.wait_for(task_id, status="running")  # its events so far: 1 queued, 2 started
     async with live.client.stream("GET", f"/api/progress/{task_id}", headers=SSE) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
@@ -30,11 +31,11 @@ async def test_stream_sends_connected_snapshot_updates_and_a_final_event_in_orde
         connected = await anext(events)
         assert (connected.event, connected.id, connected.data) == ("connected", "0", {"message": "连接已建立"})
         snapshot = await anext(events)
-        assert (snapshot.event, snapshot.id, snapshot.data) == ("progress", "1", _started(task_id))
+        assert (snapshot.event, snapshot.id, snapshot.data) == ("progress", "2", _started(task_id))
 
         live.script.push(task_id, "progress", percent=40, message="提取场景信息...", extra={"phase": "scenes"})
         update = await anext(events)
-        assert (update.event, update.id) == ("progress", "2")
+        assert (update.event, update.id) == ("progress", "3")
         assert update.data == {
             "progress": 40,
             "message": "提取场景信息...",
@@ -48,7 +49,7 @@ async def test_stream_sends_connected_snapshot_updates_and_a_final_event_in_orde
 
         live.script.push(task_id, "return", result={"scene_id": "scene_1"})
         final = await anext(events)
-        assert (final.event, final.id) == ("progress", "4")
+        assert (final.event, final.id) == ("progress", "5")
         assert final.data == {
             "progress": 100,
             "message": "任务已完成",
@@ -63,43 +64,44 @@ async def test_stream_sends_connected_snapshot_updates_and_a_final_event_in_orde
 async def test_idle_stream_gets_named_heartbeats_that_repeat_the_last_id(make_settings) -> None:
     async with serve_demo(make_settings(sse_heartbeat_seconds=0.05)) as live:
         task_id = await live.start_job()
+        await live.wait_for(task_id, status="running")  # 1 queued, 2 started
         async with live.client.stream("GET", f"/api/progress/{task_id}") as response:
             events = sse_events(response)
             assert [(await anext(events)).event for _ in range(2)] == ["connected", "progress"]
             heartbeat = await anext(events)
-            assert (heartbeat.event, heartbeat.id) == ("heartbeat", "1")
+            assert (heartbeat.event, heartbeat.id) == ("heartbeat", "2")
             assert set(heartbeat.data) == {"time"} and isinstance(heartbeat.data["time"], int)
             live.script.push(task_id, "return")
             rest = [event async for event in events]
-        assert rest[-1].data["event_type"] == "completed" and rest[-1].id == "2"
+        assert rest[-1].data["event_type"] == "completed" and rest[-1].id == "3"
         assert {event.event for event in rest} <= {"heartbeat", "progress"}
 
 
 async def test_last_event_id_replays_what_the_client_missed_then_goes_live(live) -> None:
     task_id = await live.start_job(
         commands=[{"op": "progress", "percent": p, "message": f"step {p}"} for p in (10, 20, 30)]
-    )
-    async with live.client.stream("GET", f"/api/progress/{task_id}", headers={**SSE, "Last-Event-ID": "2"}) as response:
+    )  # its events: 1 queued, 2 started, 3 step 10, 4 step 20, 5 step 30
+    async with live.client.stream("GET", f"/api/progress/{task_id}", headers={**SSE, "Last-Event-ID": "3"}) as response:
         events = sse_events(response)
         connected = await anext(events)
-        assert (connected.event, connected.id) == ("connected", "2")
+        assert (connected.event, connected.id) == ("connected", "3")
         replayed = [await anext(events) for _ in range(2)]
-        assert [(e.id, e.data["message"]) for e in replayed] == [("3", "step 20"), ("4", "step 30")]
+        assert [(e.id, e.data["message"]) for e in replayed] == [("4", "step 20"), ("5", "step 30")]
         live.script.push(task_id, "return", result={"n": 1})
         final = await anext(events)
-        assert (final.id, final.data["event_type"], final.data["result"]) == ("5", "completed", {"n": 1})
+        assert (final.id, final.data["event_type"], final.data["result"]) == ("6", "completed", {"n": 1})
 
     # A client that reconnects after the end gets exactly what it missed; one that had everything gets the end again.
-    missed = await read_stream(live.client, f"/api/progress/{task_id}", headers={"Last-Event-ID": "3"})
-    assert [(e.event, e.id) for e in missed] == [("connected", "3"), ("progress", "4"), ("progress", "5")]
-    again = await read_stream(live.client, f"/api/progress/{task_id}?last_event_id=5")
+    missed = await read_stream(live.client, f"/api/progress/{task_id}", headers={"Last-Event-ID": "4"})
+    assert [(e.event, e.id) for e in missed] == [("connected", "4"), ("progress", "5"), ("progress", "6")]
+    again = await read_stream(live.client, f"/api/progress/{task_id}?last_event_id=6")
     assert [(e.event, e.id, e.data.get("event_type")) for e in again] == [
-        ("connected", "5", None),
-        ("progress", "5", "completed"),
+        ("connected", "6", None),
+        ("progress", "6", "completed"),
     ]
     # A Last-Event-ID that is not one of ours is ignored, as the SSE spec says: a fresh subscription.
     fresh = await read_stream(live.client, f"/api/progress/{task_id}", headers={"Last-Event-ID": "abc"})
-    assert [(e.event, e.id) for e in fresh] == [("connected", "0"), ("progress", "5")]
+    assert [(e.event, e.id) for e in fresh] == [("connected", "0"), ("progress", "6")]
 
 
 async def test_a_finished_job_subscribed_to_later_gives_its_final_state_at_once(live) -> None:

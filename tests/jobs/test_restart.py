@@ -46,6 +46,7 @@ async def _assert_after_restart(live: Live, done: str, running: str) -> None:
     history = await read_stream(live.client, f"/api/progress/{running}?last_event_id=0")
     assert [(e.event, e.data.get("progress"), e.data.get("event_type")) for e in history] == [
         ("connected", None, None),
+        ("progress", 0, "queued"),
         ("progress", 0, "progress"),
         ("progress", 25, "progress"),
         ("progress", 25, "failed"),

@@ -25,7 +25,8 @@ async def test_cancel_mid_run_cancels_the_coroutine_and_subscribers_see_it(live:
     task_id = await live.start_job(headers=alice, commands=[{"op": "progress", "percent": 30, "message": "half"}])
     async with live.client.stream("GET", f"/api/progress/{task_id}?last_event_id=0") as response:
         events = sse_events(response)
-        assert [(await anext(events)).id for _ in range(3)] == ["0", "1", "2"]  # connected, started, 30 %
+        # connected, queued, started, 30 %
+        assert [(await anext(events)).id for _ in range(4)] == ["0", "1", "2", "3"]
 
         cancelled = await live.client.post(f"/api/cancel/{task_id}", headers=alice)
         assert cancelled.status_code == 200

@@ -35,8 +35,8 @@ def _small_buffer_socket(live: Live) -> socket.socket:
     return sock
 
 
-def _clients_in(live: Live, scene_id: str) -> int:
-    return hub_of(live.app).status(ADMIN)["scenes"].get(scene_id, {}).get("client_count", 0)
+async def _clients_in(live: Live, scene_id: str) -> int:
+    return (await hub_of(live.app).status(ADMIN))["scenes"].get(scene_id, {}).get("client_count", 0)
 
 
 async def _flood_until_dropped(live: Live, reader, *, cleanup_headers: dict[str, str] | None = None) -> int:
@@ -49,7 +49,7 @@ async def _flood_until_dropped(live: Live, reader, *, cleanup_headers: dict[str,
         if cleanup_headers is not None and n % 20 == 19:
             response = await live.client.post("/api/ws/cleanup", headers=cleanup_headers)
             assert response.status_code == 200
-        if _clients_in(live, "scene_a") == 1:
+        if await _clients_in(live, "scene_a") == 1:
             return n + 1
     raise AssertionError("the stalled client was never dropped")
 
@@ -76,7 +76,7 @@ async def _reader_and_stalled(live: Live) -> AsyncIterator[tuple[ClientConnectio
     ):
         await receive(reader)
         await receive(stalled)
-        assert _clients_in(live, "scene_a") == 2
+        assert await _clients_in(live, "scene_a") == 2
         yield reader, stalled
 
 

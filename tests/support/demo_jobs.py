@@ -3,9 +3,9 @@
 Production code registers no demo kind: `demo_app(settings)` wraps the real app's lifespan to register the kinds
 below and mounts `POST /api/_demo/jobs`, which starts one with the caller's identity and Idempotency-Key.
 
-A demo job executes commands from its queue: the body's `commands` first, then whatever the test pushes with
-`DemoScript.push` (same process). Without a final `return` or `raise` it waits for more, so a test decides exactly
-when each progress event happens and when the job ends.
+A demo job executes commands: the body's `commands` first (its payload, so any worker can run them), then
+whatever the test pushes with `DemoScript.push` (same process). Without a final `return` or `raise` it waits for
+more, so a test decides exactly when each progress event happens and when the job ends.
 """
 
 from __future__ import annotations
@@ -57,11 +57,16 @@ class DemoScript:
     def push(self, job_id: str, op: str, **fields: Any) -> None:
         self.queues[job_id].put_nowait(DemoCommand(op=op, **fields))
 
+    async def _commands(self, ctx: JobContext) -> AsyncIterator[DemoCommand]:
+        for command in ctx.payload.get("commands", []):
+            yield DemoCommand.model_validate(command)
+        pushed = self.queues[ctx.job_id]
+        while True:
+            yield await pushed.get()
+
     async def run(self, ctx: JobContext) -> dict[str, Any] | None:
-        commands = self.queues[ctx.job_id]
         try:
-            while True:
-                command = await commands.get()
+            async for command in self._commands(ctx):
                 self.executed[ctx.job_id].append(command.op)
                 if command.op == "progress":
                     await ctx.progress(command.percent, command.message, **command.extra)
@@ -71,6 +76,7 @@ class DemoScript:
                     raise BadRequest(command.message)
                 else:
                     raise RuntimeError(command.message)
+            return None
         except asyncio.CancelledError:
             self.cancelled.add(ctx.job_id)
             raise
@@ -87,9 +93,8 @@ def demo_app(settings: Settings) -> tuple[FastAPI, DemoScript]:
     ) -> EnvelopeResponse:
         if body.kind not in DEMO_KINDS:
             raise BadRequest("unknown demo kind")
-        job = await jobs.start(body.kind, principal.user_id, script.run, idempotency_key=key)
-        for command in body.commands:
-            script.queues[job.id].put_nowait(command)
+        commands = [command.model_dump() for command in body.commands]
+        job = await jobs.start(body.kind, principal.user_id, {"commands": commands}, idempotency_key=key)
         return ok({"task_id": job.id, "status": job.status}, "demo job started")
 
     app.include_router(router)
@@ -99,7 +104,7 @@ def demo_app(settings: Settings) -> tuple[FastAPI, DemoScript]:
     async def lifespan(application: FastAPI) -> AsyncIterator[None]:
         async with real_lifespan(application):
             for kind, limits in DEMO_KINDS.items():
-                jobs_of(application).register_kind(kind, **limits)
+                jobs_of(application).register_kind(kind, script.run, **limits)
 
             async def any_scene(_principal: object, _scene_id: str) -> bool:
                 return True

@@ -63,3 +63,14 @@ def cluster() -> Iterator[str]:
         yield f"postgresql+asyncpg://si@127.0.0.1:{port}"
     finally:
         subprocess.run(_as_server_user([pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"]), **run)
+
+
+def require() -> None:
+    """Skip the calling test when this machine has no PostgreSQL, unless CI demands the services (then fail)."""
+    if available():
+        return
+    import pytest
+
+    if os.environ.get("SCENEINTRUDER_REQUIRE_SERVICES"):
+        pytest.fail("PostgreSQL is missing, and SCENEINTRUDER_REQUIRE_SERVICES is set")
+    pytest.skip("no PostgreSQL server binaries on this machine")

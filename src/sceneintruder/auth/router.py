@@ -39,12 +39,12 @@ async def login(
     cannot all slip under the limit); a successful login clears the count. Past the limit: 429 until the
     window ends, whatever the password."""
     key = f"{ip}|{body.username.lower()}"
-    if not (decision := limiter.hit("login", key)).allowed:
+    if not (decision := await limiter.hit("login", key)).allowed:
         raise RateLimited(decision.retry_after, headers=decision.headers())
     result = await auth_service.login(
         db, hasher=hasher, tokens=tokens, username=body.username, password=body.password, cache=cache
     )
-    limiter.clear("login", key)
+    await limiter.clear("login", key)
     return ok(result, "登录成功")
 
 

@@ -20,6 +20,7 @@ from sceneintruder.core.passwords import PasswordHasher, generate_password
 from sceneintruder.core.principal import Principal, Role
 from sceneintruder.core.storage import atomic_write_bytes
 from sceneintruder.core.tokens import InvalidToken, TokenService
+from sceneintruder.db.advisory import serialize_on
 from sceneintruder.db.session import Database
 from sceneintruder.realtime.hub import Hub
 from sceneintruder.users import service as users_service
@@ -27,6 +28,8 @@ from sceneintruder.web.state import AppState
 
 log = logging.getLogger("sceneintruder.auth")
 INITIAL_ADMIN_PASSWORD_FILE = "initial-admin-password"  # noqa: S105 - a file name
+
+BOOTSTRAP_LOCK = "bootstrap_accounts"
 
 
 async def login(
@@ -72,12 +75,12 @@ class PrincipalResolver:
     """Bearer token to principal: a valid, unrevoked token of an existing user, or 401 (never a silent guest).
 
     Resolved principals are cached by token id for a few seconds; `forget` (called on logout) drops one at
-    once, so in this process a revoked token stops working immediately.
+    once, so a revoked token stops working immediately (on every worker: the cache is shared by name).
     """
 
     def __init__(self, tokens: TokenService, *, cache_ttl_seconds: float = 10.0) -> None:
         self._tokens = tokens
-        self._cache: TTLCache[str, Principal] = TTLCache(max_entries=10_000, ttl_seconds=cache_ttl_seconds)
+        self.cache: TTLCache[str, Principal] = TTLCache(max_entries=10_000, ttl_seconds=cache_ttl_seconds)
 
     async def resolve(self, db: Database, token: str) -> Principal:
         try:
@@ -99,27 +102,32 @@ class PrincipalResolver:
                 token_expires_at=claims.expires_at,
             )
 
-        return await self._cache.get_or_load(claims.jti, load)
+        return await self.cache.get_or_load(claims.jti, load)
 
     def forget(self, jti: str) -> None:
-        self._cache.invalidate(jti)
+        self.cache.invalidate(jti)
 
 
 async def bootstrap_accounts(session: AsyncSession, *, hasher: PasswordHasher, data_dir: Path) -> str | None:
     """Create the guest account, and an `admin` with a random password when no admin exists yet.
 
     The password is returned (for the console, once) and written to DATA_DIR/initial-admin-password (0600).
+    Workers that start together on one database take turns (one transaction under an advisory lock), so exactly
+    one of them creates the accounts.
     """
-    await users_service.ensure_guest_account(session)
+    await serialize_on(session, BOOTSTRAP_LOCK)
+    await users_service.ensure_guest_account(session, commit=False)
     if await users_service.count_admins(session) > 0:
+        await session.commit()
         return None
     password = generate_password()
     name = "admin"
     if await users_service.find_account(session, user_id=name) is not None:
         name = f"admin_{generate_password()[:6].lower().replace('-', 'x').replace('_', 'x')}"
     await users_service.create_account(
-        session, user_id=name, password_hash=await hasher.hash_async(password), role=Role.ADMIN
+        session, user_id=name, password_hash=await hasher.hash_async(password), role=Role.ADMIN, commit=False
     )
+    await session.commit()
     atomic_write_bytes(data_dir / INITIAL_ADMIN_PASSWORD_FILE, f"{name}:{password}\n".encode(), mode=0o600)
     return f"{name}:{password}"
 
@@ -128,6 +136,7 @@ def install(state: AppState) -> AuthRuntime:
     """The auth domain, built once: token resolution for every request and socket, and logout closing the
     sockets opened with the token it revokes."""
     principals = PrincipalResolver(state.tokens, cache_ttl_seconds=state.settings.read_cache_ttl_seconds)
+    state.coherence.share("principals", principals.cache)  # a logout on one worker reaches them all
     state.principals = principals
     hub = state.components.get(Hub)
 

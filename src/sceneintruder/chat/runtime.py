@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sceneintruder.chat.context import CastCache, ChatContext, load_context
-from sceneintruder.core.locks import KeyedLocks
+from sceneintruder.core.locks import SceneLocks
 from sceneintruder.core.principal import Principal
 from sceneintruder.db.session import Database
 from sceneintruder.providers.llm.client import LLMClient
@@ -20,7 +20,7 @@ Publish = Callable[[str, dict[str, Any]], Awaitable[None]]
 class ChatRuntime:
     db: Database
     llm: LLMClient
-    locks: KeyedLocks  # one writer of a scene's message tree at a time
+    locks: SceneLocks  # one writer of a scene's message tree at a time
     publish: Publish  # to every socket of a scene's room (realtime.hub.Hub.publish)
     history_limit: int  # earlier messages of the branch a reply sees
     casts: CastCache | None = None  # scenes and their characters, read once per TTL

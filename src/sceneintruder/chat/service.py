@@ -273,6 +273,7 @@ def install(state: AppState) -> ChatRuntime:
     offline.register(state.llm)
     hub = state.components.get(Hub)
     casts: CastCache = TTLCache(max_entries=1_000, ttl_seconds=state.settings.read_cache_ttl_seconds)
+    state.coherence.share("chat_casts", casts)
     runtime = ChatRuntime(
         db=state.db,
         llm=state.llm,

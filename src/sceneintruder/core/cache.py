@@ -1,8 +1,9 @@
 """A small in-process read cache: LRU with a time-to-live, and single-flight loading.
 
-The server runs as one process per DATA_DIR (the WebSocket hub and the job registry are in-process too), so a
-cache that is invalidated on every write made through the services stays coherent; the TTL bounds how long a
-write made by another process (the CLI) can go unseen.
+A cache that is invalidated on every write made through the services stays coherent in its process; with several
+processes, `attach` gives it a callback that announces what it drops (cluster.coherence carries it to the other
+processes, which call `drop_remote`). The TTL bounds how long a write made elsewhere (the CLI, a lost message)
+can go unseen.
 
 `get_or_load` lets one caller load a missing key while concurrent callers for the same key wait for that load,
 so an expiring hot entry costs one database read, not one per waiting request. A load that started before an
@@ -14,8 +15,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import Any, Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -29,6 +30,7 @@ class TTLCache(Generic[K, V]):
         self._max = max_entries
         self._ttl = ttl_seconds
         self._clock = clock
+        self._announce: Callable[[Sequence[Any] | None], None] | None = None
 
     def get(self, key: K) -> V | None:
         entry = self._entries.get(key)
@@ -71,11 +73,31 @@ class TTLCache(Generic[K, V]):
             self._stale.discard(key)
 
     def invalidate(self, key: K) -> None:
+        self._drop(key)
+        if self._announce is not None:
+            self._announce([key])
+
+    def clear(self) -> None:
+        self._drop_all()
+        if self._announce is not None:
+            self._announce(None)
+
+    def attach(self, announce: Callable[[Sequence[Any] | None], None]) -> None:
+        self._announce = announce
+
+    def drop_remote(self, keys: Sequence[Any] | None) -> None:
+        if keys is None:
+            self._drop_all()
+        else:
+            for key in keys:
+                self._drop(key)
+
+    def _drop(self, key: K) -> None:
         self._entries.pop(key, None)
         if key in self._loading:
             self._stale.add(key)
 
-    def clear(self) -> None:
+    def _drop_all(self) -> None:
         self._entries.clear()
         self._stale.update(self._loading)
 

@@ -22,6 +22,8 @@ class ErrorCode(StrEnum):
     INVALID_REQUEST = "INVALID_REQUEST"
     VALIDATION_ERROR = "VALIDATION_ERROR"
     SERVICE_UNHEALTHY = "SERVICE_UNHEALTHY"  # ours: GET /api/health
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"  # ours: a shared service (Redis, the job queue) did not answer
+    SCENE_BUSY = "SCENE_BUSY"  # ours: another change of the scene held its lock for too long
     # auth and users
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     USER_NOT_FOUND = "USER_NOT_FOUND"

@@ -10,7 +10,9 @@
     ├── Conflict                  409 CONFLICT
     ├── PayloadTooLarge           413 PAYLOAD_TOO_LARGE
     ├── RateLimited               429 RATE_LIMIT_EXCEEDED (sets Retry-After)
-    └── ServiceNotReady           503 LLM_NOT_READY
+    ├── ServiceNotReady           503 LLM_NOT_READY
+    └── ServiceUnavailable        503 SERVICE_UNAVAILABLE (sets Retry-After)
+        └── SceneBusy             503 SCENE_BUSY
 
 Each domain's `errors.py` subclasses these with the reference's codes (`SceneNotFound(NotFound)` is
 `SCENE_NOT_FOUND`). One handler registered for `AppError` covers every subclass. Codes are unique per class;
@@ -119,6 +121,22 @@ class ServiceNotReady(AppError):
     code = ErrorCode.LLM_NOT_READY
     status_code = 503
     default_message = MESSAGE_LLM_NOT_READY
+
+
+class ServiceUnavailable(AppError):
+    """A shared service (Redis, the job queue) did not answer; the request may be retried."""
+
+    code = ErrorCode.SERVICE_UNAVAILABLE
+    status_code = 503
+    default_message = "服务暂时不可用，请稍后重试"
+
+    def __init__(self, message: str | None = None, *, details: Any = None, retry_after: int = 5) -> None:
+        super().__init__(message, details=details, headers={"Retry-After": str(max(1, retry_after))})
+
+
+class SceneBusy(ServiceUnavailable):
+    code = ErrorCode.SCENE_BUSY
+    default_message = "场景正忙，请稍后重试"
 
 
 def error_for_code(code: str, message: str, details: Any = None) -> AppError:

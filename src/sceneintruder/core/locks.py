@@ -3,13 +3,19 @@ time in this process, while other scenes proceed. With SQLite's BEGIN IMMEDIATE 
 "every mutation is one transaction under a per-scene lock". Locks are dropped when nobody holds or waits for them.
 
 Never hold one across a provider call: take it for the short transaction before, and again for the one after.
+With several workers, `cluster.locks.RedisKeyedLocks` gives the same `hold` across processes (`SceneLocks`).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Hashable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol
+
+
+class SceneLocks(Protocol):
+    def hold(self, key: Hashable) -> AbstractAsyncContextManager[None]: ...
 
 
 class KeyedLocks:

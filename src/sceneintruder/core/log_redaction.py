@@ -40,6 +40,14 @@ def redact(text: str) -> str:
     return _JWT.sub(REDACTED, _QUERY_PARAMETER.sub(_parameter, text))
 
 
+_URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*):[^@\s]*@")
+
+
+def redact_url_password(url: str) -> str:
+    """`redis://:secret@host` -> `redis://:[redacted]@host`, for messages that name a server."""
+    return _URL_PASSWORD.sub(rf"\1:{REDACTED}@", url)
+
+
 def quiet_sql_logs() -> None:
     """Keep rows and parameters out of the logs even at LOG_LEVEL=DEBUG: the engine's DEBUG level logs result
     rows (password hashes, prose), and aiosqlite's logs every call with its arguments. Statements alone still

@@ -1,5 +1,7 @@
 """Rate limits: independent fixed-window buckets per (limiter group, client key), counted by the `limits`
-library (its fixed-window strategy over `memory://` by default, so a Redis URI can be dropped in later).
+library's asyncio API: its fixed-window strategy over `async+memory://` in one process, over Redis
+(`async+redis://`, redis-py) when REDIS_URL is set, so every worker counts against the same buckets and the
+count is atomic (INCR) without ever blocking the event loop.
 
 Framework-free: `web.ratelimit` applies the groups to requests; the login route counts failed attempts here.
 """
@@ -11,8 +13,8 @@ import time
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
+from limits.aio.strategies import FixedWindowRateLimiter
 from limits.storage import storage_from_string
-from limits.strategies import FixedWindowRateLimiter
 
 
 @dataclass(frozen=True)
@@ -41,24 +43,29 @@ class RateDecision:
 class RateLimiter:
     """Named groups of limits over one counting backend."""
 
-    def __init__(self, groups: dict[str, str], *, enabled: bool = True, storage_uri: str = "memory://") -> None:
+    def __init__(
+        self, groups: dict[str, str], *, enabled: bool = True, redis_url: str = "", namespace: str = ""
+    ) -> None:
         self.enabled = enabled
         self._items: dict[str, RateLimitItem] = {name: parse(spec) for name, spec in groups.items()}
-        self._backend = FixedWindowRateLimiter(storage_from_string(storage_uri))
+        if redis_url:
+            storage = storage_from_string(
+                f"async+{redis_url}", implementation="redispy", key_prefix=f"{namespace}:limits"
+            )
+        else:
+            storage = storage_from_string("async+memory://")
+        self._backend = FixedWindowRateLimiter(storage)
 
-    def hit(self, group: str, key: str) -> RateDecision:
+    async def hit(self, group: str, key: str) -> RateDecision:
         """Count one request against `group` for `key` and say whether it may pass."""
         item = self._items[group]
         if not self.enabled:
             return RateDecision(True, item.amount, item.amount, 0, item.get_expiry())
-        allowed = self._backend.hit(item, group, key)
-        return self._decision(item, group, key, allowed)
+        allowed = await self._backend.hit(item, group, key)
+        stats = await self._backend.get_window_stats(item, group, key)
+        return RateDecision(allowed, item.amount, stats.remaining, math.ceil(stats.reset_time), item.get_expiry())
 
-    def clear(self, group: str, key: str) -> None:
+    async def clear(self, group: str, key: str) -> None:
         """Forget `key`'s count in `group` (e.g. failed logins, once a login succeeds)."""
         if self.enabled:
-            self._backend.clear(self._items[group], group, key)
-
-    def _decision(self, item: RateLimitItem, group: str, key: str, allowed: bool) -> RateDecision:
-        stats = self._backend.get_window_stats(item, group, key)
-        return RateDecision(allowed, item.amount, stats.remaining, math.ceil(stats.reset_time), item.get_expiry())
+            await self._backend.clear(self._items[group], group, key)

@@ -180,6 +180,23 @@ class JobsSettings(BaseSettings):
     sse_heartbeat_seconds: float = Field(default=15.0, gt=0)  # `event: heartbeat` on an idle progress stream
 
 
+class ClusterSettings(BaseSettings):
+    """Several workers and machines (cluster): shared through Redis, with PostgreSQL as the database."""
+
+    redis_url: str = ""  # empty: one process, nothing shared (the embedded default)
+    redis_namespace: str = Field(default="sceneintruder", pattern=r"^[A-Za-z0-9_.-]{1,64}$")  # key prefix
+    worker_id: str = Field(default="", pattern=r"^[A-Za-z0-9_.-]{0,100}$")  # empty: the host name
+    job_lease_seconds: float = Field(default=30.0, ge=1, le=3600)  # a job whose worker is silent this long fails
+    job_dispatch_timeout_seconds: float = Field(default=120.0, ge=1)  # queued, unclaimed this long: queued again
+    lock_timeout_seconds: float = Field(default=30.0, gt=0)  # a scene lock held this long is released by Redis
+    lock_wait_seconds: float = Field(default=30.0, gt=0)  # waiting longer for a scene lock: 503 SCENE_BUSY
+    ws_status_refresh_seconds: float = Field(default=2.0, gt=0)  # how often a worker shares its sockets' list
+
+    @property
+    def clustered(self) -> bool:
+        return bool(self.redis_url)
+
+
 class RealtimeSettings(BaseSettings):
     """WebSockets (realtime)."""
 
@@ -207,6 +224,7 @@ class Settings(
     RateLimitSettings,
     LLMSettings,
     JobsSettings,
+    ClusterSettings,
     RealtimeSettings,
 ):
     """All of the process configuration, one group per area (each group's fields keep the reference's flat

@@ -9,13 +9,13 @@ the watched tables (which has no rows to look at), clear the whole cache when th
 Loads go through `TTLCache.get_or_load`: single-flight, and a load that started before an invalidation is
 returned but not stored, so a read racing a write never re-caches the old state. Loads of many keys at once
 use `generation` instead: read it before the read transaction, and `put_many` stores nothing if any commit
-invalidated anything since. Coherent within the one
-server process (see core.cache); the TTL bounds what another process's writes can do.
+invalidated anything since. Coherent within the process; with several, what a commit drops here is announced
+(`attach`, wired by cluster.coherence) and dropped by the others (`drop_remote`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Final, Generic, TypeVar
 
 from sqlalchemy import event
@@ -51,8 +51,10 @@ class CommitInvalidatedCache(Generic[V]):
         self._tables = tables
         self._key_of = key_of
         self.generation = 0  # bumped by every commit that invalidates something (see put_many)
+        self.name = name
         self._touched = f"{name}.touched"
         self._everything = f"{name}.everything"
+        self._announce: Callable[[Sequence[str] | None], None] | None = None
 
     def install(self, db: Database) -> None:
         event.listen(db.session_class, "after_flush", self._after_flush)
@@ -78,12 +80,20 @@ class CommitInvalidatedCache(Generic[V]):
     def _after_commit(self, session: Session) -> None:
         everything = session.info.pop(self._everything, False)
         touched = session.info.pop(self._touched, ())
-        if everything or touched:
-            self.generation += 1
         if everything:
-            self.entries.clear()
-        for key in touched:
-            self.entries.invalidate(key)
+            self.drop_remote(None)
+        elif touched:
+            self.drop_remote(sorted(touched))
+        if (everything or touched) and self._announce is not None:
+            self._announce(None if everything else sorted(touched))
+
+    def attach(self, announce: Callable[[Sequence[str] | None], None]) -> None:
+        self._announce = announce
+
+    def drop_remote(self, keys: Sequence[str] | None) -> None:
+        """Drop `keys` (None: everything), here only; also what a commit in this process calls."""
+        self.generation += 1
+        self.entries.drop_remote(keys)
 
     def _forget(self, session: Session) -> None:
         session.info.pop(self._touched, None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sceneintruder.db.session import Database
@@ -13,7 +13,8 @@ ProgressReporter = Callable[[float, str, dict[str, Any]], Awaitable[None]]
 
 @dataclass(frozen=True, slots=True)
 class JobContext:
-    """Who and what the job is, a progress reporter, and the database.
+    """Who and what the job is (with its `payload`, the JSON it was started with), a progress reporter, and the
+    database. It may run in any worker process: everything it needs is in the payload or the database.
 
     Open one short session per step (`async with ctx.db.writer() as session: ...`), never one held across a
     provider call. Cancellation is real: the job's coroutine gets `CancelledError` at its next `await`, so
@@ -25,6 +26,7 @@ class JobContext:
     kind: str
     db: Database
     _report: ProgressReporter
+    payload: dict[str, Any] = field(default_factory=dict)
 
     async def progress(self, percent: float, message: str, **extra: Any) -> None:
         """Record and broadcast one progress event. `percent` is clamped to 0-100 and never goes down.

@@ -1,7 +1,10 @@
-"""ORM rows: a `job` per background task, and a `job_event` per progress event it emitted.
+"""ORM rows: a `job` per background task, a `job_event` per progress event it emitted, a `job_worker` per live
+server process that runs jobs.
 
-The job row is the current state (what `GET /api/tasks/:id` shows); the events are the history, numbered from 1 by
-`seq`, which is also the SSE `id:` (so `Last-Event-ID` replay is a range query). Both survive restarts.
+The job row is the current state (what `GET /api/tasks/:id` shows) and its input (`payload`, JSON the worker
+that runs it reads); the events are the history, numbered from 1 by `seq`, which is also the SSE `id:` (so
+`Last-Event-ID` replay is a range query). Both survive restarts. A job is claimed by one worker (`worker_id`),
+which keeps renewing its lease (`lease_expires_at`); a lease that runs out means the worker is gone.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sceneintruder.core.clock import utcnow
@@ -34,6 +37,11 @@ class JobRecord(OwnedMixin, Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None] = mapped_column(index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the job's input, as its kind defines it
+    worker_id: Mapped[str | None] = mapped_column(String(200), index=True)  # who claimed it (or dispatched it here)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(index=True)  # renewed by its worker while it holds it
+    dispatched_at: Mapped[datetime | None]  # last handed to the queue (handed again if nobody claims it)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class JobEventRecord(Base):
@@ -47,3 +55,14 @@ class JobEventRecord(Base):
     message: Mapped[str] = mapped_column(Text)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # frame_id, phase, ...; result when final
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class JobWorkerRecord(Base):
+    """A server process that runs jobs, while it lives: `heartbeat_at` is renewed with its leases."""
+
+    __tablename__ = "job_worker"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)  # "<host>/<slot>", see cluster.identity
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -27,6 +27,7 @@ MESSAGE_STARTED = "任务初始化中..."
 MESSAGE_COMPLETED = "任务已完成"
 MESSAGE_CANCELLED = "任务失败: 用户取消了任务"
 MESSAGE_INTERRUPTED = "interrupted by restart"
+MESSAGE_WORKER_LOST = "interrupted: the server process running it stopped"
 MESSAGE_CONNECTED = "连接已建立"
 FAILED_PREFIX = "任务失败: "
 

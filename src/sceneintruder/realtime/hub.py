@@ -11,10 +11,12 @@ Built once in the app lifespan and kept in the app state's components. What the 
 Handlers run as tasks (at most a few per socket), so a slow LLM call never stops that socket's reader, and
 `publish` only ever queues (see `connection.py`), so it never waits for a slow client.
 
-Scaling out later: `publish*` go through a `RoomBus`. `LocalBus` delivers in this process; a Redis pub/sub bus
-would publish to a channel per room and call `hub.deliver(room, payload)` from its subscriber loop, with no change
-to the domains. `close_room`, presence counts and `/api/ws/status` see this process's sockets only; with several
-workers they would need a control message on the bus too. Framework-free: no FastAPI or Starlette here.
+Several workers: `publish*` go through the cluster bus (`rooms` topic): with Redis every worker, this one included,
+gets every room message in the order Redis took it and delivers it to its own sockets (`deliver`), so a room
+has one order everywhere; embedded, the bus delivers here at once. `close_room` and `close_token` are messages
+on the bus too (`sockets` topic). Each worker posts the list of its connections on the status board every
+WS_STATUS_REFRESH_SECONDS, and `/api/ws/status` adds the other workers' lists to its own: the whole cluster.
+Framework-free: no FastAPI or Starlette here.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
+from sceneintruder.cluster.board import LocalBoard, StatusBoard
+from sceneintruder.cluster.bus import Bus, LocalBus
 from sceneintruder.core.clock import Clock, rfc3339
 from sceneintruder.core.errors import AppError
 from sceneintruder.core.principal import Principal
@@ -72,18 +76,8 @@ def dumps(event: dict[str, Any]) -> str:
     return orjson.dumps(event).decode()
 
 
-class RoomBus(Protocol):
-    async def publish(self, room: str, payload: str) -> None: ...
-
-
-class LocalBus:
-    """Delivers to the sockets of this process (one server process per DATA_DIR)."""
-
-    def __init__(self, deliver: Callable[[str, str], int]) -> None:
-        self._deliver = deliver
-
-    async def publish(self, room: str, payload: str) -> None:
-        self._deliver(room, payload)
+ROOMS_TOPIC = "rooms"
+SOCKETS_TOPIC = "sockets"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +113,10 @@ class Hub:
         ping_timeout_seconds: float,
         heartbeat_seconds: float,
         cleanup_interval_seconds: float,
-        bus: RoomBus | None = None,
+        bus: Bus | None = None,
+        board: StatusBoard | None = None,
+        worker_id: str = "local",
+        status_refresh_seconds: float = 2.0,
         messages_per_second: float = 20.0,
         message_burst: int = 40,
         presence_per_second: float = 5.0,
@@ -131,7 +128,12 @@ class Hub:
         self.ping_timeout_seconds = ping_timeout_seconds
         self._heartbeat_seconds = heartbeat_seconds
         self._cleanup_seconds = cleanup_interval_seconds
-        self._bus: RoomBus = bus or LocalBus(self.deliver)
+        self._bus: Bus = bus or LocalBus()
+        self._bus.subscribe(ROOMS_TOPIC, self._on_room_message)
+        self._bus.subscribe(SOCKETS_TOPIC, self._on_sockets_message)
+        self._board: StatusBoard = board or LocalBoard()
+        self._worker_id = worker_id
+        self._status_refresh = status_refresh_seconds
         self._rooms: dict[str, set[Connection]] = {}
         self._handlers: dict[str, MessageHandler] = {}
         self._scene_access: SceneAccessCheck | None = None
@@ -149,7 +151,10 @@ class Hub:
         await self.publish_room(user_room(user_id), event)
 
     async def publish_room(self, room: str, event: dict[str, Any]) -> None:
-        await self._bus.publish(room, dumps(event))
+        if self._bus.distributed:
+            self._bus.publish(ROOMS_TOPIC, room.encode() + b"\n" + orjson.dumps(event))
+        else:
+            self.deliver(room, dumps(event))
 
     def register_handler(self, message_type: str, handler: MessageHandler, *, replace: bool = False) -> None:
         """Who answers `message_type`; registering a second one is an error unless `replace` says so (tests)."""
@@ -163,18 +168,44 @@ class Hub:
         self._scene_access = check
 
     def close_token(self, jti: str, reason: str = "token revoked") -> int:
-        """Close every socket opened with the token `jti` (at logout); returns how many."""
+        """Close every socket opened with the token `jti` (at logout), on every worker; returns how many here."""
+        self._tell_others({"op": "token", "jti": jti, "reason": reason})
+        return self._close_token_here(jti, reason)
+
+    async def close_room(self, scene_id: str, code: int = CLOSE_NORMAL, reason: str = "") -> int:
+        """Close every socket of the scene, on every worker, after what is already queued for it; returns how many
+        here."""
+        self._tell_others({"op": "room", "scene_id": scene_id, "code": code, "reason": reason})
+        return self._close_room_here(scene_id, code, reason)
+
+    def _close_token_here(self, jti: str, reason: str) -> int:
         connections = [c for members in self._rooms.values() for c in members if c.principal.token_jti == jti]
         for connection in connections:
             connection.close_soon(CLOSE_POLICY_VIOLATION, reason)
         return len(connections)
 
-    async def close_room(self, scene_id: str, code: int = CLOSE_NORMAL, reason: str = "") -> int:
-        """Close every socket of the scene after what is already queued for it; returns how many."""
+    def _close_room_here(self, scene_id: str, code: int, reason: str) -> int:
         connections = tuple(self._rooms.get(scene_room(scene_id), ()))
         for connection in connections:
             connection.close_soon(code, reason)
         return len(connections)
+
+    def _tell_others(self, order: dict[str, Any]) -> None:
+        if self._bus.distributed:
+            self._bus.publish(SOCKETS_TOPIC, orjson.dumps({**order, "from": self._worker_id}))
+
+    def _on_sockets_message(self, message: bytes) -> None:
+        order = orjson.loads(message)
+        if order.get("from") == self._worker_id:
+            return
+        if order["op"] == "token":
+            self._close_token_here(order["jti"], order["reason"])
+        elif order["op"] == "room":
+            self._close_room_here(order["scene_id"], order["code"], order["reason"])
+
+    def _on_room_message(self, message: bytes) -> None:
+        room, _, payload = message.partition(b"\n")
+        self.deliver(room.decode(), payload.decode())
 
     # --- delivery --------------------------------------------------------------------------------------------
 
@@ -282,9 +313,15 @@ class Hub:
     # --- upkeep ----------------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the periodic heartbeat (to status sockets, as the reference does) and cleanup."""
+        """Start the periodic heartbeat (to status sockets, as the reference does), cleanup and, with several
+        workers, the posting of this worker's connections on the status board."""
         self._spawn(_every(self._heartbeat_seconds, self._heartbeat))
         self._spawn(_every(self._cleanup_seconds, self.cleanup))
+        if self._board.distributed:
+            self._spawn(_every(self._status_refresh, self._post_status, first_at_once=True))
+
+    async def _post_status(self) -> None:
+        await self._board.post(self._worker_id, self._snapshot(), 3 * self._status_refresh)
 
     async def _heartbeat(self) -> None:
         payload = dumps(heartbeat_message(self._clock.now()))
@@ -319,34 +356,52 @@ class Hub:
 
     # --- status ----------------------------------------------------------------------------------------------
 
-    def status(self, viewer: Principal) -> dict[str, Any]:
-        """`GET /api/ws/status` in the reference's shape.
+    def _snapshot(self) -> list[list[Any]]:
+        """This worker's connections: [room, user_id, scene_id, account id, authenticated, connected_at, last_ping]."""
+        return [
+            [
+                room,
+                c.user_id,
+                c.scene_id,
+                c.principal.user_id,
+                c.principal.authenticated,
+                rfc3339(c.connected_at),
+                rfc3339(c.last_seen),
+            ]
+            for room, members in self._rooms.items()
+            for c in members
+        ]
+
+    async def status(self, viewer: Principal) -> dict[str, Any]:
+        """`GET /api/ws/status` in the reference's shape, over every worker of the cluster.
 
         Admins see every room and who is in it. Anyone else sees the totals, and only the rooms they have a socket
         in, with their counts but no user ids (the reference showed every connected user id to anyone).
         """
+        connections = self._snapshot()
+        for other in await self._board.others(self._worker_id):
+            connections.extend(other)  # type: ignore[arg-type]
+        rooms: dict[str, list[list[Any]]] = {}
+        for connection in connections:
+            rooms.setdefault(connection[0], []).append(connection)
         scenes: dict[str, dict[str, Any]] = {}
-        total = 0
-        for room, members in self._rooms.items():
-            total += len(members)
-            if not viewer.is_admin and not any(_same_person(c.principal, viewer) for c in members):
+        for room, members in rooms.items():
+            if not viewer.is_admin and not any(
+                account == viewer.user_id and authenticated == viewer.authenticated
+                for _, _, _, account, authenticated, _, _ in members
+            ):
                 continue
             key = STATUS_ROOM if room.startswith("user:") else room.removeprefix("scene:")
             entry = scenes.setdefault(key, {"client_count": 0, "users": []})
             entry["client_count"] += len(members)
             if viewer.is_admin:
                 entry["users"].extend(
-                    {
-                        "user_id": c.user_id,
-                        "scene_id": c.scene_id or STATUS_ROOM,
-                        "connected_at": rfc3339(c.connected_at),
-                        "last_ping": rfc3339(c.last_seen),
-                    }
-                    for c in members
+                    {"user_id": user_id, "scene_id": scene_id or STATUS_ROOM, "connected_at": at, "last_ping": ping}
+                    for _, user_id, scene_id, _, _, at, ping in members
                 )
         return {
-            "total_scenes": sum(1 for room in self._rooms if room.startswith("scene:")),
-            "total_connections": total,
+            "total_scenes": sum(1 for room in rooms if room.startswith("scene:")),
+            "total_connections": len(connections),
             "scenes": scenes,
             "ping_timeout_seconds": _number(self.ping_timeout_seconds),
             "timestamp": rfc3339(self._clock.now()),
@@ -357,10 +412,6 @@ def _number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
 
-def _same_person(a: Principal, b: Principal) -> bool:
-    return a.user_id == b.user_id and a.authenticated == b.authenticated
-
-
 def _size(frame: str | bytes, limit: int) -> int:
     """The frame's size in bytes (a str longer than the limit in characters is too large whatever its encoding)."""
     if isinstance(frame, bytes) or len(frame) > limit:
@@ -368,10 +419,14 @@ def _size(frame: str | bytes, limit: int) -> int:
     return len(frame.encode())
 
 
-async def _every(seconds: float, action: Callable[[], Awaitable[Any]]) -> None:
-    while True:
+async def _every(seconds: float, action: Callable[[], Awaitable[Any]], *, first_at_once: bool = False) -> None:
+    if first_at_once:
+        await asyncio.sleep(0)
+    else:
         await asyncio.sleep(seconds)
+    while True:
         try:
             await action()
         except Exception:
             log.exception("periodic %s failed", getattr(action, "__name__", action))
+        await asyncio.sleep(seconds)

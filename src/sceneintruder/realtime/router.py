@@ -92,7 +92,7 @@ ws_router.add_websocket_route("/ws/user/status", user_status_socket)
 
 @router.get("/status", response_model=Envelope[WsStatus])
 async def ws_status(hub: HubDep, principal: PrincipalDep) -> EnvelopeResponse:
-    return ok(hub.status(principal), "WebSocket status retrieved successfully")
+    return ok(await hub.status(principal), "WebSocket status retrieved successfully")
 
 
 @router.post("/cleanup", response_model=Envelope[None])

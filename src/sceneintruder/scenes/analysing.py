@@ -15,7 +15,7 @@ from sceneintruder.core.error_codes import ErrorCode
 from sceneintruder.core.errors import PayloadTooLarge, ServiceNotReady, error_for_code
 from sceneintruder.core.principal import Principal
 from sceneintruder.jobs.context import JobContext
-from sceneintruder.jobs.registry import JobRun
+from sceneintruder.jobs.kinds import JobHandler
 from sceneintruder.jobs.schemas import FAILED_PREFIX, JobSnapshot, JobStatus
 from sceneintruder.providers.llm.client import CallInfo
 from sceneintruder.scenes import access, creation, pipeline
@@ -26,15 +26,18 @@ from sceneintruder.scenes.schemas import SceneRead
 from sceneintruder.textkit import text
 
 
-def analysis_job(runtime: ScenesRuntime, *, owner_id: str, title: str, source: str, origin: str) -> JobRun:
-    """The job that turns `source` into a scene of `owner_id`; its result is `{scene_id, title, character_count}`."""
+def analysis_job(runtime: ScenesRuntime) -> JobHandler:
+    """The job that turns the payload's `source` into a scene of the job's owner (any worker may run it); its
+    result is `{scene_id, title, character_count}`."""
 
     async def run(context: JobContext) -> dict[str, Any]:
+        owner_id = context.owner_id
+        title, source, origin = context.payload["title"], context.payload["source"], context.payload["origin"]
         await context.progress(1, "开始分析文本...")
         detected = await runtime.offload.run(text.detect_language, source)
         segments = asyncio.ensure_future(runtime.offload.run(creation.segments_of, source, detected))  # meanwhile
         try:
-            scene_id, language, characters = await _analyse_and_store(context, segments)
+            scene_id, language, characters = await _analyse_and_store(context, segments, title, source, origin)
         finally:
             if not segments.done():
                 segments.cancel()
@@ -42,8 +45,9 @@ def analysis_job(runtime: ScenesRuntime, *, owner_id: str, title: str, source: s
         return {"scene_id": scene_id, "title": title, "character_count": characters}
 
     async def _analyse_and_store(
-        context: JobContext, segments: asyncio.Future[list[creation.Segment]]
+        context: JobContext, segments: asyncio.Future[list[creation.Segment]], title: str, source: str, origin: str
     ) -> tuple[str, str, int]:
+        owner_id = context.owner_id
 
         async def on_progress(done: int, total: int) -> None:
             await context.progress(
@@ -86,8 +90,8 @@ async def start_analysis(
         raise PayloadTooLarge("文本过长", details={"max_chars": limit})
     if not (status := runtime.llm.status()).ready:
         raise ServiceNotReady(details=status.state)
-    run = analysis_job(runtime, owner_id=principal.user_id, title=title, source=text, origin=origin)
-    return await runtime.jobs.start(ANALYSIS_JOB, principal.user_id, run, idempotency_key=key)
+    payload = {"title": title, "source": text, "origin": origin}
+    return await runtime.jobs.start(ANALYSIS_JOB, principal.user_id, payload, idempotency_key=key)
 
 
 async def create_scene(

@@ -22,7 +22,7 @@ from sceneintruder.core.ids import is_valid_id, new_id
 from sceneintruder.core.principal import Principal
 from sceneintruder.jobs.registry import JobRegistry
 from sceneintruder.realtime.hub import Hub
-from sceneintruder.scenes import export, offline
+from sceneintruder.scenes import analysing, export, offline
 from sceneintruder.scenes.access import find_scene as find_scene
 from sceneintruder.scenes.access import get_owned_scene as get_owned_scene
 from sceneintruder.scenes.access import scene_visible as scene_visible
@@ -335,9 +335,9 @@ def install(state: AppState) -> ScenesRuntime:
     database's commits, the scene loader every owned-scene route uses, and who may open a scene's room."""
     offline.register(state.llm)
     jobs = state.components.get(JobRegistry)
-    jobs.register_kind(ANALYSIS_JOB, concurrency=state.settings.analysis_jobs_concurrency)
     read_cache = SceneReadCache(ttl_seconds=max(state.settings.read_cache_ttl_seconds, 0))
     read_cache.install(state.db)
+    state.coherence.share(read_cache.name, read_cache)
     runtime = ScenesRuntime(
         db=state.db,
         llm=state.llm,
@@ -347,6 +347,9 @@ def install(state: AppState) -> ScenesRuntime:
         settings=state.settings,
         storage=state.settings,
         read_cache=read_cache,
+    )
+    jobs.register_kind(
+        ANALYSIS_JOB, analysing.analysis_job(runtime), concurrency=state.settings.analysis_jobs_concurrency
     )
     state.scene_loader = runtime.owned_scene
     hub = state.components.get(Hub)

@@ -10,6 +10,7 @@ answering with placeholder text.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -42,6 +43,7 @@ class SettingsRuntime:
     llm: LLMClient
     started_at: datetime
     ledger: UsageLedger | None = None
+    announce_saved: Callable[[], None] = lambda: None  # tells the other workers (wired by service.install)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,9 @@ resolve host names before the database is touched, so no transaction waits on DN
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -52,6 +55,8 @@ from sceneintruder.settings.runtime import (
 from sceneintruder.settings.schemas import ConnectionTest, LLMConfigUpdate, SettingsSave
 from sceneintruder.settings.usage import PriceTable, UsageLedger
 from sceneintruder.web.state import AppState
+
+log = logging.getLogger("sceneintruder.settings")
 
 PROBE_MESSAGES = (ChatMessage("system", "You are a helpful assistant."), ChatMessage("user", "Hello"))
 
@@ -218,7 +223,33 @@ def _custom_models(config: dict[str, str]) -> list[str]:
 def install(state: AppState, *, http: httpx.AsyncClient) -> SettingsRuntime:
     """The settings domain, built once: its offline skills and its runtime (`start` then applies what is stored)."""
     offline.register(state.llm)
-    return create_runtime(state.settings, db=state.db, http=http, llm=state.llm)
+    runtime = create_runtime(state.settings, db=state.db, http=http, llm=state.llm)
+    state.coherence.share("llm_settings", _StoredSettingsFollower(state.db, runtime))
+    return runtime
+
+
+class _StoredSettingsFollower:
+    """The live LLM is a copy of the stored settings: a save on another worker makes this one read them again.
+
+    Shared through cluster.coherence like a read cache (its one "key" is the whole settings row)."""
+
+    def __init__(self, db: Database, runtime: SettingsRuntime) -> None:
+        self._db, self._runtime = db, runtime
+        self._reloads: set[asyncio.Task[None]] = set()
+
+    def attach(self, announce: Callable[[Sequence[str] | None], None]) -> None:
+        self._runtime.announce_saved = lambda: announce(None)
+
+    def drop_remote(self, keys: Sequence[str] | None) -> None:
+        task = asyncio.create_task(self._reload(), name="settings-reload")
+        self._reloads.add(task)
+        task.add_done_callback(self._reloads.discard)
+
+    async def _reload(self) -> None:
+        try:
+            await reload_stored(self._db, self._runtime)
+        except Exception:
+            log.exception("could not apply the settings saved on another worker")
 
 
 def create_runtime(settings: Settings, *, db: Database, http: httpx.AsyncClient, llm: LLMClient) -> SettingsRuntime:
@@ -266,6 +297,17 @@ async def apply_stored(db: Database, runtime: SettingsRuntime) -> None:
                 saving.store(row, name, parts[name])
             if resealed:
                 await session.commit()
+    _configure_from(runtime, row)
+
+
+async def reload_stored(db: Database, runtime: SettingsRuntime) -> None:
+    """Make the live LLM what the stored settings say now (another worker saved them)."""
+    async with db.reader() as session:
+        row = await load(session)
+    _configure_from(runtime, row)
+
+
+def _configure_from(runtime: SettingsRuntime, row: ProviderSettings | None) -> None:
     runtime.llm.configure(build_active(runtime, resolve(runtime.settings, runtime.box, sections(row)["llm"])))
 
 
@@ -281,6 +323,7 @@ async def _commit(
     await session.commit()
     if active is not None:  # in step with the commit: the next call uses the new provider
         runtime.llm.configure(active)
+    runtime.announce_saved()  # the other workers read the row again
 
 
 async def save_settings(session: AsyncSession, runtime: SettingsRuntime, *, data: SettingsSave, user_id: str) -> None:

@@ -29,7 +29,7 @@ from sceneintruder.core.errors import ServiceNotReady
 from sceneintruder.core.principal import Principal, Role
 from sceneintruder.jobs.context import JobContext
 from sceneintruder.jobs.errors import TaskNotFound
-from sceneintruder.jobs.registry import JobRun
+from sceneintruder.jobs.kinds import JobHandler
 from sceneintruder.providers.llm.client import CallInfo
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.scenes.errors import SceneNotFound
@@ -63,7 +63,7 @@ async def start(runtime: StoryRuntime, *, scene_id: str, owner_id: str, language
             runtime.narrate_ahead == 0 or (await narration.ahead(runtime, scene_id, skip=set()))[0] is None
         ):
             return None
-        job = await runtime.jobs.start(STORY_INIT_JOB, owner_id, _job(runtime, scene_id, owner_id))
+        job = await runtime.jobs.start(STORY_INIT_JOB, owner_id, {"scene_id": scene_id})
         runtime.initialising[scene_id] = job.id
         async with runtime.db.writer() as session:
             story = await session.get(Story, scene_id)
@@ -162,8 +162,11 @@ async def _running(runtime: StoryRuntime, job_id: str) -> bool:
     return job is not None and not job.status.is_final
 
 
-def _job(runtime: StoryRuntime, scene_id: str, owner_id: str) -> JobRun:
+def initialisation_job(runtime: StoryRuntime) -> JobHandler:
+    """The job that builds the payload's scene's story and narrates ahead of the player (any worker may run it)."""
+
     async def run(context: JobContext) -> dict[str, Any]:
+        scene_id, owner_id = context.payload["scene_id"], context.owner_id
         try:
             return await _run(runtime, scene_id, owner_id, context)
         except asyncio.CancelledError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sceneintruder.core.locks import KeyedLocks
+from sceneintruder.core.locks import SceneLocks
 from sceneintruder.db.session import Database
 from sceneintruder.jobs.registry import JobRegistry
 from sceneintruder.providers.llm.client import LLMClient
@@ -24,7 +24,7 @@ class StoryRuntime:
     llm: LLMClient
     jobs: JobRegistry
     hub: Hub
-    locks: KeyedLocks
+    locks: SceneLocks
     init_wait_seconds: float  # how long GET /story waits for a story being built
     narrate_ahead: int  # passages ahead of the player the LLM narrates in the background
     views: StoryReadCache  # StoryData as JSON per scene, dropped on every committed story change

@@ -135,7 +135,6 @@ def install(state: AppState) -> StoryRuntime:
     offline.register(state.llm)
     jobs = state.components.get(JobRegistry)
     hub = state.components.get(Hub)
-    jobs.register_kind(STORY_INIT_JOB, concurrency=settings.story_init_jobs_concurrency)
     runtime = StoryRuntime(
         db=state.db,
         llm=state.llm,
@@ -149,6 +148,11 @@ def install(state: AppState) -> StoryRuntime:
     )
     runtime.views.install(state.db)
     runtime.node_views.install(state.db)
+    state.coherence.share(runtime.views.name, runtime.views)
+    state.coherence.share(runtime.node_views.name, runtime.node_views)
+    jobs.register_kind(
+        STORY_INIT_JOB, initialisation.initialisation_job(runtime), concurrency=settings.story_init_jobs_concurrency
+    )
     hub.register_handler("story_choice", story_choice_handler(runtime))
 
     async def build_story(event: SceneCreated) -> None:

@@ -58,7 +58,7 @@ async def get_role(session: AsyncSession, *, user_id: str) -> Role | None:
 
 
 async def create_account(
-    session: AsyncSession, *, user_id: str, password_hash: str | None, role: Role = Role.USER
+    session: AsyncSession, *, user_id: str, password_hash: str | None, role: Role = Role.USER, commit: bool = True
 ) -> User:
     if not is_valid_id(user_id) or len(user_id) > 64:
         raise BadRequest("用户名无效", details="letters, digits and _.:- only, at most 64 characters")
@@ -77,7 +77,8 @@ async def create_account(
         last_updated=now,
     )
     session.add(user)
-    await session.commit()
+    if commit:
+        await session.commit()
     return user
 
 
@@ -99,9 +100,9 @@ async def count_admins(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(User).where(User.role == Role.ADMIN.value)) or 0)
 
 
-async def ensure_guest_account(session: AsyncSession) -> None:
+async def ensure_guest_account(session: AsyncSession, *, commit: bool = True) -> None:
     if await session.get(User, GUEST_USER_ID) is None:
-        await create_account(session, user_id=GUEST_USER_ID, password_hash=None, role=Role.USER)
+        await create_account(session, user_id=GUEST_USER_ID, password_hash=None, role=Role.USER, commit=commit)
 
 
 async def record_login(session: AsyncSession, *, user: User, cache: ProfileCache | None) -> None:
@@ -344,5 +345,6 @@ async def delete_skill(session: AsyncSession, *, user_id: str, skill_id: str, ca
 def install(state: AppState) -> UsersRuntime:
     """The users domain, built once: the profile cache (also what login refreshes) and the runtime."""
     profiles: ProfileCache = TTLCache(max_entries=10_000, ttl_seconds=state.settings.read_cache_ttl_seconds)
+    state.coherence.share("user_profiles", profiles)
     state.profile_cache = profiles
     return UsersRuntime(db=state.db, profiles=profiles)

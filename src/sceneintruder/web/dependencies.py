@@ -21,7 +21,7 @@ from starlette.requests import HTTPConnection
 from sceneintruder.core.cache import TTLCache
 from sceneintruder.core.errors import Forbidden, Unauthorized
 from sceneintruder.core.events import EventBus
-from sceneintruder.core.locks import KeyedLocks
+from sceneintruder.core.locks import SceneLocks
 from sceneintruder.core.offload import Offload
 from sceneintruder.core.passwords import PasswordHasher
 from sceneintruder.core.principal import Principal
@@ -75,7 +75,7 @@ async def get_rate_limiter(request: Request) -> RateLimiter:
     return app_state(request).rate_limiter
 
 
-async def get_scene_locks(request: Request) -> KeyedLocks:
+async def get_scene_locks(request: Request) -> SceneLocks:
     return app_state(request).scene_locks
 
 
@@ -111,7 +111,7 @@ RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 ClientIpDep = Annotated[str, Depends(get_client_ip)]
 ProfileCacheDep = Annotated[TTLCache[str, Any], Depends(get_profile_cache)]
 EventsDep = Annotated[EventBus, Depends(get_events)]
-SceneLocksDep = Annotated[KeyedLocks, Depends(get_scene_locks)]
+SceneLocksDep = Annotated[SceneLocks, Depends(get_scene_locks)]
 LLMDep = Annotated[LLMClient, Depends(get_llm)]
 OffloadDep = Annotated[Offload, Depends(get_offload)]
 

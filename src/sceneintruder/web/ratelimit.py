@@ -73,7 +73,7 @@ class RateLimitMiddleware:
         key = self.key_for(scope)
         shown: RateDecision | None = None
         for group in groups:
-            decision = self.limiter.hit(group, key)
+            decision = await self.limiter.hit(group, key)
             if not decision.allowed:
                 response = error_response(
                     429,

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar, cast
 
+from sceneintruder.cluster.bus import Bus, LocalBus
+from sceneintruder.cluster.coherence import CacheCoherence
 from sceneintruder.core.cache import TTLCache
 from sceneintruder.core.clock import Clock
 from sceneintruder.core.events import EventBus
-from sceneintruder.core.locks import KeyedLocks
+from sceneintruder.core.locks import KeyedLocks, SceneLocks
 from sceneintruder.core.metrics import RequestMetrics
 from sceneintruder.core.offload import Offload
 from sceneintruder.core.passwords import PasswordHasher
@@ -65,9 +67,13 @@ class AppState:
     settings: Settings
     metrics: RequestMetrics
     events: EventBus
-    scene_locks: KeyedLocks  # one writer at a time per scene (story, message tree)
+    scene_locks: SceneLocks  # one writer at a time per scene (story, message tree), across workers with Redis
     rate_limiter: RateLimiter
     components: Components
+
+    worker_id: str  # this process's stable identity ("<host>/<slot>", cluster.identity)
+    bus: Bus  # messages between processes (LocalBus when there is one)
+    coherence: CacheCoherence  # read caches shared by name: invalidations reach every process
 
     clock: Clock
     db: Database
@@ -86,3 +92,6 @@ class AppState:
         self.scene_locks = KeyedLocks()
         self.rate_limiter = rate_limiter
         self.components = Components()
+        self.worker_id = "local"
+        self.bus = LocalBus()
+        self.coherence = CacheCoherence(self.bus, node_id=self.worker_id)

@@ -45,3 +45,10 @@ def test_unknown_importance_is_minor_and_empty_input_is_empty() -> None:
 def test_the_schema_is_exportable_for_llm_prompts() -> None:
     schema = ChunkAnalysis.model_json_schema()
     assert {"characters", "items", "locations", "era", "atmosphere", "themes", "summary"} <= set(schema["properties"])
+
+
+def test_absurd_counts_are_capped_to_what_a_column_holds() -> None:
+    analysis = ChunkAnalysis.model_validate(
+        {"characters": [{"name": "A", "mentions": 1e12}, {"name": "B", "mentions": "inf", "dialogue_lines": "1e400"}]}
+    )
+    assert [(c.mentions, c.dialogue_lines) for c in analysis.characters] == [(2**31 - 1, 0), (0, 0)]

@@ -198,6 +198,12 @@ async def test_skill_validation_messages(client, alice) -> None:
     assert assert_error(no_effect, 400, "BAD_REQUEST")["error"]["message"] == "至少需要一个技能效果"
     wrong_type = await client.post("/api/users/alice/skills", headers=alice, json={"name": "x", "cooldown": "soon"})
     assert_error(wrong_type, 400, "BAD_REQUEST")
+    huge = {"name": "x", "effect": "y", "cooldown": 2**31}  # past an INTEGER column (PostgreSQL would refuse it)
+    assert_error(await client.post("/api/users/alice/skills", headers=alice, json=huge), 400, "BAD_REQUEST")
+    largest = {"name": "x", "effect": "y", "cooldown": 2**31 - 1}
+    assert (await client.post("/api/users/alice/skills", headers=alice, json=largest)).json()["data"][
+        "cooldown"
+    ] == 2**31 - 1
 
 
 async def test_profile_lists_items_and_skills(client, alice) -> None:

@@ -34,12 +34,16 @@ class OmitNoneModel(WireModel):
 
 # --- numbers and free-form JSON from clients -----------------------------------------------------------------------
 
-MAX_SAFE_INTEGER = 2**53 - 1  # the largest integer a browser's JSON.parse keeps exactly; also fits every column
+MAX_SAFE_INTEGER = 2**53 - 1  # the largest integer a browser's JSON.parse keeps exactly; fits a BIGINT column
+INT32_MAX = 2**31 - 1  # an INTEGER column's limit on PostgreSQL (SQLite's integers are 64-bit: it never says)
 MAX_JSON_BLOB_BYTES = 16 * 1024
 MAX_JSON_BLOB_DEPTH = 16
 
 SafeInt = Annotated[int, Field(ge=-MAX_SAFE_INTEGER, le=MAX_SAFE_INTEGER)]
 """An integer a client may send anywhere: out of ±(2^53 − 1) is a 400 naming the field, never a 500."""
+
+Int32 = Annotated[int, Field(ge=-INT32_MAX - 1, le=INT32_MAX)]
+"""An integer stored in an INTEGER column: out of range is a 400, not a PostgreSQL error (a 500)."""
 
 
 def _check_json(value: Any, path: str, depth: int) -> None:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from sceneintruder.core.schemas import RequestModel, WireModel
+from sceneintruder.core.schemas import INT32_MAX, RequestModel, WireModel
 
 Importance = Literal["critical", "important", "minor"]
 
@@ -59,10 +59,10 @@ def _as_list(value: Any) -> Any:
 
 
 def _non_negative(value: Any) -> Any:
-    """Counts from an LLM may be strings, floats or negative; keep what makes sense."""
+    """Counts from an LLM may be strings, floats, negative or absurd; keep what makes sense (and fits a column)."""
     try:
-        return max(0, int(float(value)))
-    except (TypeError, ValueError):
+        return min(INT32_MAX, max(0, int(float(value))))
+    except (TypeError, ValueError, OverflowError):
         return 0
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, field_validator
 
 from sceneintruder.core.ids import is_valid_id
-from sceneintruder.core.schemas import MAX_SAFE_INTEGER, OmitNoneModel, RequestModel, SafeInt
+from sceneintruder.core.schemas import MAX_SAFE_INTEGER, Int32, OmitNoneModel, RequestModel, SafeInt
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 LongText = Annotated[str, StringConstraints(max_length=5000)]
@@ -76,7 +76,7 @@ class UserSkillWrite(RequestModel):
     category: ShortText | None = None
     effects: list[Effect] = Field(default_factory=list, max_length=50)
     effect: LongText | None = None  # legacy single-effect text
-    cooldown: SafeInt = 0
+    cooldown: Int32 = 0
     requirements: list[Tag] = Field(default_factory=list, max_length=50)
     tags: list[Tag] = Field(default_factory=list, max_length=50)
 

@@ -6,6 +6,7 @@ Everything with state (engine, token service, limiter, ...) is built here or in 
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import re
@@ -16,6 +17,7 @@ from datetime import timedelta
 from typing import cast
 
 from fastapi import APIRouter, FastAPI
+from starlette.routing import BaseRoute
 from starlette.types import Scope
 
 from sceneintruder import __version__
@@ -105,6 +107,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _include_routers(app: FastAPI) -> None:
+    app.router.routes.extend(_api_routes())
+
+
+@functools.cache
+def _api_routes() -> tuple[BaseRoute, ...]:
+    """Every route of the API, built on the first `create_app` of a process and shared by the apps it creates
+    after (the tests make one per test). Building them is most of what `create_app` costs (FastAPI works out each
+    route's dependencies and response fields); a route holds no state of its app (it reaches the app through the
+    request), so one list serves them all."""
     api = APIRouter(prefix="/api")
     api.include_router(auth_router.router)
     api.include_router(users_router.router)
@@ -116,8 +127,8 @@ def _include_routers(app: FastAPI) -> None:
     api.include_router(settings_router.router)
     api.include_router(jobs_router.router)
     api.include_router(realtime_router.router)
-    app.include_router(api)
-    app.include_router(realtime_router.ws_router)
+    api.routes.extend(realtime_router.ws_router.routes)  # /ws/...: outside the /api prefix
+    return tuple(api.routes)
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
@@ -162,6 +173,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.auth_secret_key
         else load_or_create_secret(settings.data_dir / ".auth_secret")
     )
+    if settings.clustered and not (settings.auth_secret_key and settings.config_encryption_key):
+        log.warning(
+            "REDIS_URL is set but AUTH_SECRET_KEY or CONFIG_ENCRYPTION_KEY is not: each worker keeps its own in its "
+            "DATA_DIR, so tokens and saved API keys work only on workers that share this DATA_DIR"
+        )
     state.db = db = Database(engine)
     state.clock = clock = SystemClock()
     state.tokens = TokenService(secret, ttl=timedelta(hours=settings.token_ttl_hours), clock=clock)

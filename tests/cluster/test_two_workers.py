@@ -189,6 +189,20 @@ async def test_a_logout_on_a_closes_that_token_s_sockets_on_b(workers, clients) 
     assert_error(await a.get(f"/api/users/{name}", headers=bearer(token)), 401, "UNAUTHORIZED")
 
 
+async def test_deleting_a_scene_on_a_closes_its_room_on_b(workers, clients) -> None:
+    a, _ = clients
+    token = await _token(a)
+    scene = await _scene(a, bearer(token))
+    async with ws_connect(workers["b"].ws, f"/ws/scene/{scene}?token={token}") as member:
+        await receive(member)
+        assert (await a.delete(f"/api/scenes/{scene}", headers=bearer(token))).status_code == 200
+        async with asyncio.timeout(10):
+            with pytest.raises(ConnectionClosed):
+                while True:
+                    await member.recv()
+        assert (member.close_code, member.close_reason) == (4404, "scene deleted")
+
+
 # --- limits and locks -------------------------------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import text
 
 from sceneintruder.core.principal import Role
@@ -12,6 +13,7 @@ from sceneintruder.users.schemas import UserItemWrite
 from tests.support.builders import make_user
 
 
+@pytest.mark.sqlite_only
 async def test_wal_and_foreign_keys_are_on(app) -> None:
     async with app.state.db.reader() as session:
         assert (await session.execute(text("PRAGMA journal_mode"))).scalar() == "wal"

@@ -76,12 +76,14 @@ def _free_port() -> int:
 
 async def test_after_a_crash_the_next_start_marks_running_jobs_interrupted(data_dir: Path, make_settings) -> None:
     port = _free_port()
+    settings = make_settings()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "tests.support.demo_server",
         str(data_dir),
         str(port),
+        settings.resolved_database_url,
         cwd=PROJECT_ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -101,5 +103,5 @@ async def test_after_a_crash_the_next_start_marks_running_jobs_interrupted(data_
     finally:
         process.kill()  # SIGKILL: no shutdown code runs
         await process.wait()
-    async with serve_demo(make_settings()) as second:
+    async with serve_demo(settings) as second:
         await _assert_after_restart(second, done, running)

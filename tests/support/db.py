@@ -1,11 +1,26 @@
-"""A migrated template database, made once per test session and copied for each test."""
+"""A migrated template database, made once per test session and copied for each test: a SQLite file, or with
+SCENEINTRUDER_TEST_DATABASE=postgresql a PostgreSQL template database (`CREATE DATABASE ... TEMPLATE`)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import itertools
+import os
 import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import asyncpg
+
 from sceneintruder.db.migrate import upgrade_to_head
+from tests.support import postgres
+
+BACKEND = os.environ.get("SCENEINTRUDER_TEST_DATABASE", "sqlite").lower()
+if BACKEND not in ("sqlite", "postgresql"):
+    raise RuntimeError(f"SCENEINTRUDER_TEST_DATABASE must be sqlite or postgresql, not {BACKEND!r}")
+TEMPLATE = "si_template"
 
 
 def sqlite_url(path: Path) -> str:
@@ -22,3 +37,36 @@ def fresh_data_dir(template: Path, directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(template, directory / "sceneintruder.db")
     return directory
+
+
+async def _admin(server: str, *statements: str) -> None:
+    connection = await asyncpg.connect(server.replace("postgresql+asyncpg", "postgresql") + "/postgres")
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@dataclass
+class PostgresTemplate:
+    server: str  # postgresql+asyncpg://si@127.0.0.1:<port>
+    _numbers: Iterator[int] = field(default_factory=itertools.count)
+
+    @contextlib.contextmanager
+    def database(self) -> Iterator[str]:
+        name = f"t{os.getpid()}_{next(self._numbers)}"
+        asyncio.run(_admin(self.server, f'CREATE DATABASE "{name}" TEMPLATE {TEMPLATE}'))
+        try:
+            yield f"{self.server}/{name}"
+        finally:
+            asyncio.run(_admin(self.server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextlib.contextmanager
+def postgres_template() -> Iterator[PostgresTemplate]:
+    postgres.require()
+    with postgres.cluster() as server:
+        asyncio.run(_admin(server, f"CREATE DATABASE {TEMPLATE}"))
+        upgrade_to_head(f"{server}/{TEMPLATE}")
+        yield PostgresTemplate(server)

@@ -43,6 +43,7 @@ class Worker:
     log: Path
     port: int = field(default_factory=_free_port)
     process: subprocess.Popen[bytes] | None = None
+    start_command: list[str] = field(default_factory=lambda: ["serve"])
 
     @property
     def base(self) -> str:
@@ -55,7 +56,7 @@ class Worker:
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [executable(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                [executable(), *self.start_command, "--host", "127.0.0.1", "--port", str(self.port)],
                 env=self.environment,
                 stdout=out,
                 stderr=subprocess.STDOUT,

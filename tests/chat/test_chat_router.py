@@ -29,6 +29,10 @@ async def test_chat_answers_in_character_and_stores_both_lines_once(client, alic
     ]
     assert [m["id"] for m in log] == [data["user_message_id"], data["message_id"]]
     assert log[1]["parent_id"] == log[0]["id"] and log[1]["speaker_name"] == elizabeth["name"]
+    offline = {"provider": "builtin", "model": "builtin", "offline": True}  # who made it, on the wire and stored
+    assert {key: data[key] for key in offline} == offline
+    assert {key: log[1]["metadata"][key] for key in offline} == offline
+    assert not {"provider", "offline"} & set(log[0]["metadata"])  # the user's line is the user's
 
 
 async def test_emotion_chat_has_the_reference_shape_and_counts_its_tokens(client, alice, scene) -> None:
@@ -51,15 +55,18 @@ async def test_emotion_chat_has_the_reference_shape_and_counts_its_tokens(client
         "tokens_used",
     } <= set(data)
     assert data["character_name"] == darcy["name"] and data["emotion"] in EMOTIONS
-    assert 1 <= data["intensity"] <= 10 and data["tokens_used"] > 0
+    assert 1 <= data["intensity"] <= 10
+    # offline: no model ran, so no tokens were used, and the reply says who made it
+    assert (data["tokens_used"], data["provider"], data["model"], data["offline"]) == (0, "builtin", "builtin", True)
     assert set(data["secondary_emotions"]) <= EMOTIONS and len(data["secondary_emotions"]) <= 2
     log = await conversations(client, alice, scene.id)
     assert [m["speaker_id"] for m in log] == ["user", darcy["id"]]
     stored = log[1]["metadata"]
-    assert (stored["emotion"], stored["intensity"], stored["tokens_used"]) == (
+    assert (stored["emotion"], stored["intensity"], stored["tokens_used"], stored["offline"]) == (
         data["emotion"],
         data["intensity"],
         data["tokens_used"],
+        True,
     )
 
 

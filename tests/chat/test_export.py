@@ -37,6 +37,8 @@ async def test_json_export_is_the_reference_export_result(client, alice, scene) 
     assert sum(stats["emotion_distribution"].values()) == len(lines)
     assert stats["date_range"]["start_date"] and isinstance(stats["top_keywords"], list)
     assert {c["id"] for c in document["characters"]} == set(scene.ids("Elizabeth", "Darcy"))
+    assert result["offline"] is True and document["export_info"]["generated_offline"] is True
+    assert result["notice"] == document["export_info"]["notice"] and result["notice"].startswith("Generated offline")
 
 
 async def test_file_formats_are_downloads_of_the_same_lines(client, alice, scene) -> None:
@@ -48,6 +50,7 @@ async def test_file_formats_are_downloads_of_the_same_lines(client, alice, scene
         assert response.status_code == 200, response.text
         assert response.headers["content-type"].startswith(media_type)
         assert response.headers["content-disposition"].startswith('attachment; filename="')
+        assert "Generated offline: no language model was used." in response.text  # every format says so
         if fmt == "csv":
             rows = list(csv.reader(io.StringIO(response.text)))
             assert rows[0] == ["section", "item", "field", "value"]

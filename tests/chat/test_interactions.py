@@ -34,6 +34,10 @@ async def test_trigger_with_two_characters_returns_and_stores_the_exchange(clien
     meta = log[0]["metadata"]
     assert meta["interaction_id"] == interaction["id"] and meta["conversation_type"] == "character_interaction"
     assert meta["character_ids"] == ids and meta["target_character_id"] == ids[1]
+    offline = {"provider": "builtin", "model": "builtin", "offline": True}
+    for labelled in (interaction["metadata"], meta, *dialogues):
+        assert {key: labelled[key] for key in offline} == offline
+    assert interaction["metadata"]["tokens_used"] == 0  # no model ran
 
 
 async def test_the_pair_endpoint_returns_what_trigger_stored(client, alice, scene) -> None:
@@ -70,6 +74,8 @@ async def test_simulate_returns_the_dialogue_array_and_its_id(client, alice, sce
     stored = history.json()["data"]
     assert [m["id"] for m in stored] == [d["message_id"] for d in dialogues]
     assert {m["metadata"]["conversation_type"] for m in stored} == {"character_simulation"}
+    assert {(d["provider"], d["offline"]) for d in dialogues} == {("builtin", True)}
+    assert {(m["metadata"]["provider"], m["metadata"]["offline"]) for m in stored} == {("builtin", True)}
     default = {"scene_id": scene.id, "character_ids": ids[:2], "initial_situation": "Rain", "number_of_turns": 0}
     assert len((await client.post("/api/interactions/simulate", headers=alice, json=default)).json()["data"]) == 3
 
@@ -128,7 +134,8 @@ async def test_aggregate_answers_with_the_full_shape_and_writes_each_line_once(c
     assert 1 <= len(data["new_choices"]) <= 3 and data["ui_updates"]["highlight_characters"] == ids
     stats = data["stats"]
     assert (stats["characters_involved"], stats["messages_generated"], stats["messages_saved"]) == (2, 2, 3)
-    assert stats["tokens_used"] > 0
+    assert (stats["tokens_used"], stats["offline"]) == (0, True)  # offline: no model ran, no tokens used
+    assert all(m["metadata"]["offline"] and m["metadata"]["provider"] == "builtin" for m in data["messages"])
     log = await conversations(client, alice, scene.id)
     assert [m["speaker_id"] for m in log] == ["user", *ids]  # each line once (the reference wrote them twice)
     assert [m["id"] for m in log[1:]] == [m["metadata"]["message_id"] for m in data["messages"]]

@@ -39,6 +39,7 @@ async def test_sse_streams_deltas_then_done_with_the_stored_message(client, serv
     done = events[-1].data
     assert done["response"] == streamed.strip() == done["message"]["content"]
     assert done["character"] == elizabeth["name"] and done["user_message"]["content"] == "Tell me about Jane."
+    assert (done["provider"], done["offline"], done["message"]["metadata"]["offline"]) == ("builtin", True, True)
     log = await conversations(client, alice, scene.id)
     assert [(m["id"], m["content"]) for m in log] == [
         (done["user_message_id"], "Tell me about Jane."),

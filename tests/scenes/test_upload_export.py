@@ -141,6 +141,9 @@ async def test_export_json_is_the_reference_export_result(client) -> None:
     assert "conversations" not in document and "context" not in document
     assert document["export_info"]["include_conversations"] is False
     assert result["file_size"] == len(result["content"].encode())
+    # a hand-made scene: nothing in it was generated, so nothing says "offline"
+    assert result["offline"] is False and "notice" not in result
+    assert document["export_info"]["generated_offline"] is False
 
 
 async def test_export_downloads_parse_back(client) -> None:

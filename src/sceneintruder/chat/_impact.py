@@ -15,6 +15,7 @@ from typing import Any
 
 from sceneintruder.chat.llm_schemas import EmotionalResponse
 from sceneintruder.core.clock import rfc3339
+from sceneintruder.providers.llm.provenance import Provenance
 from sceneintruder.scenes.schemas import CharacterRead
 
 STRONG_INTENSITY = 8
@@ -62,7 +63,8 @@ _STATUS = {"anger": "agitated", "fear": "shaken", "sadness": "downcast", "joy": 
 class Reply:
     character: CharacterRead
     emotion: EmotionalResponse
-    tokens_used: int
+    tokens_used: int  # as the vendor reported it; 0 offline
+    made_by: Provenance
 
 
 def valence(emotion: str) -> float:

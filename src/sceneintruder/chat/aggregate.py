@@ -98,7 +98,7 @@ async def _answers(
     for character in cast:
         generated = await turns.generate(runtime, _prepare(principal, context, character, message, heard))
         assert generated.emotion is not None  # asked for with its emotion
-        replies.append(Reply(character, generated.emotion, generated.tokens_used))
+        replies.append(Reply(character, generated.emotion, generated.tokens_used, generated.made_by))
         heard.append(_pending(context, character.id, character.name, generated.text))
     return replies
 
@@ -147,7 +147,13 @@ async def _save(
                     user_id=principal.user_id,
                     node_id=node_id,
                     conversation_type=INTERACTION_TYPE,
-                    metadata={**base, "message_type": "response", **emotion, "tokens_used": reply.tokens_used},
+                    metadata={
+                        **base,
+                        "message_type": "response",
+                        **emotion,
+                        "tokens_used": reply.tokens_used,
+                        **reply.made_by.wire(),
+                    },
                     parent_id=stored[-1].id,
                     commit=False,
                 )
@@ -180,6 +186,7 @@ def _message(reply: Reply, stored: ConversationRead | None, interaction_id: str,
         "metadata": {
             "interaction_id": interaction_id,
             "tokens_used": reply.tokens_used,
+            **reply.made_by.wire(),
             **({"message_id": stored.id} if stored else {}),
         },
     }
@@ -226,6 +233,7 @@ async def aggregate(runtime: ChatRuntime, *, principal: Principal, request: Aggr
         "events": events,
         "stats": {
             "tokens_used": sum(reply.tokens_used for reply in replies),
+            "offline": all(reply.made_by.offline for reply in replies),
             "processing_time_ms": round((time.perf_counter() - started) * 1000, 1),
             "characters_involved": len(replies),
             "messages_generated": len(replies),

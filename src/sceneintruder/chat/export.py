@@ -28,6 +28,7 @@ from sceneintruder.core.exporting import (
     ExportSection,
     ExportTable,
     export_result,
+    offline_notice,
     render,
 )
 from sceneintruder.core.jsoncodec import dumps
@@ -140,7 +141,7 @@ def summary(data: InteractionsData, stats: dict[str, Any]) -> str:
     )
 
 
-def json_content(data: InteractionsData, *, generated_at: datetime) -> str:
+def json_content(data: InteractionsData, *, generated_at: datetime, notice: str = "") -> str:
     stats = statistics(data)
     document = {
         "scene_info": {
@@ -158,6 +159,8 @@ def json_content(data: InteractionsData, *, generated_at: datetime) -> str:
             "format": "json",
             "export_type": "interactions",
             "version": EXPORT_VERSION,
+            "generated_offline": bool(notice),
+            **({"notice": notice} if notice else {}),
         },
     }
     return dumps(document).decode("utf-8")
@@ -208,18 +211,22 @@ def interactions_export(data: InteractionsData, fmt: ExportFormat) -> Exported:
     """`GET /api/scenes/:id/export/interactions` in `fmt`."""
     now = utcnow()
     stem = f"{data.scene_id}_interactions_{now:%Y%m%d_%H%M%S}"
+    notice = offline_notice(data.language, any(m.metadata.get("offline") for m in data.conversations))
     if fmt is not ExportFormat.JSON:
-        return ExportFile(render(document(data), fmt), fmt, stem)
+        rendered = document(data)
+        rendered.notice = notice
+        return ExportFile(render(rendered, fmt), fmt, stem)
     stats = statistics(data)
     return export_result(
         scene_id=data.scene_id,
         title=f"{data.title} - {labels(data.language)['suffix']}",
         fmt=fmt,
-        content=json_content(data, generated_at=now),
+        content=json_content(data, generated_at=now, notice=notice),
         export_type="interactions",
         filename=f"{stem}.json",
         characters=data.characters,
         conversations=data.conversations,
         summary=summary(data, stats),
         stats=stats,
+        notice=notice,
     )

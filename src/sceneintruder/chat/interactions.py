@@ -33,6 +33,7 @@ from sceneintruder.core.ids import new_id
 from sceneintruder.core.principal import Principal
 from sceneintruder.providers.llm.base import Sampling
 from sceneintruder.providers.llm.client import CallInfo
+from sceneintruder.providers.llm.provenance import Provenance
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.scenes.schemas import CharacterRead, ConversationRead
 
@@ -51,8 +52,8 @@ class Exchange:
     context: ChatContext
     cast: list[CharacterRead]
     lines: list[DialogueLine]
-    tokens_used: int
-    provider: str
+    tokens_used: int  # as the vendor reported it; 0 offline
+    made_by: Provenance
 
 
 def distinct_ids(character_ids: Sequence[str], *, minimum: int = 2) -> list[str]:
@@ -94,7 +95,8 @@ async def _exchange(
     lines = attribute_dialogue(result.value.dialogues, [prompts.character_inputs(c) for c in cast])[:turns]
     if not lines:
         raise failure(details="no line of the reply was spoken by a character of the exchange")
-    return Exchange(context, cast, lines, result.total_usage.total_tokens, result.completion.provider)
+    made_by = Provenance(result.completion.provider, result.completion.model)
+    return Exchange(context, cast, lines, result.total_usage.total_tokens, made_by)
 
 
 def _targets(lines: Sequence[DialogueLine], character_ids: Sequence[str]) -> list[str]:
@@ -139,6 +141,7 @@ async def _store(
                         "action": line.action,
                         "character_ids": character_ids,
                         "target_character_id": target,
+                        **exchange.made_by.wire(),
                     },
                     parent_id=stored[-1].id if stored else None,
                     commit=False,
@@ -154,6 +157,7 @@ async def _store(
             action=line.action,
             timestamp=message.timestamp,
             message_id=message.id,
+            **exchange.made_by.wire(),
         )
         for line, message in zip(exchange.lines, stored, strict=True)
     ]
@@ -187,8 +191,8 @@ async def trigger(runtime: ChatRuntime, *, principal: Principal, request: Trigge
         timestamp=utcnow(),
         metadata={
             "context_description": request.context_description,
-            "provider": exchange.provider,
             "tokens_used": exchange.tokens_used,
+            **exchange.made_by.wire(),
         },
     )
     await runtime.publish(interaction.scene_id, {"type": "character_interaction", "data": wire(interaction)})

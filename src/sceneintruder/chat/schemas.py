@@ -98,6 +98,9 @@ class ChatRead(OmitNoneModel):
     response: str
     character_id: str
     message_id: str
+    provider: str  # who made the reply: the vendor, or "builtin" (offline)
+    model: str
+    offline: bool  # true: no model ran; the offline provider computed it from the book
     user_message_id: str | None = None
 
 
@@ -114,7 +117,10 @@ class EmotionRead(OmitNoneModel):
     voice_tone: str
     secondary_emotions: list[str]
     timestamp: datetime
-    tokens_used: int
+    tokens_used: int  # as the vendor reported it; 0 offline (no model ran)
+    provider: str  # who made the reply: the vendor, or "builtin" (offline)
+    model: str
+    offline: bool  # true: no model ran; the offline provider computed it from the book
     message_id: str | None = None
     user_message_id: str | None = None
 
@@ -129,6 +135,9 @@ class DialogueRead(OmitNoneModel):
     action: str = ""
     timestamp: datetime
     message_id: str | None = None
+    provider: str  # who made the line: the vendor, or "builtin" (offline)
+    model: str
+    offline: bool
 
 
 class CharacterInteractionRead(OmitNoneModel):
@@ -162,6 +171,9 @@ class RegeneratedRead(OmitNoneModel):
     response: str
     character_id: str
     message: ConversationRead
+    provider: str  # who made the reply: the vendor, or "builtin" (offline)
+    model: str
+    offline: bool  # true: no model ran; the offline provider computed it from the book
 
 
 class EditedRead(OmitNoneModel):

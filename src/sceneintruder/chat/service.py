@@ -47,7 +47,9 @@ from sceneintruder.scenes.events import SceneDeleted
 from sceneintruder.scenes.schemas import AlternativesRead, CharacterRead, ConversationRead
 from sceneintruder.web.state import AppState
 
-_PER_REPLY_KEYS = frozenset({*EMOTION_KEYS, "tokens_used", "regenerated_from", "action", "conversation_type"})
+_PER_REPLY_KEYS = frozenset(
+    {*EMOTION_KEYS, "tokens_used", "regenerated_from", "action", "conversation_type", "provider", "model", "offline"}
+)
 
 
 # --- chat and emotion ------------------------------------------------------------------------------------------
@@ -79,6 +81,7 @@ async def chat_emotion(runtime: ChatRuntime, *, principal: Principal, request: C
         tokens_used=generated.tokens_used,
         message_id=stored.reply.id,
         user_message_id=stored.user_message.id if stored.user_message else None,
+        **generated.made_by.wire(),
     )
 
 
@@ -89,6 +92,7 @@ def chat_read(character: CharacterRead, stored: StoredReply) -> ChatRead:
         character_id=character.id,
         message_id=stored.reply.id,
         user_message_id=stored.user_message.id if stored.user_message else None,
+        **stored.made_by.wire(),
     )
 
 
@@ -100,6 +104,7 @@ def done_payload(prepared: PreparedReply, stored: StoredReply) -> dict[str, Any]
         "character_id": prepared.character.id,
         "message_id": stored.reply.id,
         "message": stored.reply,
+        **stored.made_by.wire(),
     }
     if stored.user_message is not None:
         payload["user_message_id"] = stored.user_message.id
@@ -218,6 +223,7 @@ def regenerated_read(prepared: PreparedReply, stored: StoredReply) -> Regenerate
         response=stored.reply.content,
         character_id=prepared.character.id,
         message=stored.reply,
+        **stored.made_by.wire(),
     )
 
 

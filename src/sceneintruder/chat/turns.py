@@ -25,6 +25,7 @@ from sceneintruder.core.principal import Principal
 from sceneintruder.providers.errors import ProviderBadResponse
 from sceneintruder.providers.llm.base import ChatMessage, Sampling
 from sceneintruder.providers.llm.client import CallInfo
+from sceneintruder.providers.llm.provenance import Provenance
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.scenes.schemas import CharacterRead, ConversationRead
 
@@ -71,20 +72,24 @@ class PreparedReply:
 @dataclass(frozen=True)
 class GeneratedReply:
     text: str
-    tokens_used: int
+    tokens_used: int  # what the vendor reported; 0 offline (no model ran)
+    made_by: Provenance
     emotion: EmotionalResponse | None = None
 
     def metadata(self) -> dict[str, Any]:
+        """Stored with the reply: who made it, and for an emotion reply its display and token count."""
+        labels = self.made_by.wire()
         if self.emotion is None:
-            return {}
+            return labels
         values = self.emotion.model_dump(include=set(EMOTION_KEYS))
-        return {**values, "tokens_used": self.tokens_used}
+        return {**values, "tokens_used": self.tokens_used, **labels}
 
 
 @dataclass(frozen=True)
 class StoredReply:
     user_message: ConversationRead | None
     reply: ConversationRead
+    made_by: Provenance
 
 
 @dataclass(frozen=True)
@@ -128,7 +133,8 @@ async def generate(runtime: ChatRuntime, prepared: PreparedReply) -> GeneratedRe
         text = result.value.response.strip()
         if not text:
             raise _empty_reply(result.completion.provider, result.completion.model)
-        return GeneratedReply(text, result.total_usage.total_tokens, result.value)
+        made_by = Provenance(result.completion.provider, result.completion.model)
+        return GeneratedReply(text, result.total_usage.total_tokens, made_by, result.value)
     completion = await runtime.llm.complete(
         prepared.messages,
         call=_call(prepared),
@@ -138,7 +144,7 @@ async def generate(runtime: ChatRuntime, prepared: PreparedReply) -> GeneratedRe
     text = completion.text.strip()
     if not text:
         raise _empty_reply(completion.provider, completion.model)
-    return GeneratedReply(text, completion.usage.total_tokens)
+    return GeneratedReply(text, completion.usage.total_tokens, Provenance(completion.provider, completion.model))
 
 
 async def stream(
@@ -188,7 +194,7 @@ async def _streamed(runtime: ChatRuntime, prepared: PreparedReply) -> AsyncItera
     text = "".join(parts).strip()
     if not text:
         raise _empty_reply(provider, model)
-    yield GeneratedReply(text, tokens)
+    yield GeneratedReply(text, tokens, Provenance(provider, model))
 
 
 async def store(
@@ -213,7 +219,7 @@ async def store(
         await session.commit()
     event = conversation_new(scene_id, prepared.character, reply, user_message, stream_id=stream_id)
     await runtime.publish(scene_id, event)
-    return StoredReply(user_message, reply)
+    return StoredReply(user_message, reply, generated.made_by)
 
 
 async def fork_user_line(

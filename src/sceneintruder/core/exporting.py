@@ -38,6 +38,8 @@ class ExportResult(TypedDict):
     file_path: str  # the file name a download would have
     file_size: int
     stats: dict[str, Any]
+    offline: bool  # ours: the content was generated offline (no language model)
+    notice: NotRequired[str]  # ours: the line saying so, also at the top of the document
     story_data: NotRequired[dict[str, Any]]  # the story export's whole StoryData
 
 
@@ -98,6 +100,21 @@ class ExportDocument:
     title: str
     sections: list[ExportSection] = field(default_factory=list)
     language: str = "en"
+    notice: str = ""  # a visible line under the title (e.g. that the content was generated offline)
+
+
+OFFLINE_NOTICE = {
+    "en": (
+        "Generated offline: no language model was used. The analysis and texts were computed from the book by "
+        "sceneintruder's built-in offline provider."
+    ),
+    "zh": "离线生成：未使用任何语言模型。分析与文本由 sceneintruder 内置的离线提供方根据原文计算得出。",
+}
+
+
+def offline_notice(language: str, offline: bool) -> str:
+    """The line every export of offline-made content carries (empty when a model made it)."""
+    return OFFLINE_NOTICE["zh" if language == "zh" else "en"] if offline else ""
 
 
 def render(document: ExportDocument, fmt: ExportFormat) -> str:
@@ -118,6 +135,8 @@ def _cell(value: str) -> str:
 
 def _markdown(document: ExportDocument) -> str:
     lines = [f"# {document.title}", ""]
+    if document.notice:
+        lines += [f"> **{document.notice}**", ""]
     for section in document.sections:
         lines += [f"## {section.title}", ""]
         if section.text:
@@ -132,6 +151,8 @@ def _markdown(document: ExportDocument) -> str:
 
 def _text(document: ExportDocument) -> str:
     lines = [document.title, "=" * min(80, max(8, len(document.title) * 2)), ""]
+    if document.notice:
+        lines += [f"[{document.notice}]", ""]
     for section in document.sections:
         lines += [section.title, "-" * min(80, max(8, len(section.title) * 2))]
         if section.text:
@@ -148,6 +169,8 @@ def _text(document: ExportDocument) -> str:
 def _html(document: ExportDocument) -> str:
     esc = html.escape
     body = [f"<h1>{esc(document.title)}</h1>"]
+    if document.notice:
+        body.append(f'<p class="notice"><strong>{esc(document.notice)}</strong></p>')
     for section in document.sections:
         body.append(f'<section id="{esc(section.key)}"><h2>{esc(section.title)}</h2>')
         for paragraph in section.text.strip().split("\n\n") if section.text.strip() else []:
@@ -170,6 +193,8 @@ def _csv(document: ExportDocument) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["section", "item", "field", "value"])
+    if document.notice:
+        writer.writerow(["notice", "", "text", document.notice])
     for section in document.sections:
         if section.text:
             writer.writerow([section.key, "", "text", section.text])
@@ -193,9 +218,11 @@ def export_result(
     conversations: list[Any],
     summary: str,
     stats: dict[str, Any],
+    notice: str = "",
 ) -> ExportResult:
-    """The reference's ExportResult (spec §5b), used by the `json` format of every export."""
-    return {
+    """The reference's ExportResult (spec §5b), used by the `json` format of every export; `offline` and `notice`
+    say when its content was generated offline."""
+    result: ExportResult = {
         "scene_id": scene_id,
         "title": title,
         "format": fmt.value,
@@ -208,4 +235,8 @@ def export_result(
         "file_path": filename,
         "file_size": len(content.encode("utf-8")),
         "stats": stats,
+        "offline": bool(notice),
     }
+    if notice:
+        result["notice"] = notice
+    return result

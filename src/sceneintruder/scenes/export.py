@@ -19,6 +19,7 @@ from sceneintruder.core.exporting import (
     ExportSection,
     ExportTable,
     export_result,
+    offline_notice,
     render,
 )
 from sceneintruder.core.jsoncodec import dumps
@@ -88,7 +89,12 @@ def _statistics(data: SceneDataRead, conversations: list[ConversationRead]) -> d
 
 
 def scene_export_json(
-    data: SceneDataRead, *, conversations: list[ConversationRead], include_conversations: bool, generated_at: datetime
+    data: SceneDataRead,
+    *,
+    conversations: list[ConversationRead],
+    include_conversations: bool,
+    generated_at: datetime,
+    notice: str = "",
 ) -> str:
     """The structured document as JSON text: scene info, characters, locations, items, settings, summary, stats."""
     scene = data.scene
@@ -117,6 +123,8 @@ def scene_export_json(
             "export_type": "scene",
             "include_conversations": include_conversations,
             "version": EXPORT_VERSION,
+            "generated_offline": bool(notice),
+            **({"notice": notice} if notice else {}),
         },
     }
     if include_conversations:
@@ -212,11 +220,13 @@ def scene_export(
     """`GET /api/scenes/:id/export/scene` in `fmt`."""
     now = utcnow()
     stem = f"{scene_id}_scene_{now:%Y%m%d_%H%M%S}"
+    notice = offline_notice(data.scene.language, bool((data.scene.analysis or {}).get("offline")))
     if fmt is not ExportFormat.JSON:
         document = scene_export_document(data, conversations=conversations, include_conversations=include_conversations)
+        document.notice = notice
         return ExportFile(render(document, fmt), fmt, stem)
     content = scene_export_json(
-        data, conversations=conversations, include_conversations=include_conversations, generated_at=now
+        data, conversations=conversations, include_conversations=include_conversations, generated_at=now, notice=notice
     )
     return export_result(
         scene_id=scene_id,
@@ -229,4 +239,5 @@ def scene_export(
         conversations=conversations,
         summary=data.scene.summary,
         stats={},
+        notice=notice,
     )

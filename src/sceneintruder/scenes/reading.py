@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sceneintruder.providers.llm.catalog import BUILTIN
 from sceneintruder.scenes.models import Scene, SceneCharacter, SceneItem
 from sceneintruder.scenes.schemas import LocationRead, SceneRead
 
@@ -45,8 +46,19 @@ def scene_read(scene: Scene, *, character_count: int, item_count: int) -> SceneR
         last_updated=scene.last_updated,
         character_count=character_count,
         item_count=item_count,
-        analysis=scene.analysis or None,
+        analysis=analysis_read(scene.analysis),
     )
+
+
+def analysis_read(analysis: dict | None) -> dict | None:
+    """What made the scene's analysis, on the wire: the stored record plus `offline` (the built-in provider)."""
+    if not analysis:
+        return None
+    return {**analysis, "offline": analysis.get("provider") == BUILTIN}
+
+
+def analysed_offline(analysis: dict | None) -> bool:
+    return bool(analysis) and (analysis or {}).get("provider") == BUILTIN
 
 
 async def read_scene(session: AsyncSession, *, scene: Scene) -> SceneRead:

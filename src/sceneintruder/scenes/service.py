@@ -22,7 +22,7 @@ from sceneintruder.core.ids import is_valid_id, new_id
 from sceneintruder.core.principal import Principal
 from sceneintruder.jobs.registry import JobRegistry
 from sceneintruder.realtime.hub import Hub
-from sceneintruder.scenes import analysing, export, offline
+from sceneintruder.scenes import analysing, export, offline, reading
 from sceneintruder.scenes.access import find_scene as find_scene
 from sceneintruder.scenes.access import get_owned_scene as get_owned_scene
 from sceneintruder.scenes.access import scene_visible as scene_visible
@@ -103,6 +103,11 @@ async def create_shell(session: AsyncSession, *, owner_id: str, data: SceneShell
     session.add(scene)
     await session.commit()
     return scene_read(scene, character_count=0, item_count=0)
+
+
+def analysed_offline(scene: Scene) -> bool:
+    """Whether the scene's analysis was computed by the offline provider (no language model)."""
+    return reading.analysed_offline(scene.analysis)
 
 
 def scene_dir(data_dir: Path, scene_id: str) -> Path:

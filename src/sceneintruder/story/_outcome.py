@@ -12,12 +12,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.core.ids import new_id, new_numbered_id
+from sceneintruder.providers.llm.provenance import Provenance
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.scenes.schemas import ItemRead, ItemWrite
 from sceneintruder.story import _state
 from sceneintruder.story._text import clip
 from sceneintruder.story.llm_schemas import ItemDraft, LocationDraft, TaskDraft
 from sceneintruder.story.models import Story, StoryChoice, StoryLocation, StoryNode, StoryObjective, StoryTask
+
+
+def generated_by(made_by: Provenance) -> str:
+    """A node's `content_source`, or a choice's `source`, for what a call produced: `llm`, or `offline` when the
+    offline provider computed it (it is never passed off as a model's)."""
+    return "offline" if made_by.offline else "llm"
 
 
 async def add_node(
@@ -29,9 +36,10 @@ async def add_node(
     content: str,
     source: str,
     meta: dict[str, Any],
+    made_by: Provenance,
     now: datetime,
 ) -> StoryNode:
-    """A generated node at the end of the current path (it becomes the current node)."""
+    """A generated node at the end of the current path (it becomes the current node), labelled with who made it."""
     position = await _state.next_position(session, story.scene_id)
     node = StoryNode(
         id=new_numbered_id("node", position + 1),
@@ -42,11 +50,11 @@ async def add_node(
         type=node_type,
         content=content,
         original_content="",
-        content_source="llm",
+        content_source=generated_by(made_by),
         source=source,
         abandoned=False,
         related_item_ids=[],
-        meta=meta,
+        meta={**meta, **made_by.wire()},
         created_at=now,
         updated_at=now,
     )
@@ -56,10 +64,17 @@ async def add_node(
 
 
 def add_choices(
-    session: AsyncSession, node_id: str, drafts: Sequence[Any], *, source: str, now: datetime, start: int = 0
+    session: AsyncSession,
+    node_id: str,
+    drafts: Sequence[Any],
+    *,
+    made_by: Provenance,
+    now: datetime,
+    source: str | None = None,
+    start: int = 0,
 ) -> list[StoryChoice]:
     """Choices from drafts with `text`, `consequence` and (optionally) `next_node_hint`/`next_hint`, `type`,
-    `impact` (0-1)."""
+    `impact` (0-1). `source` defaults to who made them (`llm` or `offline`); the labels go in their metadata."""
     choices = []
     for offset, draft in enumerate(drafts):
         choice = StoryChoice(
@@ -72,9 +87,9 @@ def add_choices(
             type=getattr(draft, "type", "") or "action",
             impact=float(getattr(draft, "impact", 0.0) or 0.0),
             description="",
-            source=source,
+            source=source or generated_by(made_by),
             selected=False,
-            meta={},
+            meta=made_by.wire(),
             created_at=now,
         )
         session.add(choice)

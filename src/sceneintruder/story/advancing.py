@@ -22,6 +22,7 @@ from sceneintruder.core.principal import Principal
 from sceneintruder.providers.errors import ProviderBadResponse
 from sceneintruder.providers.llm.base import Sampling
 from sceneintruder.providers.llm.client import CallInfo
+from sceneintruder.providers.llm.provenance import Provenance
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.story import (
     _outcome,
@@ -70,7 +71,8 @@ async def advance(runtime: StoryRuntime, *, scene: Scene, principal: Principal) 
     text = completion.text.strip()
     if not text:
         raise ProviderBadResponse("LLM返回的内容为空", provider=completion.provider, model=completion.model)
-    node, story = await _reveal(runtime, scene, step, text, principal)
+    made_by = Provenance(completion.provider, completion.model)
+    node, story = await _reveal(runtime, scene, step, text, principal, made_by)
     story_data = await assembling.current_story_data(runtime, scene)
     update = {
         "id": new_id("update"),
@@ -81,6 +83,7 @@ async def advance(runtime: StoryRuntime, *, scene: Scene, principal: Principal) 
         "created_at": rfc3339(utcnow()),
         "source": "GENERATED",
         "node_id": node.id,
+        **made_by.wire(),
     }
     await broadcast.updated(
         runtime.hub, story, reason="advance", user_id=principal.user_id, current_node_id=node.id, node_ids=[node.id]
@@ -102,7 +105,7 @@ async def _plan(runtime: StoryRuntime, scene: Scene) -> _Step:
 
 
 async def _reveal(
-    runtime: StoryRuntime, scene: Scene, step: _Step, text: str, principal: Principal
+    runtime: StoryRuntime, scene: Scene, step: _Step, text: str, principal: Principal, made_by: Provenance
 ) -> tuple[StoryNode, Story]:
     async with runtime.locks.hold(scene.id), runtime.db.writer() as session:
         story = await _state.get_story(session, scene.id)
@@ -123,6 +126,7 @@ async def _reveal(
                 content=text,
                 source="GENERATED",
                 meta={"continued_from": current.id if current is not None else None},
+                made_by=made_by,
                 now=now,
             )
             await _outcome.relate(session, node)

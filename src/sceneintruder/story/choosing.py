@@ -26,6 +26,7 @@ from sceneintruder.core.principal import Principal
 from sceneintruder.providers.errors import ProviderBadResponse
 from sceneintruder.providers.llm.base import Sampling
 from sceneintruder.providers.llm.client import CallInfo, StructuredResult
+from sceneintruder.providers.llm.provenance import Provenance
 from sceneintruder.story import _outcome, _state, assembling, broadcast, context, graph, prompts
 from sceneintruder.story.errors import ChoiceAlreadyMade, ChoiceInvalid, NodeNotFound
 from sceneintruder.story.llm_schemas import TASK_STORY_NEXT_NODE, NextNode
@@ -161,6 +162,7 @@ async def _store(
     runtime: StoryRuntime, scene: Scene, claim: _Claim, result: StructuredResult[NextNode]
 ) -> tuple[NodeView, Story]:
     value = result.value
+    made_by = Provenance(result.completion.provider, result.completion.model)
     async with runtime.locks.hold(scene.id), runtime.db.writer() as session:
         story = await _state.get_story(session, scene.id)
         parent = await session.get(StoryNode, claim.node_id)
@@ -180,10 +182,11 @@ async def _store(
             node_type=value.type,
             content=value.content,
             source="GENERATED",
-            meta={"choice_id": choice.id, "from_node_id": parent.id, "provider": result.completion.provider},
+            meta={"choice_id": choice.id, "from_node_id": parent.id},
+            made_by=made_by,
             now=now,
         )
-        choices = _outcome.add_choices(session, node.id, value.choices, source="llm", now=now)
+        choices = _outcome.add_choices(session, node.id, value.choices, made_by=made_by, now=now)
         choice.next_node_id = node.id
         if value.new_task is not None:
             await _outcome.add_task(session, story, value.new_task, source="STORY", now=now)

@@ -20,6 +20,7 @@ from sceneintruder.core.principal import Principal
 from sceneintruder.providers.errors import ProviderBadResponse
 from sceneintruder.providers.llm.base import Sampling
 from sceneintruder.providers.llm.client import CallInfo
+from sceneintruder.providers.llm.provenance import Provenance
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.story import _outcome, _state, broadcast, context, prompts
 from sceneintruder.story._text import clip
@@ -64,7 +65,10 @@ async def command(runtime: StoryRuntime, *, scene: Scene, principal: Principal, 
         raise ProviderBadResponse(
             "LLM返回的内容为空", provider=result.completion.provider, model=result.completion.model
         )
-    suggestions, story = await _record(runtime, scene, principal, body, mode, setting, reply, result.value.choices)
+    made_by = Provenance(result.completion.provider, result.completion.model)
+    suggestions, story = await _record(
+        runtime, scene, principal, body, mode, setting, reply, result.value.choices, made_by
+    )
     if story is not None:
         await broadcast.updated(
             runtime.hub,
@@ -86,6 +90,7 @@ async def command(runtime: StoryRuntime, *, scene: Scene, principal: Principal, 
         "item_hints": body.item_hints,
         "timestamp": rfc3339(utcnow()),
         "fallback_used": False,
+        **made_by.wire(),
     }
     if suggestions:
         response["choice_suggestions"] = suggestions
@@ -145,6 +150,7 @@ async def _record(
     setting: _Setting,
     reply: str,
     drafts: list[CommandChoice],
+    made_by: Provenance,
 ) -> tuple[list[dict[str, Any]], Story | None]:
     """Log both turns and store the suggestions, in one transaction."""
     speaker = body.character_ids[0] if mode == "character" and len(body.character_ids) == 1 else f"console_{mode}"
@@ -169,12 +175,12 @@ async def _record(
             user_id=principal.user_id,
             node_id=setting.node_id,
             conversation_type="story_console",
-            metadata={**base, "channel": "ai"},
+            metadata={**base, "channel": "ai", **made_by.wire()},
             commit=False,
         )
         story = await session.get(Story, scene.id)
         node = await session.get(StoryNode, setting.node_id) if setting.node_id else None
-        stored = await _suggest(session, node, drafts, body.input) if node is not None else []
+        stored = await _suggest(session, node, drafts, body.input, made_by) if node is not None else []
         if story is not None:
             story.last_updated = utcnow()
         await session.commit()
@@ -183,7 +189,7 @@ async def _record(
 
 
 async def _suggest(
-    session: AsyncSession, node: StoryNode, drafts: list[CommandChoice], order: str
+    session: AsyncSession, node: StoryNode, drafts: list[CommandChoice], order: str, made_by: Provenance
 ) -> list[dict[str, Any]]:
     """Replace the node's earlier console suggestions not taken by these; keep everything else."""
     existing = await _state.node_choices(session, node.id)
@@ -191,9 +197,11 @@ async def _suggest(
         if choice.source == "command" and not choice.selected:
             await session.delete(choice)
     start = max((choice.position for choice in existing if choice.source != "command" or choice.selected), default=-1)
-    choices = _outcome.add_choices(session, node.id, drafts, source="command", now=utcnow(), start=start + 1)
+    choices = _outcome.add_choices(
+        session, node.id, drafts, made_by=made_by, source="command", now=utcnow(), start=start + 1
+    )
     for rank, (choice, draft) in enumerate(zip(choices, drafts, strict=True), start=1):
-        choice.meta = {"source": "story_command", "llm_rank": rank, "user_command": order}
+        choice.meta = {**choice.meta, "source": "story_command", "llm_rank": rank, "user_command": order}
         choice.description = draft.consequence
     return [
         _suggestion(choice, position, draft)

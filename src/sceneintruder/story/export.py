@@ -26,8 +26,10 @@ from sceneintruder.core.exporting import (
     ExportSection,
     ExportTable,
     export_result,
+    offline_notice,
     render,
 )
+from sceneintruder.scenes import service as scenes_service
 from sceneintruder.story import graph
 from sceneintruder.story.reading import StorySnapshot
 
@@ -124,8 +126,18 @@ def statistics(snapshot: StorySnapshot, characters: list[CharacterRead]) -> dict
     }
 
 
+def made_offline(snapshot: StorySnapshot, scene: Scene) -> bool:
+    """The scene was analysed offline, or a node of the story was written by the offline provider."""
+    return scenes_service.analysed_offline(scene) or any((row.meta or {}).get("offline") for row in snapshot.nodes)
+
+
 def story_export_json(
-    snapshot: StorySnapshot, scene: Scene, characters: list[CharacterRead], *, generated_at: datetime
+    snapshot: StorySnapshot,
+    scene: Scene,
+    characters: list[CharacterRead],
+    *,
+    generated_at: datetime,
+    notice: str = "",
 ) -> tuple[str, dict[str, Any]]:
     """The JSON document as text, and the document itself."""
     stats = statistics(snapshot, characters)
@@ -149,6 +161,8 @@ def story_export_json(
             "format": "json",
             "export_type": "story",
             "version": EXPORT_VERSION,
+            "generated_offline": bool(notice),
+            **({"notice": notice} if notice else {}),
         },
     }
     return orjson.dumps(document).decode("utf-8"), document
@@ -226,9 +240,12 @@ def story_export(
     """`GET /api/scenes/:id/export/story` in `fmt`; its JSON answer also carries the whole `story_data`."""
     now = utcnow()
     stem = f"{scene.id}_story_{now:%Y%m%d_%H%M%S}"
+    notice = offline_notice(scene.language, made_offline(snapshot, scene))
     if fmt is not ExportFormat.JSON:
-        return ExportFile(render(story_export_document(snapshot, scene, characters), fmt), fmt, stem)
-    content, document = story_export_json(snapshot, scene, characters, generated_at=now)
+        rendered = story_export_document(snapshot, scene, characters)
+        rendered.notice = notice
+        return ExportFile(render(rendered, fmt), fmt, stem)
+    content, document = story_export_json(snapshot, scene, characters, generated_at=now, notice=notice)
     result = export_result(
         scene_id=scene.id,
         title=f"{scene.title} - {labels(scene.language)['suffix']}",
@@ -240,6 +257,7 @@ def story_export(
         conversations=[],
         summary=scene.summary,
         stats=document["statistics"],
+        notice=notice,
     )
     result["story_data"] = document["story_data"]
     return result

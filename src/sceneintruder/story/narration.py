@@ -23,9 +23,10 @@ from sceneintruder.core.ids import new_id
 from sceneintruder.providers.errors import ProviderError
 from sceneintruder.providers.llm.base import Sampling
 from sceneintruder.providers.llm.client import CallInfo
+from sceneintruder.providers.llm.provenance import Provenance
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.scenes.errors import SceneNotFound
-from sceneintruder.story import _state, broadcast, context, prompts
+from sceneintruder.story import _outcome, _state, broadcast, context, prompts
 from sceneintruder.story._steps import finish_first
 from sceneintruder.story.llm_schemas import TASK_STORY_SEGMENT, SegmentNarration
 from sceneintruder.story.models import Story, StoryChoice, StoryNode
@@ -129,11 +130,12 @@ async def narrate(
         return False
     if not result.value.content.strip():
         return False
-    return await finish_first(_store(runtime, scene_id, passage.node_id, result.value, result.completion.provider))
+    made_by = Provenance(result.completion.provider, result.completion.model)
+    return await finish_first(_store(runtime, scene_id, passage.node_id, result.value, made_by))
 
 
 async def _store(
-    runtime: StoryRuntime, scene_id: str, node_id: str, narration: SegmentNarration, provider: str
+    runtime: StoryRuntime, scene_id: str, node_id: str, narration: SegmentNarration, made_by: Provenance
 ) -> bool:
     async with runtime.locks.hold(scene_id), runtime.db.writer() as session:
         node = await session.get(StoryNode, node_id)
@@ -141,7 +143,7 @@ async def _store(
             return False
         now = utcnow()
         node.content = narration.content
-        node.content_source = "llm"
+        node.content_source = _outcome.generated_by(made_by)
         if narration.type in NARRATED_TYPES:
             node.type = narration.type
         node.meta = {
@@ -149,7 +151,7 @@ async def _store(
             "pending_analysis": False,
             "analyzed": True,
             "segment_enhanced": True,
-            "provider": provider,
+            **made_by.wire(),
         }
         node.updated_at = now
         choices = await _state.node_choices(session, node.id)
@@ -169,8 +171,8 @@ async def _store(
                         next_node_hint=draft.next_node_hint,
                         type="action",
                         impact=0.5,
-                        source="llm",
-                        meta={},
+                        source=_outcome.generated_by(made_by),
+                        meta=made_by.wire(),
                         created_at=now,
                     )
                 )

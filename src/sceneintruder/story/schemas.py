@@ -221,6 +221,9 @@ class StoryUpdate(TypedDict):
     created_at: str
     source: str
     node_id: str
+    provider: str  # who wrote `content`: the vendor, or "builtin" (offline)
+    model: str
+    offline: bool
 
 
 class AdvanceResult(TypedDict):
@@ -244,6 +247,9 @@ class CommandResult(TypedDict):
     item_hints: list[str]
     timestamp: str
     fallback_used: bool
+    provider: str  # who wrote `reply` and the suggestions: the vendor, or "builtin" (offline)
+    model: str
+    offline: bool
     choice_suggestions: NotRequired[list[dict[str, Any]]]
     choice_node_id: NotRequired[str]
 
@@ -273,6 +279,9 @@ class ExploreResult(TypedDict):
     location_id: str
     description: str
     explored_time: str
+    provider: str  # who wrote the description (and the node, if any): the vendor, or "builtin" (offline)
+    model: str
+    offline: bool
     found_item: NotRequired[dict[str, Any]]
     story_node: NotRequired[NodeView]
     new_clue: NotRequired[str]

@@ -26,6 +26,7 @@ from sceneintruder.core.principal import Principal
 from sceneintruder.jobs.errors import TaskNotFound
 from sceneintruder.providers.llm.base import Sampling
 from sceneintruder.providers.llm.client import CallInfo
+from sceneintruder.providers.llm.provenance import Provenance
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.scenes.schemas import ItemWrite
 from sceneintruder.story import _outcome, _state, broadcast, context, prompts, reading
@@ -181,7 +182,12 @@ async def explore(
         sampling=Sampling(temperature=0.8),
     )
     found = result.value
-    response: dict[str, Any] = {"location_id": location_id, "description": found.description}
+    made_by = Provenance(result.completion.provider, result.completion.model)
+    response: dict[str, Any] = {
+        "location_id": location_id,
+        "description": found.description,
+        **made_by.wire(),
+    }
     async with runtime.locks.hold(scene.id), runtime.db.writer() as session:
         story = await _state.get_story(session, scene.id)
         location = await _location(session, story, location_id)
@@ -208,9 +214,10 @@ async def explore(
                     "current_location_id": location.id,
                     "current_location_name": location.name,
                 },
+                made_by=made_by,
                 now=now,
             )
-            choices = _outcome.add_choices(session, node.id, event.choices, source="llm", now=now)
+            choices = _outcome.add_choices(session, node.id, event.choices, made_by=made_by, now=now)
             response["story_node"] = node_view(node, choices)
             node_id = node.id
         await _state.refresh(session, story, now)

@@ -63,9 +63,7 @@ class OfflineSkills:
         return tuple(sorted(self._skills))
 
 
-def estimate_tokens(text: str) -> int:
-    """About four characters a token: what the offline provider reports as usage."""
-    return max(1, (len(text) + 3) // 4) if text else 0
+NO_USAGE = Usage()  # no model ran: no tokens were used (never an estimate that looks like a count)
 
 
 def template_text(request: CompletionRequest) -> str:
@@ -123,17 +121,13 @@ class BuiltinProvider:
             return _limit_words(_render(skill(request.inputs or {})), request.sampling.max_tokens)
         return _limit_words(template_text(request), request.sampling.max_tokens)
 
-    def _usage(self, request: CompletionRequest, text: str) -> Usage:
-        prompt = "".join(m.content for m in request.messages)
-        return Usage(estimate_tokens(prompt), estimate_tokens(text))
-
     async def complete(self, request: CompletionRequest) -> Completion:
         started = time.perf_counter()
         text, finish = await self._skills.run(self._answer, request)
         return Completion(
             text=text,
             finish_reason=finish,
-            usage=self._usage(request, text),
+            usage=NO_USAGE,
             model=BUILTIN,
             provider=BUILTIN,
             latency_ms=elapsed_ms(started),
@@ -143,9 +137,7 @@ class BuiltinProvider:
         text, finish = await self._skills.run(self._answer, request)
         for word in _WORDS.findall(text):
             yield CompletionChunk(delta=word, model=BUILTIN, provider=BUILTIN)
-        yield CompletionChunk(
-            done=True, finish_reason=finish, usage=self._usage(request, text), model=BUILTIN, provider=BUILTIN
-        )
+        yield CompletionChunk(done=True, finish_reason=finish, usage=NO_USAGE, model=BUILTIN, provider=BUILTIN)
 
     async def list_models(self) -> list[str]:
         return [BUILTIN]

@@ -43,7 +43,7 @@ from sceneintruder.core.exporting import Exported, ExportFormat
 from sceneintruder.core.principal import Principal
 from sceneintruder.realtime.hub import Hub
 from sceneintruder.scenes import service as scenes_service
-from sceneintruder.scenes.events import SceneDeleted
+from sceneintruder.scenes.events import SceneDeleted, SceneReanalysed
 from sceneintruder.scenes.schemas import AlternativesRead, CharacterRead, ConversationRead
 from sceneintruder.web.state import AppState
 
@@ -290,10 +290,11 @@ def install(state: AppState) -> ChatRuntime:
     )
     hub.register_handler("character_interaction", socket.interaction_handler(runtime))
 
-    async def forget_cast(event: SceneDeleted) -> None:
+    async def forget_cast(event: SceneDeleted | SceneReanalysed) -> None:
         casts.invalidate(event.scene_id)
 
     state.events.subscribe(SceneDeleted, forget_cast)
+    state.events.subscribe(SceneReanalysed, forget_cast)
     return runtime
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,6 +61,28 @@ def _location_description(location: analysis_schema.SceneLocation) -> str:
     return location.description or ""
 
 
+def analysed_fields(analysis: analysis_schema.SceneAnalysis) -> dict[str, Any]:
+    """The scene's columns an analysis decides (title, text, segments and story are the writer's)."""
+    return {
+        "description": _clip(analysis.summary, DESCRIPTION_CHARS),
+        "summary": analysis.summary,
+        "era": analysis.era,
+        "atmosphere": analysis.atmosphere,
+        "themes": list(analysis.themes),
+        "locations": [{"name": loc.name, "description": _location_description(loc)} for loc in analysis.locations],
+    }
+
+
+def analysis_record(analysis: analysis_schema.SceneAnalysis, *, provider: str, text_characters: int) -> dict[str, Any]:
+    """`scene.analysis`: what made the current analysis, and of what."""
+    return {
+        "provider": provider,
+        "chunk_count": analysis.chunk_count,
+        "text_characters": text_characters,
+        "character_count": len(analysis.characters),
+    }
+
+
 async def store_analyzed_scene(
     session: AsyncSession,
     *,
@@ -77,20 +100,10 @@ async def store_analyzed_scene(
         id=new_id("scene"),
         owner_id=owner_id,
         title=title,
-        description=_clip(analysis.summary, DESCRIPTION_CHARS),
         source=origin,
-        summary=analysis.summary,
-        era=analysis.era,
-        atmosphere=analysis.atmosphere,
-        themes=list(analysis.themes),
-        locations=[{"name": loc.name, "description": _location_description(loc)} for loc in analysis.locations],
+        **analysed_fields(analysis),
         language=analysis.language,
-        analysis={
-            "provider": provider,
-            "chunk_count": analysis.chunk_count,
-            "text_characters": len(source),
-            "character_count": len(analysis.characters),
-        },
+        analysis=analysis_record(analysis, provider=provider, text_characters=len(source)),
         created_at=now,
         last_updated=now,
         last_accessed=now,

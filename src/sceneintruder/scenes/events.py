@@ -15,6 +15,14 @@ class SceneCreated:
 
 
 @dataclass(frozen=True)
+class SceneReanalysed:
+    """A scene's analysis was merged with a new one: its characters (same ids) and items changed."""
+
+    scene_id: str
+    owner_id: str
+
+
+@dataclass(frozen=True)
 class SceneDeleted:
     scene_id: str
     owner_id: str

@@ -76,6 +76,15 @@ async def get_scene(request: Request, scene_id: SceneId, runtime: ScenesRuntimeD
     return ok(orjson.Fragment(payload), "获取场景成功")
 
 
+@router.post("/{scene_id}/reanalyze", status_code=202, response_model=Envelope[TaskStartedRead])
+async def reanalyze(scene: OwnedScene, principal: PrincipalDep, runtime: ScenesRuntimeDep) -> EnvelopeResponse:
+    """Analyse the scene's text again with the provider active now, as a job, and merge the result: characters
+    the new analysis finds keep their ids (so chats and the story stay), items a writer added are untouched. The
+    job's result, and then the scene's `analysis`, say which provider made the current analysis."""
+    job = await service.start_reanalysis(runtime, scene=scene, principal=principal)
+    return ok({"task_id": job.id, "message": "重新分析已开始，请订阅进度更新"}, "重新分析已开始", status_code=202)
+
+
 @router.delete("/{scene_id}", response_model=Envelope[SceneDeletedRead])
 async def delete_scene(scene: OwnedScene, session: SessionDep, runtime: ScenesRuntimeDep) -> EnvelopeResponse:
     """Rows, files and the scene's WebSocket room (closed by a SceneDeleted subscriber) all go."""

@@ -16,6 +16,7 @@ from sceneintruder.scenes.models import Scene
 from sceneintruder.scenes.read_cache import SceneReadCache
 
 ANALYSIS_JOB = "scene_analysis"  # the job kind of POST /api/analyze and POST /api/scenes
+REANALYSIS_JOB = "scene_reanalysis"  # POST /api/scenes/:id/reanalyze
 SCENE_DELETED_CLOSE_CODE = 4404  # WebSocket close code: the room's scene no longer exists
 
 

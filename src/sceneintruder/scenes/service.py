@@ -22,7 +22,7 @@ from sceneintruder.core.ids import is_valid_id, new_id
 from sceneintruder.core.principal import Principal
 from sceneintruder.jobs.registry import JobRegistry
 from sceneintruder.realtime.hub import Hub
-from sceneintruder.scenes import analysing, export, offline, reading
+from sceneintruder.scenes import analysing, export, offline, reading, reanalysing
 from sceneintruder.scenes.access import find_scene as find_scene
 from sceneintruder.scenes.access import get_owned_scene as get_owned_scene
 from sceneintruder.scenes.access import scene_visible as scene_visible
@@ -57,7 +57,8 @@ from sceneintruder.scenes.reading import ScenePage as ScenePage
 from sceneintruder.scenes.reading import list_scenes as list_scenes
 from sceneintruder.scenes.reading import read_scene as read_scene
 from sceneintruder.scenes.reading import scene_read as scene_read
-from sceneintruder.scenes.runtime import ANALYSIS_JOB, SCENE_DELETED_CLOSE_CODE, ScenesRuntime
+from sceneintruder.scenes.reanalysing import start_reanalysis as start_reanalysis
+from sceneintruder.scenes.runtime import ANALYSIS_JOB, REANALYSIS_JOB, SCENE_DELETED_CLOSE_CODE, ScenesRuntime
 from sceneintruder.scenes.schemas import (
     CharacterRead,
     ContextRead,
@@ -355,6 +356,9 @@ def install(state: AppState) -> ScenesRuntime:
     )
     jobs.register_kind(
         ANALYSIS_JOB, analysing.analysis_job(runtime), concurrency=state.settings.analysis_jobs_concurrency
+    )
+    jobs.register_kind(
+        REANALYSIS_JOB, reanalysing.reanalysis_job(runtime), concurrency=state.settings.analysis_jobs_concurrency
     )
     state.scene_loader = runtime.owned_scene
     hub = state.components.get(Hub)

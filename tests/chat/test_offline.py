@@ -162,12 +162,22 @@ def test_deterministic_yet_varied() -> None:
 
 def test_history_is_taken_into_account() -> None:
     character = english("Mr. Bennet")
-    history = [{"speaker_id": "user", "speaker_name": "you", "role": "user", "content": "Hello!"}]
     first = chat_reply(call("en", character, "Hello!"))
+    history = [_user("Hello!"), _self(first)]  # he answered it: it was said to him
     again = chat_reply(call("en", character, "Hello!", history=history))
     assert first != again and "again" in again.casefold()
-    asked = [{"speaker_id": "user", "speaker_name": "you", "role": "user", "content": "Is he married or single?"}]
+    asked = [_user("Is he married or single?"), _self("He is single, my dear.")]
     assert "already" in chat_reply(call("en", character, "Is he married or single?", history=asked))
+    to_another = [_user("Is he married or single?"), {**_self("Single."), "role": "character", "speaker_id": "c2"}]
+    assert "already" not in chat_reply(call("en", character, "Is he married or single?", history=to_another))
+
+
+def _user(content: str) -> dict[str, str]:
+    return {"speaker_id": "user", "speaker_name": "you", "role": "user", "content": content}
+
+
+def _self(content: str) -> dict[str, str]:
+    return {"speaker_id": "c1", "speaker_name": "Mr. Bennet", "role": "self", "content": content}
 
 
 @pytest.mark.parametrize("temperament_traits", [["fierce", "angry"], ["proud", "cold"], ["nervous", "timid"], ["kind"]])

@@ -17,6 +17,7 @@ regenerated reply: 1, 2, ... pick other wordings for the same inputs; 0 or absen
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -76,11 +77,19 @@ class ChatCall:
             scene_facts=tuple(facts),
             people=tuple(dict.fromkeys(n for n in people if n and n.casefold() not in own)),
             places=tuple(_names(scene.get("locations"))),
-            earlier_user_lines=tuple(
-                " ".join(str(t.get("content") or "").split()) for t in history if t.get("role") == "user"
-            ),
+            earlier_user_lines=_asked_of_self(history),
             variation=_variation(inputs.get("variation")),
         )
+
+
+def _asked_of_self(history: list[Mapping[str, Any]]) -> tuple[str, ...]:
+    """The user's lines this character answered (the next turn is its own), on the branch the history follows:
+    a question put to another character, or on another branch, was never asked of this one."""
+    return tuple(
+        " ".join(str(turn.get("content") or "").split())
+        for turn, after in itertools.pairwise(history)
+        if turn.get("role") == "user" and after.get("role") == "self"
+    )
 
 
 def chat_reply(inputs: Mapping[str, Any]) -> str:

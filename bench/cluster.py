@@ -31,7 +31,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -48,16 +47,6 @@ SECRETS = {"AUTH_SECRET_KEY": "bench-cluster-" + "s" * 40, "CONFIG_ENCRYPTION_KE
 
 
 # --- the workers ------------------------------------------------------------------------------------------------
-
-
-async def _create_database(server: str, name: str) -> str:
-    connection = await asyncpg.connect(server.replace("postgresql+asyncpg", "postgresql") + "/postgres")
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    return f"{server}/{name}"
 
 
 @contextlib.contextmanager
@@ -199,7 +188,7 @@ def jobs_per_second(base: str, headers: dict[str, str], fake: str, jobs: int) ->
 
 def measure(count: int, tmp: Path, server: str, redis_url: str, fake: str, args: argparse.Namespace) -> dict[str, Any]:
     label = f"{count}w"
-    database_url = asyncio.run(_create_database(server, f"bench_{label}"))
+    database_url = asyncio.run(postgres.create_database(server, f"bench_{label}"))
     with workers(count, tmp, database_url=database_url, redis_url=redis_url, label=label) as running:
         bases = [base for base, _ in running]
         admin = login(bases[0], tmp / f"{label}-0")

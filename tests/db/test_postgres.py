@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 from alembic import command
@@ -30,13 +29,7 @@ def server() -> Iterator[str]:
 @pytest.fixture
 async def database_url(server: str, request: pytest.FixtureRequest) -> str:
     name = "si_" + request.node.name.lower().replace("[", "_").replace("]", "")[:40]
-    connection = await asyncpg.connect(server.replace("postgresql+asyncpg", "postgresql") + "/postgres")
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    return f"{server}/{name}"
+    return await postgres.create_database(server, name)
 
 
 def test_migrations_round_trip_and_match_the_models(database_url: str) -> None:

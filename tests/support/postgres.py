@@ -65,6 +65,19 @@ def cluster() -> Iterator[str]:
         subprocess.run(_as_server_user([pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"]), **run)
 
 
+async def create_database(server: str, name: str) -> str:
+    """A fresh, empty database `name` on the cluster at `server` (dropped first if it exists); returns its URL."""
+    import asyncpg
+
+    connection = await asyncpg.connect(server.replace("postgresql+asyncpg", "postgresql") + "/postgres")
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return f"{server}/{name}"
+
+
 def require() -> None:
     """Skip the calling test when this machine has no PostgreSQL, unless CI demands the services (then fail)."""
     if available():

@@ -48,22 +48,7 @@ def analysis_job(runtime: ScenesRuntime) -> JobHandler:
         context: JobContext, segments: asyncio.Future[list[creation.Segment]], title: str, source: str, origin: str
     ) -> tuple[str, str, int]:
         owner_id = context.owner_id
-
-        async def on_progress(done: int, total: int) -> None:
-            await context.progress(
-                5 + 85 * done / total, f"已分析 {done}/{total} 段文本", chunks_done=done, chunks_total=total
-            )
-
-        outcome = await pipeline.analyze_text(
-            runtime.llm,
-            title=title,
-            source=source,
-            call=CallInfo(pipeline.ANALYSIS_TASK, user_id=owner_id, job_id=context.job_id),
-            concurrency=runtime.settings.analysis_concurrency,
-            max_chunk_chars=runtime.settings.analysis_chunk_chars,
-            on_progress=on_progress,
-            offload=runtime.offload,
-        )
+        outcome = await analyse_in_job(runtime, context, title=title, source=source)
         await context.progress(95, "正在保存场景...")
         async with context.db.writer() as session:
             scene = await creation.store_analyzed_scene(
@@ -79,6 +64,28 @@ def analysis_job(runtime: ScenesRuntime) -> JobHandler:
         return scene.id, scene.language, len(outcome.analysis.characters)
 
     return run
+
+
+async def analyse_in_job(
+    runtime: ScenesRuntime, context: JobContext, *, title: str, source: str
+) -> pipeline.AnalysisOutcome:
+    """Analyse `source` with the active provider, reporting each chunk as the job's progress (5% to 90%)."""
+
+    async def on_progress(done: int, total: int) -> None:
+        await context.progress(
+            5 + 85 * done / total, f"已分析 {done}/{total} 段文本", chunks_done=done, chunks_total=total
+        )
+
+    return await pipeline.analyze_text(
+        runtime.llm,
+        title=title,
+        source=source,
+        call=CallInfo(pipeline.ANALYSIS_TASK, user_id=context.owner_id, job_id=context.job_id),
+        concurrency=runtime.settings.analysis_concurrency,
+        max_chunk_chars=runtime.settings.analysis_chunk_chars,
+        on_progress=on_progress,
+        offload=runtime.offload,
+    )
 
 
 async def start_analysis(

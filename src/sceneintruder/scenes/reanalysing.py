@@ -27,8 +27,8 @@ from sceneintruder.jobs.context import JobContext
 from sceneintruder.jobs.kinds import JobHandler
 from sceneintruder.jobs.schemas import JobSnapshot
 from sceneintruder.providers.llm.catalog import BUILTIN
-from sceneintruder.providers.llm.client import CallInfo
 from sceneintruder.scenes import analysis_schema, pipeline
+from sceneintruder.scenes.analysing import analyse_in_job
 from sceneintruder.scenes.creation import analysed_fields, analysis_record
 from sceneintruder.scenes.errors import SceneNotFound
 from sceneintruder.scenes.events import SceneReanalysed
@@ -58,22 +58,7 @@ def reanalysis_job(runtime: ScenesRuntime) -> JobHandler:
         if scene is None or text is None:
             raise SceneNotFound(details=scene_id)
         await context.progress(1, "开始重新分析...")
-
-        async def on_progress(done: int, total: int) -> None:
-            await context.progress(
-                5 + 85 * done / total, f"已分析 {done}/{total} 段文本", chunks_done=done, chunks_total=total
-            )
-
-        outcome = await pipeline.analyze_text(
-            runtime.llm,
-            title=scene.title,
-            source=text.content,
-            call=CallInfo(pipeline.ANALYSIS_TASK, user_id=context.owner_id, job_id=context.job_id),
-            concurrency=runtime.settings.analysis_concurrency,
-            max_chunk_chars=runtime.settings.analysis_chunk_chars,
-            on_progress=on_progress,
-            offload=runtime.offload,
-        )
+        outcome = await analyse_in_job(runtime, context, title=scene.title, source=text.content)
         await context.progress(95, "正在合并分析结果...")
         async with context.db.writer() as session:
             merged = await merge_into_scene(session, scene_id, outcome, text_characters=len(text.content))

@@ -76,3 +76,35 @@ async def test_accounts_scenes_items_and_jobs_work_on_postgres(client) -> None:
     out = await http.post("/api/auth/logout", headers=alice)
     assert out.status_code == 200
     assert (await http.get("/api/users/alice", headers=alice)).status_code == 401
+
+
+async def test_workers_starting_together_create_the_first_accounts_once(database_url: str, tmp_path: Path) -> None:
+    """Several workers start on one empty database at once: one creates the guest and the admin, the others see
+    them (it was a Conflict that stopped a worker's start-up)."""
+    from sqlalchemy import func, select
+
+    from sceneintruder.auth.service import bootstrap_accounts
+    from sceneintruder.core.passwords import PasswordHasher
+    from sceneintruder.db.engine import create_engine
+    from sceneintruder.db.migrate import upgrade_to_head
+    from sceneintruder.db.session import Database
+    from sceneintruder.users.models import User
+
+    await asyncio.to_thread(upgrade_to_head, database_url)
+    engine = create_engine(database_url)
+    db = Database(engine)
+    hasher = PasswordHasher(time_cost=1, memory_cost_kib=1024, parallelism=1, concurrency=4)
+
+    async def start(n: int) -> str | None:
+        (tmp_path / str(n)).mkdir()
+        async with db.writer() as session:
+            return await bootstrap_accounts(session, hasher=hasher, data_dir=tmp_path / str(n))
+
+    try:
+        created = await asyncio.gather(*(start(n) for n in range(4)))
+        async with db.reader() as session:
+            roles = (await session.execute(select(User.role, func.count()).group_by(User.role))).all()
+    finally:
+        await engine.dispose()
+    assert len([c for c in created if c]) == 1
+    assert sorted(roles) == [("admin", 1), ("user", 1)]  # one admin, one guest

@@ -3,8 +3,9 @@
 The next passage is the first one after the furthest the player reached (graph.next_source_node). It is
 revealed only once the narration succeeded, in the same transaction that logs it (the reference revealed it
 before the model call, so a failed advance still consumed it, spec B17). With no passage left (the end of the
-book, or a shell scene with no text) the model continues freely and its continuation becomes a new node after
-the current one, so the story never silently stands still.
+book, or a shell scene with no text) a model continues freely and its continuation becomes a new node after
+the current one, so the story never silently stands still; the offline provider, which cannot write what the
+book does not have, ends the story instead (ending.py).
 
 The log gets what the reference wrote (the UI reads it): the passage as `story_original`, the narration as
 `story_console`, both tied to the revealed node.
@@ -21,6 +22,7 @@ from sceneintruder.core.ids import new_id
 from sceneintruder.core.principal import Principal
 from sceneintruder.providers.errors import ProviderBadResponse
 from sceneintruder.providers.llm.base import Sampling
+from sceneintruder.providers.llm.catalog import BUILTIN
 from sceneintruder.providers.llm.client import CallInfo
 from sceneintruder.providers.llm.provenance import Provenance
 from sceneintruder.scenes import service as scenes_service
@@ -30,6 +32,7 @@ from sceneintruder.story import (
     assembling,
     broadcast,
     context,
+    ending,
     graph,
     initialisation,
     prompts,
@@ -55,12 +58,15 @@ class _Step:
     node_id: str | None  # the passage to reveal; None: continue past the end of the text
     passage: str
     context: StoryContext
+    has_book: bool  # the story has source passages (a shell scene has none)
 
 
 async def advance(runtime: StoryRuntime, *, scene: Scene, principal: Principal) -> dict[str, Any]:
     """`{story_update, story_data}`; broadcasts `story:updated`."""
     await ensure_story(runtime, scene)
     step = await _plan(runtime, scene)
+    if step.node_id is None and step.has_book and runtime.llm.status().provider == BUILTIN:
+        return await ending.end_story(runtime, scene=scene, principal=principal)
     prompt = prompts.advance(step.context, passage=step.passage)
     completion = await runtime.llm.complete(
         prompt.messages,
@@ -101,7 +107,8 @@ async def _plan(runtime: StoryRuntime, scene: Scene) -> _Step:
         ahead = graph.next_source_node(rows)
         passage = (await _state.source_text(session, ahead.id) or "") if ahead is not None else ""
         story_context = await context.gather(session, scene, story)
-    return _Step(ahead.id if ahead else None, passage, story_context)
+    has_book = any(row.segment_index is not None for row in rows)
+    return _Step(ahead.id if ahead else None, passage, story_context, has_book)
 
 
 async def _reveal(

@@ -1,0 +1,88 @@
+"""The end of the book, offline: the story stops with an ending node instead of making up more.
+
+A model may continue past the last passage (advancing.py); the offline provider cannot write what the book does
+not have, so when every passage is revealed an advance ends the story: one `ending` node after the current one,
+every task and objective resolved, progress 100%. Advancing again answers with the same ending (no empty nodes).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sceneintruder.core.clock import rfc3339, utcnow
+from sceneintruder.core.ids import new_id
+from sceneintruder.core.principal import Principal
+from sceneintruder.providers.llm.provenance import OFFLINE
+from sceneintruder.story import _outcome, _state, assembling, broadcast
+from sceneintruder.story.models import StoryObjective, StoryTask
+from sceneintruder.story.runtime import StoryRuntime
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sceneintruder.scenes.service import Scene
+
+ENDING = "ending"
+ENDING_TEXT = {
+    "en": "The end. You have reached the last page of the book; every thread of this story has been followed.",
+    "zh": "（全书完）你已读到本书的最后一页，这个故事的线索都已走完。",
+}
+
+
+async def end_story(runtime: StoryRuntime, *, scene: Scene, principal: Principal) -> dict[str, Any]:
+    """`{story_update, story_data}` for the ending (made once); broadcasts `story:updated` when it is new."""
+    async with runtime.locks.hold(scene.id), runtime.db.writer() as session:
+        story = await _state.get_story(session, scene.id)
+        current = await _state.current_node(session, scene.id)
+        now = utcnow()
+        made = current is None or current.type != ENDING
+        if made:
+            node = await _outcome.add_node(
+                session,
+                story,
+                parent_id=current.id if current is not None else None,
+                node_type=ENDING,
+                content=ENDING_TEXT["zh" if scene.language == "zh" else "en"],
+                source="SYSTEM",
+                meta={"ending": True},
+                made_by=OFFLINE,
+                now=now,
+            )
+            await _resolve_tasks(session, scene.id, now)
+            await _state.refresh(session, story, now)
+            await session.commit()
+        else:
+            assert current is not None
+            node = current
+    if made:
+        await broadcast.updated(
+            runtime.hub, story, reason="advance", user_id=principal.user_id, current_node_id=node.id, node_ids=[node.id]
+        )
+    update = {
+        "id": new_id("update"),
+        "scene_id": scene.id,
+        "title": node.id,
+        "content": node.content,
+        "type": ENDING,
+        "created_at": rfc3339(node.created_at),
+        "source": "SYSTEM",
+        "node_id": node.id,
+        **OFFLINE.wire(),
+    }
+    return {"story_update": update, "story_data": await assembling.current_story_data(runtime, scene)}
+
+
+async def _resolve_tasks(session: AsyncSession, scene_id: str, now: datetime) -> None:
+    tasks = list((await session.execute(select(StoryTask).where(StoryTask.scene_id == scene_id))).scalars())
+    for task in tasks:
+        if task.status != "completed":
+            task.status, task.completed_at = "completed", now
+    objectives = (
+        await session.execute(select(StoryObjective).where(StoryObjective.task_id.in_([task.id for task in tasks])))
+    ).scalars()
+    for objective in objectives:
+        if not objective.completed:
+            objective.completed, objective.completed_at = True, now

@@ -43,9 +43,10 @@ async def test_advance_command_and_explore_answers_say_who_wrote_them(client) ->
     assert commanded.status_code == 200, commanded.text
     answer = commanded.json()["data"]
     assert _labels(answer) == OFFLINE
-    for suggestion in answer.get("choice_suggestions", []):
-        assert suggestion.get("source", "command") == "command"
     story = await get_story(client, scene_id)
+    suggested = [c for c in current_node(story)["choices"] if c["source"] == "command"]
+    assert [c["id"] for c in suggested] == [s["id"] for s in answer["choice_suggestions"]]
+    assert suggested and all(_labels(c["metadata"]) == OFFLINE for c in suggested)  # stored, labelled
     place = next((loc for loc in story["locations"] if loc["accessible"]), story["locations"][0])
     if not place["accessible"]:
         assert (await client.post(f"{base}/locations/{place['id']}/unlock")).status_code == 200

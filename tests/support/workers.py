@@ -122,9 +122,8 @@ def cluster(names: list[str], directory: Path, **common: str) -> Iterator[dict[s
     for name in names:
         data_dir = directory / name
         data_dir.mkdir(parents=True, exist_ok=True)
-        workers[name] = Worker(
-            name, environment(data_dir=data_dir, worker_id=name, **common), log=directory / f"{name}.log"
-        )  # type: ignore[arg-type]
+        environ = environment(data_dir=data_dir, worker_id=name, **common)
+        workers[name] = Worker(name, environ, log=directory / f"{name}.log")
     try:
         for worker in workers.values():
             worker.start()

@@ -28,6 +28,7 @@ from sceneintruder.core.exporting import (
     ExportSection,
     ExportTable,
     export_result,
+    offline_fields,
     offline_notice,
     render,
 )
@@ -159,8 +160,7 @@ def json_content(data: InteractionsData, *, generated_at: datetime, notice: str 
             "format": "json",
             "export_type": "interactions",
             "version": EXPORT_VERSION,
-            "generated_offline": bool(notice),
-            **({"notice": notice} if notice else {}),
+            **offline_fields(notice),
         },
     }
     return dumps(document).decode("utf-8")

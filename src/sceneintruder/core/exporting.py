@@ -112,6 +112,11 @@ OFFLINE_NOTICE = {
 }
 
 
+def offline_fields(notice: str) -> dict[str, Any]:
+    """What an export document's `export_info` says about it: generated offline or not, and the notice."""
+    return {"generated_offline": bool(notice), **({"notice": notice} if notice else {})}
+
+
 def offline_notice(language: str, offline: bool) -> str:
     """The line every export of offline-made content carries (empty when a model made it)."""
     return OFFLINE_NOTICE["zh" if language == "zh" else "en"] if offline else ""

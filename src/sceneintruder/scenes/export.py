@@ -19,6 +19,7 @@ from sceneintruder.core.exporting import (
     ExportSection,
     ExportTable,
     export_result,
+    offline_fields,
     offline_notice,
     render,
 )
@@ -123,8 +124,7 @@ def scene_export_json(
             "export_type": "scene",
             "include_conversations": include_conversations,
             "version": EXPORT_VERSION,
-            "generated_offline": bool(notice),
-            **({"notice": notice} if notice else {}),
+            **offline_fields(notice),
         },
     }
     if include_conversations:

@@ -16,9 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sceneintruder.core.clock import rfc3339, utcnow
+from sceneintruder.core.clock import utcnow
 from sceneintruder.core.errors import Conflict
-from sceneintruder.core.ids import new_id
 from sceneintruder.core.principal import Principal
 from sceneintruder.providers.errors import ProviderBadResponse
 from sceneintruder.providers.llm.base import Sampling
@@ -40,6 +39,7 @@ from sceneintruder.story import (
 from sceneintruder.story.ensuring import ensure_story
 from sceneintruder.story.llm_schemas import TASK_STORY_ADVANCE
 from sceneintruder.story.models import Story, StoryNode
+from sceneintruder.story.presenters import story_update_view
 from sceneintruder.story.runtime import StoryRuntime
 
 if TYPE_CHECKING:
@@ -80,17 +80,7 @@ async def advance(runtime: StoryRuntime, *, scene: Scene, principal: Principal) 
     made_by = Provenance(completion.provider, completion.model)
     node, story = await _reveal(runtime, scene, step, text, principal, made_by)
     story_data = await assembling.current_story_data(runtime, scene)
-    update = {
-        "id": new_id("update"),
-        "scene_id": scene.id,
-        "title": node.id,
-        "content": text,
-        "type": node.type or "continuation",
-        "created_at": rfc3339(utcnow()),
-        "source": "GENERATED",
-        "node_id": node.id,
-        **made_by.wire(),
-    }
+    update = story_update_view(scene.id, node, content=text, source="GENERATED", made_by=made_by, at=utcnow())
     await broadcast.updated(
         runtime.hub, story, reason="advance", user_id=principal.user_id, current_node_id=node.id, node_ids=[node.id]
     )

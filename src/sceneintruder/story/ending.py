@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sceneintruder.core.clock import rfc3339, utcnow
-from sceneintruder.core.ids import new_id
+from sceneintruder.core.clock import utcnow
 from sceneintruder.core.principal import Principal
 from sceneintruder.providers.llm.provenance import OFFLINE
 from sceneintruder.story import _outcome, _state, assembling, broadcast
 from sceneintruder.story.models import StoryObjective, StoryTask
+from sceneintruder.story.presenters import story_update_view
 from sceneintruder.story.runtime import StoryRuntime
 
 if TYPE_CHECKING:
@@ -61,17 +61,9 @@ async def end_story(runtime: StoryRuntime, *, scene: Scene, principal: Principal
         await broadcast.updated(
             runtime.hub, story, reason="advance", user_id=principal.user_id, current_node_id=node.id, node_ids=[node.id]
         )
-    update = {
-        "id": new_id("update"),
-        "scene_id": scene.id,
-        "title": node.id,
-        "content": node.content,
-        "type": ENDING,
-        "created_at": rfc3339(node.created_at),
-        "source": "SYSTEM",
-        "node_id": node.id,
-        **OFFLINE.wire(),
-    }
+    update = story_update_view(
+        scene.id, node, content=node.content, source="SYSTEM", made_by=OFFLINE, at=node.created_at
+    )
     return {"story_update": update, "story_data": await assembling.current_story_data(runtime, scene)}
 
 

@@ -26,6 +26,7 @@ from sceneintruder.core.exporting import (
     ExportSection,
     ExportTable,
     export_result,
+    offline_fields,
     offline_notice,
     render,
 )
@@ -161,8 +162,7 @@ def story_export_json(
             "format": "json",
             "export_type": "story",
             "version": EXPORT_VERSION,
-            "generated_offline": bool(notice),
-            **({"notice": notice} if notice else {}),
+            **offline_fields(notice),
         },
     }
     return orjson.dumps(document).decode("utf-8"), document

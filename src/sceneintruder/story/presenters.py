@@ -10,10 +10,13 @@ StoryData.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sceneintruder.core.clock import rfc3339
-from sceneintruder.story.schemas import ChoiceView, LocationView, NodeView, ObjectiveView, TaskView
+from sceneintruder.core.ids import new_id
+from sceneintruder.providers.llm.provenance import Provenance
+from sceneintruder.story.schemas import ChoiceView, LocationView, NodeView, ObjectiveView, StoryUpdate, TaskView
 
 ORIGINAL_PREVIEW_CHARS = 600  # GET /story shows this much of each source passage (the reference's cut)
 
@@ -162,3 +165,22 @@ def assemble_story_view(
     if story.init_status != "ready" and story.init_job_id:
         view["task_id"] = story.init_job_id
     return view
+
+
+def story_update_view(
+    scene_id: str, node: Any, *, content: str, source: str, made_by: Provenance, at: datetime
+) -> StoryUpdate:
+    """`story_update` of an advance (made `at`): the node it revealed or made, and who wrote it."""
+    return {
+        "id": new_id("update"),
+        "scene_id": scene_id,
+        "title": node.id,
+        "content": content,
+        "type": node.type or "continuation",
+        "created_at": rfc3339(at),
+        "source": source,
+        "node_id": node.id,
+        "provider": made_by.provider,
+        "model": made_by.model,
+        "offline": made_by.offline,
+    }

@@ -219,7 +219,7 @@ OPINIONS = MappingProxyType(
                     "{topic} makes me hopeful, I confess.",
                 ),
                 "cool": (
-                    "{topic} hardly deserves so much attention.",
+                    "To my mind, {topic} hardly deserves so much attention.",
                     "I have formed my opinion of {topic}, and I keep it to myself.",
                     "{topic} is of no great consequence to me.",
                 ),

@@ -18,15 +18,24 @@ from sceneintruder.textkit.records import EntityRecord, Extraction, PersonRecord
 from sceneintruder.textkit.text import paragraph_spans
 
 _WORD = r"[A-Z][a-z]+(?:-[A-Z]?[a-z]+)*(?:['’][A-Z][a-z]+)?"
-_TITLES = "|".join(sorted(lex.EN_TITLES, key=lambda t: (-len(t), t)))
-_RUN = re.compile(rf"(?<![A-Za-z])(?:(?:{_TITLES})\.?[ \t]*\n?[ \t]*)?{_WORD}(?:[ \t]*\n?[ \t]*{_WORD}){{0,3}}")
+_ABBREVIATED_TITLES = frozenset({"Mr", "Mrs", "Ms", "Dr", "St", "Capt", "Col", "Gen", "Lt", "Prof", "Rev", "Mme"})
+# A dot follows only an abbreviated title: after "Doctor" it ends the sentence ("Doctor. Stay where you are").
+_TITLES = "|".join(
+    [rf"{t}\.?" for t in sorted(_ABBREVIATED_TITLES, key=lambda t: (-len(t), t))]
+    + sorted(lex.EN_TITLES - _ABBREVIATED_TITLES, key=lambda t: (-len(t), t))
+)
+_RUN = re.compile(rf"(?<![A-Za-z])(?:(?:{_TITLES})[ \t]*\n?[ \t]*)?{_WORD}(?:[ \t]*\n?[ \t]*{_WORD}){{0,3}}")
 _TOKEN = re.compile(_WORD)
 _SPEECH = "|".join(lex.EN_SPEECH_VERBS)
-_NAME = rf"(?:(?:{_TITLES})\.?\s+)?{_WORD}(?:\s+{_WORD})?"
-_ATTRIBUTION = re.compile(rf"\b(?:{_SPEECH})\s+({_NAME})|({_NAME})\s+(?:{_SPEECH})\b")
+_NAME = rf"(?:(?:{_TITLES})\s+)?{_WORD}(?:\s+{_WORD})?"
+_ATTRIBUTION = re.compile(rf"\b(?:{_SPEECH})\s+(?:the\s+)?({_NAME})|({_NAME})\s+(?:{_SPEECH})\b")
 _INITIAL = re.compile(r"(?:^|[.!?]\s+|[“\"‘(_—-]\s*|\n\s*\n\s*)([A-Za-z])")
 _PREVIOUS_WORD = re.compile(r"([A-Za-z]+)[\s_]*$")
-_QUOTE = re.compile(r"“[^”]*”?|\"[^\"]*\"?")
+_NEXT_WORD = re.compile(r"(?:['’](?:s|ll|d)\b)?[\s,]*([a-z]+)")
+_POSSESSIVE = re.compile(r"['’]s\s+[a-z]")
+_ADJECTIVE_USE = re.compile(r"[ \t]*\n?[ \t]*[a-z]")
+_DEMONYM_ENDINGS = ("ian", "ean", "ese", "ish", "ic")
+_QUOTE = re.compile(r"“[^”]*”?|\"[^\"]*\"?|(?<![A-Za-z])'(?=[A-Z])[^']*(?:'(?![A-Za-z])|$)")
 _PLACE_NOUN = re.compile(
     rf"\b(?:{'|'.join(sorted(lex.EN_LOCATIVE_PREPOSITIONS - {'of', 'upon'}))})\s+the\s+"
     rf"({'|'.join(sorted(lex.EN_PLACE_NOUNS, key=lambda w: (-len(w), w)))})\b"
@@ -35,7 +44,6 @@ _ITEM = re.compile(
     rf"\b(?:{'|'.join(sorted(lex.EN_DETERMINERS))}|[A-Z][a-z]+['’]s)\s+(?:[a-z-]+\s+)?"
     rf"({'|'.join(sorted(lex.EN_ITEM_NOUNS, key=lambda w: (-len(w), w)))})\b"
 )
-_ABBREVIATED_TITLES = frozenset({"Mr", "Mrs", "Ms", "Dr", "St", "Capt", "Col", "Gen", "Lt", "Prof", "Rev", "Mme"})
 
 
 @dataclass
@@ -48,6 +56,9 @@ class _Form:
     initial: int = 0
     locative: int = 0
     attributed: int = 0
+    definite: int = 0  # after a determiner: "the Bank", "the Neverland", "his Ghost"
+    agency: int = 0  # followed by a predicate ("Crane sat") or possessive ("Dinah's")
+    adjectival: int = 0  # straight before a lowercase word that is no predicate ("Bohemian paper")
 
     @property
     def display(self) -> str:
@@ -61,8 +72,10 @@ class _Form:
         if self.title:
             return False
         last = self.words[-1]
-        if last in lex.EN_PLACE_SUFFIXES or last.endswith("shire"):
+        if last in lex.EN_PLACE_SUFFIXES or last in lex.EN_COUNTRIES or last.endswith("shire"):
             return True
+        if len(self.words) == 1 and last.endswith("land") and len(last) >= 7 and not self.attributed:
+            return True  # England, Neverland, Newfoundland
         return self.attributed == 0 and self.locative > 0 and self.locative * 2 >= len(self.spans)
 
 
@@ -75,7 +88,10 @@ def extract(text: str, sentences: SentenceIndex) -> Extraction:
             forms[key].attributed += 1
     people_forms = {key: form for key, form in forms.items() if not form.is_place}
     groups = _group(people_forms)
-    people = [_person(members) for members in groups if _is_person(members)]
+    plural_stems = {
+        key[1][0] for key in forms if len(key[1]) == 1 and key[1][0].endswith("s") and _names_stem(key[1][0], forms)
+    }
+    people = [_person(members) for members in groups if _is_person(members, plural_stems)]
     _assign_quotes(text, people)
     places = _places(text, [form for form in forms.values() if form.is_place])
     return Extraction(people=people, places=places, items=_items(text))
@@ -96,6 +112,13 @@ def _collect_forms(text: str) -> dict[tuple[str, tuple[str, ...]], _Form]:
         previous = _PREVIOUS_WORD.search(text, max(0, start - 24), start)
         if previous and previous.group(1).casefold() in lex.EN_LOCATIVE_PREPOSITIONS:
             form.locative += 1
+        if previous and previous.group(1).casefold() in lex.EN_DETERMINERS:
+            form.definite += 1
+        following = _NEXT_WORD.match(text, end)
+        if (following and following.group(1) in lex.EN_AGENT_VERBS) or _POSSESSIVE.match(text, end):
+            form.agency += 1
+        elif _ADJECTIVE_USE.match(text, end):
+            form.adjectival += 1
     return forms
 
 
@@ -108,19 +131,25 @@ def _parse_run(match: re.Match[str]) -> tuple[str, tuple[str, ...], int, int] | 
         title, tokens = tokens[0][0], tokens[1:]
         start = match.start()
     else:
-        while tokens and tokens[0][0] in lex.EN_STOP:
+        while tokens and (tokens[0][0] in lex.EN_STOP or (tokens[0][0] in lex.EN_EPITHETS and len(tokens) > 1)):
             tokens = tokens[1:]
         if not tokens:
             return None
         start = tokens[0][1]
     kept: list[tuple[str, int, int]] = []
     for token in tokens:
-        if token[0] in lex.EN_STOP and not (title and not kept):
+        if token[0] in lex.EN_STOP:
             break
         kept.append(token)
     if not kept:
         return None
     return title, tuple(token[0] for token in kept), start, kept[-1][2]
+
+
+def _names_stem(word: str, forms: dict[tuple[str, tuple[str, ...]], _Form]) -> bool:
+    """Whether `word` is the plural of a name written elsewhere (Darlings of Darling, Neverlands)."""
+    stem = word[:-1]
+    return any(key[1] and key[1][-1] == stem for key in forms)
 
 
 def _form_key(name: str) -> tuple[str, tuple[str, ...]]:
@@ -171,9 +200,8 @@ def _link_target(
         titled = [other for other in forms if other[0] and other[1] == words]
         male = [other for other in titled if other[0] in lex.EN_MALE_TITLES]
         candidates = titled if len(titled) == 1 else male if len(male) == 1 else []
-        untitled = [other for other in fuller if not other[0]]
-        if not candidates and len(untitled) == 1:
-            candidates = untitled
+        if not candidates and len(fuller) == 1:
+            candidates = fuller  # "Ashford" of "Sergeant Owen Ashford" or of "Owen Ashford"
         nickname = lex.EN_NICKNAMES.get(words[0].casefold())
         if not candidates and nickname:
             candidates = [other for other in forms if other[1] and other[1][0].casefold() == nickname]
@@ -186,13 +214,30 @@ def _contains(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
     return longer[: len(shorter)] == shorter or longer[-len(shorter) :] == shorter
 
 
-def _is_person(members: list[_Form]) -> bool:
-    total = sum(len(form.spans) for form in members)
-    mid_sentence = total - sum(form.initial for form in members)
-    if any(form.title or form.attributed for form in members):
+def _is_person(members: list[_Form], plural_stems: set[str]) -> bool:
+    """Whether a group of forms names a person. A title or a dialogue attribution is enough. Otherwise the
+    name must be used as one: a first name and a surname written together, or a single name seen three times or
+    acting ("Crane sat", "Dinah'll miss me"); and it must not be only a title ("the Duchess", "Doctor"),
+    mostly written after a determiner without acting (the Bank, the Imperial Opera, his Ghost), the plural
+    of a name (the Darlings), or a demonym used as an adjective ("Bohemian paper")."""
+    if any(form.attributed for form in members) or any(form.title and form.words for form in members):
         return True
-    multiword = any(len(form.words) > 1 for form in members)
-    return mid_sentence >= 1 and (total >= 2 or multiword)
+    total = sum(len(form.spans) for form in members)
+    if all(len(form.words) == 1 and form.words[0] in lex.EN_TITLES for form in members):
+        return False
+    agency = sum(form.agency for form in members)
+    if sum(form.definite for form in members) * 2 >= total and agency < 2:
+        return False
+    if all(len(form.words) == 1 and form.words[0] in plural_stems for form in members):
+        return False
+    if all(form.words[-1].endswith(_DEMONYM_ENDINGS) and form.adjectival == len(form.spans) for form in members):
+        return False  # a demonym used as an adjective: "Bohemian paper", "a Bohemian nobleman"
+    mid_sentence = total - sum(form.initial for form in members)
+    if mid_sentence == 0:
+        return total >= 3 and agency >= 2
+    if any(len(form.words) > 1 for form in members):
+        return total >= 2  # a first name and a surname
+    return agency >= 1 or total >= 3
 
 
 def _person(members: list[_Form]) -> PersonRecord:

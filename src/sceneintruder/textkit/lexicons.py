@@ -16,7 +16,8 @@ def _words(text: str) -> frozenset[str]:
 EN_TITLES = _words(
     "Mr Mrs Ms Miss Mx Dr Sir Lady Lord Madam Madame Mme Mademoiselle Mlle Monsieur Master Mistress Dame "
     "Captain Capt Colonel Col General Gen Major Lieutenant Lt Sergeant Admiral Professor Prof Reverend Rev "
-    "Father Sister Brother Uncle Aunt Prince Princess King Queen Duke Duchess Count Countess Baron Baroness"
+    "Father Sister Brother Uncle Aunt Prince Princess King Queen Duke Duchess Count Countess Baron Baroness "
+    "Doctor Inspector Constable Detective Judge Governor Bishop Cardinal Commander Nurse Abbot Friar"
 )
 # Titles after which a bare surname most often means this person (narration says "Darcy" for Mr Darcy).
 EN_MALE_TITLES = _words("Mr Sir Lord Dr Captain Colonel General Major Lieutenant Professor Reverend Master")
@@ -38,14 +39,32 @@ EN_STOP = _words(
     "December Christmas Easter Michaelmas Lady-day Whitsun Whitsuntide Lent Midsummer Candlemas Martinmas "
     "English French German Spanish Italian Irish Scottish Scotch Welsh British American Dutch Russian Greek "
     "Roman Latin Chinese Japanese Indian European African Christian Catholic Protestant Jewish Mr Mrs Miss "
-    "Madam Sir OK Okay Hello Goodbye Thank Thanks Please Sorry Mamma Mama Papa Mother Father Sister Brother"
+    "Madam Sir OK Okay Hello Goodbye Thank Thanks Please Sorry Mamma Mama Papa Mother Father Sister Brother "
+    "Majesty Highness Excellency Lordship Ladyship Worship Honour Honor Company Society Club"
+)
+# Epithets written before a name ("Poor Alice", "Old Jolyon"): the person is the name without it.
+EN_EPITHETS = _words("Poor Little Old Young Dear Good Great Big Wicked Silly Pretty Sweet Brave Dearest")
+# Words that follow a person's name as the start of its predicate ("Crane sat", "Dinah'll miss me").
+EN_AGENT_VERBS = _words(
+    "said says was is had has did does would could will shall should might must may can cannot never always "
+    "thought looked went came felt knew saw began took got made asked cried replied turned stood sat ran "
+    "smiled laughed nodded seemed wanted kept told gave found heard put led opened closed walked followed "
+    "tried answered whispered shouted called sighed wrote read left lay looked watched waited loved hated "
+    "herself himself too also alone"
+)
+# Countries and continents: named places whatever preposition stands before them.
+EN_COUNTRIES = _words(
+    "Africa America Asia Europe Australia Antarctica Arabia England Scotland Wales Ireland Britain France "
+    "Germany Italy Spain Portugal Holland Belgium Switzerland Austria Hungary Bohemia Poland Russia Prussia "
+    "Sweden Norway Denmark Finland Greece Turkey Egypt India China Japan Persia Canada Mexico Brazil Peru "
+    "Chile Argentina Siberia Scandinavia Zealand Jersey York"
 )
 EN_PLACE_SUFFIXES = _words(
     "Park Hall House Lodge Manor Abbey Castle Court Palace Tower Towers Square Street Road Lane Row Place "
     "Gardens Garden Church Chapel Cathedral Bridge River Lake Mountain Mountains Hill Hills Forest Wood Woods "
     "Village Town City County Island Isle Bay Harbour Harbor Port Inn Tavern Farm Grange Cottage Rectory "
     "Parsonage Priory Vale Valley Moor Heath Common Station Academy School College University Hospital "
-    "Prison Market Plaza Avenue Boulevard Fort Camp Point Cove Creek Falls Springs Gate Gates"
+    "Prison Market Plaza Avenue Boulevard Fort Camp Point Cove Creek Falls Springs Gate Gates Hotel Bank"
 )
 EN_LOCATIVE_PREPOSITIONS = _words(
     "in at to into from near towards toward through across around within inside outside beyond reach of upon"
@@ -139,9 +158,10 @@ ZH_PLACE_TAGS = frozenset({"ns", "nt"})
 ZH_NOT_NAMES = _words(
     "老太太 太太 老爷 老祖宗 祖宗 嬷嬷 老嬷嬷 奶嬷嬷 姑娘 小姐 公子 夫人 先生 大人 丫鬟 丫头 小厮 婆子 奶娘 乳母 "
     "舅母 舅舅 母亲 父亲 姐姐 妹妹 哥哥 弟弟 嫂子 外祖母 祖母 祖父 媳妇 岳母 姑妈 姨妈 表兄 老母 二人 三人 众人 "
-    "大家 他们 我们 你们 别人 外人 世人 旁人 一人 个人 人人 诸人 此人 那人 这人 主人 客人 女儿 儿子 孙女 外孙女 "
+    "大家 他们 我们 你们 别人 外人 世人 旁人 一人 个人 人人 诸人 此人 那人 这人 其人 主人 客人 女儿 儿子 孙女 外孙女 "
     "东西 什么 怎么 如此 这样 那样 哥儿 姐儿 "
-    "神仙 仙子 和尚 道士 师父 师傅 皇上 陛下 娘娘 大王 将军 状元 秀才 老人 老者 少年 姑姑 阿姨 叔叔 伯伯 妈妈 爸爸"
+    "神仙 仙子 和尚 道士 师父 师傅 皇上 陛下 娘娘 大王 将军 状元 秀才 老人 老者 少年 姑姑 阿姨 叔叔 伯伯 妈妈 爸爸 "
+    "女子 妇人 老妇 男子 汉子 孩子 女人 男人 主人 徒弟 弟子 师徒 军士 众军 百姓 官人 长老"
 )
 ZH_ADDRESS_SUFFIXES = (
     "夫人",
@@ -163,11 +183,39 @@ ZH_ADDRESS_SUFFIXES = (
     "姨妈",
     "姑妈",
     "氏",
+    "教授",
+    "博士",
+    "医生",
+    "老师",
+    "站长",
+    "队长",
+    "船长",
+    "经理",
+    "警官",
+    "提辖",
+    "大官人",
+    "大郎",
+    "员外",
+    "教头",
+    "太公",
+    "将军",
 )
+# Forms of address put after a surname (许教授, 鲁提辖): the person is the one full name with that surname.
+ZH_TITLE_AFTER_SURNAME = _words(
+    "教授 博士 医生 老师 站长 队长 船长 经理 警官 提辖 大官人 大郎 员外 教头 太公 将军 先生 老爷"
+)
+# Pronouns and collectives that stand before a verb the way a name does (他寻思, 众人闻言).
+ZH_SUBJECTS = frozenset("他她我你它俺咱众")
 # Characters that cling to a name in jieba's output of classical prose (贾母笑, 黛玉忙, 携黛玉, 贾政之).
 ZH_TRAILING_NOISE = frozenset("笑道忙因之命方度便又也说问听见等亦遂却乃来去早自只正已心想看叹哭骂答喊叫等的了着")
 ZH_LEADING_NOISE = frozenset("携引扶令与和同向见问叫拉搂随把被让请对给命便这那因连将使教唤")
-ZH_AGENT_FOLLOWERS = frozenset("道说笑问答叫喊哭叹骂忙便听想见看命因又也亦遂方早一心自只却正已")
+ZH_AGENT_FOLLOWERS = frozenset(
+    "道说笑问答叫喊哭叹骂忙便听想见看命因又也亦遂方早一心自只却正已曰引令领率称乃即急纵提挺闻随拍奔杀战欲"
+)
+# Two-character surnames (皇甫嵩, 诸葛亮, 司马懿).
+ZH_DOUBLE_SURNAMES = _words(
+    "皇甫 诸葛 司马 欧阳 上官 夏侯 公孙 慕容 令狐 尉迟 长孙 宇文 东方 司徒 西门 端木 独孤 南宫 轩辕 百里"
+)
 ZH_NAMING_PATTERNS = (
     r"名唤作?",
     r"名叫",

@@ -28,8 +28,8 @@ WORDS = MappingProxyType(
                 "heartbroken weep ill sick ailing dying",
                 "fear": "afraid scared fear danger dangerous worried worry terrified nervous threat frightened dread "
                 "panic help",
-                "surprise": "surprise surprised really unbelievable astonishing sudden suddenly unexpected wow strange "
-                "incredible news",
+                "surprise": "surprise surprised secret secrets really unbelievable astonishing sudden suddenly "
+                "unexpected wow strange incredible news",
                 "contempt": "pathetic worthless beneath ridiculous inferior vulgar laughable mediocre silly absurd",
                 "disgust": "disgusting gross vile revolting filthy nasty repulsive sickening foul",
             }
@@ -40,7 +40,7 @@ WORDS = MappingProxyType(
                 "anger": "生气 愤怒 可恶 混账 滚 讨厌 该死 气死 蠢 笨 放肆 无礼 恨 骗子 糊涂 无耻 不要脸",
                 "sadness": "难过 伤心 哭 泪 悲 可怜 孤单 去世 想念 舍不得 唉 委屈 病",
                 "fear": "害怕 怕 恐惧 担心 危险 紧张 吓 不安 慌 救命",
-                "surprise": "惊讶 竟然 居然 没想到 真的吗 天哪 奇怪 怎么会 咦 新来",
+                "surprise": "惊讶 秘密 竟然 居然 没想到 真的吗 天哪 奇怪 怎么会 咦 新来",
                 "contempt": "瞧不起 可笑 不过如此 低贱 俗气 下流 蠢货 荒唐",
                 "disgust": "恶心 肮脏 龌龊 作呕 腌臜 臭",
             }

@@ -46,7 +46,7 @@ GREETING_AGAIN = Bank(
         "en": Bank(
             {
                 "warm": ("Hello again! You are always welcome.",),
-                "cool": ("We have greeted each other already, I believe.",),
+                "cool": ("We have greeted each other already, I believe. Hello again, then.",),
                 "sharp": ("Hello again. Do you mean to greet me every time you open your mouth?",),
                 "fragile": ("Oh, hello again. I had not gone anywhere.",),
             }

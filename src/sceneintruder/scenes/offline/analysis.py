@@ -41,6 +41,18 @@ _MAX_RELATIONS = 8
 _SCAN_SENTENCES = 400  # per person, for descriptions: bounds the work on a very long chunk
 _EN_WORD = re.compile(r"[a-z][a-z'-]*")
 _EN_TRAIT = re.compile(rf"\b({'|'.join(sorted(lex.EN_TRAITS, key=lambda w: (-len(w), w)))})\b")
+_EN_TRAIT_WORDS = "|".join(sorted(lex.EN_TRAITS, key=lambda w: (-len(w), w)))
+# A trait said of the person: "Holmes was cold", "Jane seemed very shy", "the clever Elizabeth".
+_EN_PREDICATE = re.compile(
+    r"\s*(?:,\s*)?(?:who\s+)?(?:was|is|seemed|looked|appeared|became|grew|remained|had\s+been)\s+"
+    rf"(?:(?:very|so|rather|quite|too|most|always|really|extremely|a\s+little|not)\s+)*(?:an?\s+)?({_EN_TRAIT_WORDS})\b",
+    re.IGNORECASE,
+)
+_EN_EPITHET = re.compile(rf"\b({_EN_TRAIT_WORDS})\s+(?:(?:little|old|young)\s+)?$", re.IGNORECASE)
+_ZH_TRAIT_WORDS = "|".join(sorted(lex.ZH_TRAITS, key=lambda w: (-len(w), w)))
+# 他的性情温和 / 黛玉生得聪明 / 凤姐为人精明: a trait within the clause that starts with the name.
+_ZH_PREDICATE = re.compile(rf"[^，。！？；：“”\n]{{0,6}}?({_ZH_TRAIT_WORDS})")
+UNKNOWN = {"en": "unknown", "zh": "未知"}
 _EN_KIN = re.compile(rf"\b({'|'.join(sorted(lex.EN_KINSHIP, key=lambda w: (-len(w), w)))})\b")
 _ZH_TRAIT = re.compile("|".join(sorted(lex.ZH_TRAITS, key=lambda w: (-len(w), w))))
 _ZH_KIN = re.compile("|".join(sorted(lex.ZH_KINSHIP, key=lambda w: (-len(w), w))))
@@ -102,14 +114,15 @@ def _character(
     context: _Context, person: PersonRecord, rank: int, top_weight: int, relations: list[RelationFinding]
 ) -> CharacterFinding:
     sentence_ids = context.index.ids(person.spans)[:_SCAN_SENTENCES]
-    traits = _traits(context, person)
+    evidence = _traits(context, person)
+    traits = list(evidence)
     joiner = "、" if context.language == "zh" else ", "
     return CharacterFinding(
         name=person.name,
         aliases=person.aliases,
         role=_role(context.language, rank, person.weight, top_weight),
-        description=_describing_sentence(context, sentence_ids),
-        personality=joiner.join(traits[:3]),
+        description=evidence[traits[0]] if traits else _describing_sentence(context, sentence_ids),
+        personality=joiner.join(traits[:3]) or UNKNOWN[context.language],
         traits=traits,
         speech_style=_speech_style(person.quotes, context.language),
         background="".join(_cue_sentences(context, sentence_ids, _background_cue, limit=1)),
@@ -128,15 +141,27 @@ def _role(language: Language, rank: int, weight: int, top_weight: int) -> str:
     return labels[1] if share >= 0.4 else labels[2] if share >= 0.15 else labels[3]
 
 
-def _traits(context: _Context, person: PersonRecord) -> list[str]:
-    """Adjectives of the trait lexicon within a few words of the person's mentions, same sentence."""
+def _traits(context: _Context, person: PersonRecord) -> dict[str, str]:
+    """Traits the text states of the person, most stated first, each with the first sentence that states it:
+    a trait word predicated of a mention ("Holmes was cold", 凤姐为人精明) or written just before it as an
+    epithet ("the clever Elizabeth"). A trait word merely near the name says nothing of the person."""
     found: Counter[str] = Counter()
-    pattern = _EN_TRAIT if context.language == "en" else _ZH_TRAIT
+    evidence: dict[str, str] = {}
     for start, end in person.spans[: _SCAN_SENTENCES * 2]:
-        s_start, s_end = context.spans[context.index.of(start)]
-        window = context.text[max(s_start, start - context.window) : min(s_end, end + context.window)]
-        found.update(pattern.findall(window.casefold() if context.language == "en" else window))
-    return [word for word, _ in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:5]]
+        sentence_id = context.index.of(start)
+        s_start, s_end = context.spans[sentence_id]
+        words: list[str] = []
+        if context.language == "en":
+            after = _EN_PREDICATE.match(context.text, end, s_end)
+            before = _EN_EPITHET.search(context.text, max(s_start, start - 30), start)
+            words = [m.group(1).casefold() for m in (after, before) if m]
+        elif after := _ZH_PREDICATE.match(context.text, end, s_end):
+            words = [after.group(1)]
+        for word in words:
+            found[word] += 1
+            evidence.setdefault(word, context.sentence(sentence_id))
+    ranked = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+    return {word: evidence[word] for word, _ in ranked}
 
 
 def _describing_sentence(context: _Context, sentence_ids: list[int]) -> str:

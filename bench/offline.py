@@ -142,16 +142,7 @@ def bench_story(steps: int) -> None:
         language = "en" if i % 2 == 0 else "zh"
         book = novel(language)
         index = i // 2 % (len(book.segments) - 1)
-        current = story_segment(
-            {
-                "language": language,
-                "scene": book.scene(),
-                "characters": book.cast(),
-                "passage": book.segments[index],
-                "index": index,
-                "total": len(book.segments),
-            }
-        )
+        current = story_segment(book.segment_inputs(index))
         inputs = {
             "language": language,
             "scene": book.scene(),

@@ -25,15 +25,7 @@ STOCK_GENRE = re.compile(r"阵线|突围|佯攻|battle|troops|regiment|enemy lin
 
 
 def segment_inputs(language: str, index: int) -> dict[str, Any]:
-    book = novel(language)  # type: ignore[arg-type]
-    return {
-        "language": language,
-        "scene": book.scene(),
-        "characters": book.cast(),
-        "passage": book.segments[index],
-        "index": index,
-        "total": len(book.segments),
-    }
+    return novel(language).segment_inputs(index)  # type: ignore[arg-type]
 
 
 def next_inputs(language: str, index: int, choice: dict[str, str], **extra: Any) -> dict[str, Any]:

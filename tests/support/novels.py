@@ -44,6 +44,17 @@ class Novel:
             {"id": p["id"], "name": p["name"], "role": p["role"], "aliases": p["aliases"]} for p in self.profiles(count)
         ]
 
+    def segment_inputs(self, index: int) -> dict[str, Any]:
+        """The inputs of the `story_segment` task for the passage at `index`."""
+        return {
+            "language": self.language,
+            "scene": self.scene(),
+            "characters": self.cast(),
+            "passage": self.segments[index],
+            "index": index,
+            "total": len(self.segments),
+        }
+
     def scene(self) -> dict[str, Any]:
         return {
             "title": self.title,

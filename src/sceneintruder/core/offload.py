@@ -88,7 +88,8 @@ class Offload:
         Exceptions `fn` raises come back as themselves (they must pickle); running out of time, memory or life is
         IsolatedWorkFailed. Cancelling the caller stops the work.
         """
-        future = self._process_pool().schedule(fn, args=args, timeout=timeout)
+        # The first schedule starts the pool (the fork server and its workers): a blocking start, kept off the loop.
+        future = await asyncio.to_thread(self._process_pool().schedule, fn, args=args, timeout=timeout)
         try:
             return await asyncio.wrap_future(future)
         except concurrent.futures.TimeoutError as exc:

@@ -34,7 +34,7 @@ from sceneintruder.core.settings import Settings
 from sceneintruder.core.storage import StartupError, data_dir_problem, load_or_create_secret
 from sceneintruder.core.tokens import InvalidToken, TokenService
 from sceneintruder.db.engine import create_engine, prepare_sqlite_file
-from sceneintruder.db.migrate import upgrade_connection
+from sceneintruder.db.migrate import migrate
 from sceneintruder.db.session import Database
 from sceneintruder.jobs import router as jobs_router
 from sceneintruder.jobs.dispatch import TaskiqDispatcher
@@ -166,8 +166,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     prepare_sqlite_file(url)
     engine = create_engine(url)
     if settings.auto_migrate:
-        async with engine.begin() as connection:
-            await connection.run_sync(upgrade_connection, url)
+        await migrate(engine, url)
     secret = (
         settings.auth_secret_key.get_secret_value()
         if settings.auth_secret_key

@@ -15,6 +15,7 @@ from sceneintruder.app import create_app
 from sceneintruder.db.migrate import alembic_config
 from tests.support import postgres
 from tests.support.builders import bearer, login, make_user
+from tests.support.db import migrate_together
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
@@ -30,6 +31,11 @@ def server() -> Iterator[str]:
 async def database_url(server: str, request: pytest.FixtureRequest) -> str:
     name = "si_" + request.node.name.lower().replace("[", "_").replace("]", "")[:40]
     return await postgres.create_database(server, name)
+
+
+def test_workers_migrating_one_fresh_database_together_all_succeed(database_url: str) -> None:
+    asyncio.run(migrate_together(database_url, 4))
+    command.check(alembic_config(database_url))  # at head, nothing missing
 
 
 def test_migrations_round_trip_and_match_the_models(database_url: str) -> None:

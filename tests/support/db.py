@@ -14,7 +14,8 @@ from pathlib import Path
 
 import asyncpg
 
-from sceneintruder.db.migrate import upgrade_to_head
+from sceneintruder.db.engine import create_engine
+from sceneintruder.db.migrate import migrate, upgrade_to_head
 from tests.support import postgres
 
 BACKEND = os.environ.get("SCENEINTRUDER_TEST_DATABASE", "sqlite").lower()
@@ -70,3 +71,14 @@ def postgres_template() -> Iterator[PostgresTemplate]:
         asyncio.run(_admin(server, f"CREATE DATABASE {TEMPLATE}"))
         upgrade_to_head(f"{server}/{TEMPLATE}")
         yield PostgresTemplate(server)
+
+
+async def migrate_together(url: str, workers: int) -> None:
+    """`workers` engines on one database run the app's start-up migration at the same moment."""
+    engines = [create_engine(url) for _ in range(workers)]
+    try:
+        async with asyncio.timeout(120):  # taking turns ends; two deferred upgrades can wait on each other forever
+            await asyncio.gather(*(migrate(engine, url) for engine in engines))
+    finally:
+        for engine in engines:
+            await engine.dispose()

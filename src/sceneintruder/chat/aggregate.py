@@ -77,14 +77,15 @@ def _prepare(
         return turns.prepare(principal, context, character, message, placement, emotion=True)
     user_line = _pending(context, "user", principal.user_id, message)
     said = [*context.history, user_line, *heard[:-1]]
-    messages = prompts.chat_messages(context, character, "", history=said, with_emotion=True)
+    passages = context.passages(character, message)
+    messages = prompts.chat_messages(context, character, "", history=said, with_emotion=True, passages=passages or ())
     messages += prompts.attributed_turns(heard[-1:], character, context)
     return PreparedReply(
         principal=principal,
         context=context,
         character=character,
         messages=messages,
-        inputs=prompts.chat_inputs(context, character, message, history=[*context.history, *heard]),
+        inputs=prompts.chat_inputs(context, character, message, history=[*context.history, *heard], passages=passages),
         placement=placement,
         emotion=True,
     )

@@ -6,6 +6,7 @@ scene: an id of another scene's character is CHARACTER_NOT_FOUND, exactly like a
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,6 +19,8 @@ from sceneintruder.db.session import Database
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.scenes.errors import CharacterNotFound, SceneNotFound
 from sceneintruder.scenes.schemas import CharacterRead, ConversationRead
+from sceneintruder.textkit.retrieval import PassageIndex
+from sceneintruder.textkit.text import Language
 
 USER_SPEAKERS = frozenset({"user", "web_user"})
 
@@ -31,7 +34,7 @@ class SceneBrief:
     summary: str
     era: str
     atmosphere: str
-    language: str
+    language: Language
     locations: tuple[str, ...]
 
 
@@ -43,6 +46,8 @@ class SceneCast:
 
 CastCache = TTLCache[str, SceneCast]
 """Scenes and their characters by scene id (the chat runtime's); scene deletion evicts (chat.service.install)."""
+BookCache = TTLCache[str, PassageIndex]
+"""The passage index of a scene's text by scene id: the text never changes, scene deletion evicts."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,15 @@ class ChatContext:
     scene: SceneBrief
     cast: tuple[CharacterRead, ...]  # every character of the scene, in importance order
     history: tuple[ConversationRead, ...]  # the branch's last messages before the new one, oldest first
+    book: PassageIndex | None = None  # the scene's text, searchable; None for a scene without text
+
+    def passages(self, character: CharacterRead, line: str, *, limit: int = 3) -> list[str] | None:
+        """The passages of the book where `character` is present that answer `line` best (see
+        `textkit.retrieval`); None when the scene has no text to search."""
+        if self.book is None or not len(self.book):
+            return None
+        hits = self.book.search(line, within=[character.name, *character.aliases], limit=limit)
+        return [hit.passage for hit in hits]
 
     def character(self, character_id: str) -> CharacterRead:
         for character in self.cast:
@@ -90,15 +104,19 @@ async def load_context(
     up_to_id: str | None = None,
     from_tip: bool = True,
     casts: CastCache | None = None,
+    books: BookCache | None = None,
 ) -> ChatContext:
     """The scene (404 SCENE_NOT_FOUND unless the caller may see it), its cast, and the history of the branch
     ending at `up_to_id`, or at the active tip when `from_tip` and no id is given.
 
-    One reader session. A scene and its characters do not change once stored (only deleting the scene, which
-    evicts it), so with `casts` they are read once per TTL and only the history (one query whatever the log's
-    length) is read for every reply; ownership is checked either way.
+    One reader session. A scene and its characters do not change once stored (only deleting or re-analysing the
+    scene, which evicts them), so with `casts` they are read once per TTL and only the history (one query
+    whatever the log's length) is read for every reply; ownership is checked either way. The scene's text is
+    indexed for search once per TTL with `books` (off the loop: a long novel takes tens of milliseconds).
     """
     cached = casts.get(scene_id) if casts is not None else None
+    book = books.get(scene_id) if books is not None else None
+    texts: list[str] | None = None
     async with db.reader() as session:
         if cached is None:
             cached = await _scene_cast(session, principal, scene_id)
@@ -111,4 +129,10 @@ async def load_context(
             if up_to_id is not None or from_tip
             else []
         )
-    return ChatContext(scene=cached.scene, cast=cached.cast, history=tuple(history))
+        if book is None:
+            texts = await scenes_service.segment_texts(session, scene_id=scene_id)
+    if book is None and texts:
+        book = await asyncio.to_thread(PassageIndex.from_texts, texts, cached.scene.language)
+        if books is not None:
+            books.put(scene_id, book)
+    return ChatContext(scene=cached.scene, cast=cached.cast, history=tuple(history), book=book)

@@ -19,6 +19,7 @@ from sceneintruder.scenes.schemas import CharacterRead, ConversationRead
 HISTORY_LINE_CHARS = 1_500
 KNOWLEDGE_ITEMS = 12
 PROFILE_CHARS = 600
+PASSAGE_CHARS = 500
 
 _TEXT = {
     "en": {
@@ -33,6 +34,8 @@ _TEXT = {
         "relations": "Your relationships",
         "scene": "The scene",
         "others": "Other characters here",
+        "passages": "Passages of the book where you appear that bear on the user's line (answer from them; do not "
+        "invent what they do not say)",
         "emotion": "Also say how {name} feels while answering: the main emotion, its intensity from 1 to 10, body "
         "language, facial expression, tone of voice, and at most two secondary emotions.",
         "director": 'You write the dialogue of characters of "{title}" talking among themselves. Each speaks in '
@@ -56,6 +59,7 @@ _TEXT = {
         "relations": "你的人际关系",
         "scene": "场景",
         "others": "在场的其他角色",
+        "passages": "原著中有你在场、与对方这句话相关的段落（据此回答，不要编造段落里没有的事）",
         "emotion": "同时说明{name}回答时的情绪：主要情绪、强度（1到10）、肢体语言、面部表情、语气，"
         "以及至多两种次要情绪。",
         "director": "你为《{title}》中的角色编写他们之间的对话。每个角色用自己的口吻说话，回应上一句，"
@@ -103,7 +107,9 @@ def _scene_lines(context: ChatContext) -> list[str]:
     return [line for line in lines if line]
 
 
-def system_prompt(context: ChatContext, character: CharacterRead, *, with_emotion: bool = False) -> str:
+def system_prompt(
+    context: ChatContext, character: CharacterRead, *, with_emotion: bool = False, passages: Sequence[str] = ()
+) -> str:
     language = context.scene.language
     text = _text(language)
     parts = [text["you_are"].format(name=character.name, title=context.scene.title)]
@@ -115,6 +121,8 @@ def system_prompt(context: ChatContext, character: CharacterRead, *, with_emotio
     others = [f"{c.name} ({c.id})" for c in context.cast if c.id != character.id][:20]
     if others:
         parts.append(f"{text['others']}: " + ", ".join(others))
+    if passages:
+        parts.append(f"{text['passages']}:\n" + "\n".join(f"- {_clip(p, PASSAGE_CHARS)}" for p in passages))
     parts.append(text["conventions"])
     parts.append(text["reply_only"].format(name=character.name))
     if with_emotion:
@@ -152,12 +160,13 @@ def chat_messages(
     *,
     history: Sequence[ConversationRead] | None = None,
     with_emotion: bool = False,
+    passages: Sequence[str] = (),
 ) -> list[ChatMessage]:
-    """System prompt, the attributed history window, then the user's new line."""
+    """System prompt (with the passages of the book that bear on the line), the attributed history window, then
+    the user's new line."""
     turns = attributed_turns(context.history if history is None else history, character, context)
-    return [ChatMessage("system", system_prompt(context, character, with_emotion=with_emotion)), *turns] + (
-        [ChatMessage("user", message)] if message else []
-    )
+    system = system_prompt(context, character, with_emotion=with_emotion, passages=passages)
+    return [ChatMessage("system", system), *turns] + ([ChatMessage("user", message)] if message else [])
 
 
 def scene_inputs(context: ChatContext) -> dict[str, Any]:
@@ -197,16 +206,23 @@ def history_inputs(
 
 
 def chat_inputs(
-    context: ChatContext, character: CharacterRead, message: str, *, history: Sequence[ConversationRead] | None = None
+    context: ChatContext,
+    character: CharacterRead,
+    message: str,
+    *,
+    history: Sequence[ConversationRead] | None = None,
+    passages: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """What the offline `chat_reply` and `chat_emotion` skills read (see chat.offline)."""
-    return {
+    """What the offline `chat_reply` and `chat_emotion` skills read (see chat.offline). `passages` (the book's
+    passages that bear on the message) is left out when the scene has no text to search."""
+    inputs = {
         "language": context.scene.language,
         "scene": scene_inputs(context),
         "character": character_inputs(character),
         "history": history_inputs(context.history if history is None else history, character, context),
         "message": message,
     }
+    return inputs if passages is None else inputs | {"passages": list(passages)}
 
 
 def dialogue_messages(

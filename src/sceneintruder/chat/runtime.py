@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sceneintruder.chat.context import CastCache, ChatContext, load_context
+from sceneintruder.chat.context import BookCache, CastCache, ChatContext, load_context
 from sceneintruder.core.locks import SceneLocks
 from sceneintruder.core.principal import Principal
 from sceneintruder.db.session import Database
@@ -24,6 +24,7 @@ class ChatRuntime:
     publish: Publish  # to every socket of a scene's room (realtime.hub.Hub.publish)
     history_limit: int  # earlier messages of the branch a reply sees
     casts: CastCache | None = None  # scenes and their characters, read once per TTL
+    books: BookCache | None = None  # scenes' texts indexed for search, built once per TTL
 
     async def context(
         self, principal: Principal, scene_id: str, *, up_to_id: str | None = None, from_tip: bool = True
@@ -37,4 +38,5 @@ class ChatRuntime:
             up_to_id=up_to_id,
             from_tip=from_tip,
             casts=self.casts,
+            books=self.books,
         )

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.chat import export, offline, prompts, socket, turns
 from sceneintruder.chat.aggregate import aggregate as aggregate
-from sceneintruder.chat.context import USER_SPEAKERS, CastCache
+from sceneintruder.chat.context import USER_SPEAKERS, BookCache, CastCache
 from sceneintruder.chat.interactions import between as between
 from sceneintruder.chat.interactions import history as history
 from sceneintruder.chat.interactions import simulate as simulate
@@ -280,6 +280,7 @@ def install(state: AppState) -> ChatRuntime:
     hub = state.components.get(Hub)
     casts: CastCache = TTLCache(max_entries=1_000, ttl_seconds=state.settings.read_cache_ttl_seconds)
     state.coherence.share("chat_casts", casts)
+    books: BookCache = TTLCache(max_entries=16, ttl_seconds=state.settings.read_cache_ttl_seconds * 30)
     runtime = ChatRuntime(
         db=state.db,
         llm=state.llm,
@@ -287,13 +288,18 @@ def install(state: AppState) -> ChatRuntime:
         publish=hub.publish,
         history_limit=state.settings.chat_history_messages,
         casts=casts,
+        books=books,
     )
     hub.register_handler("character_interaction", socket.interaction_handler(runtime))
 
     async def forget_cast(event: SceneDeleted | SceneReanalysed) -> None:
         casts.invalidate(event.scene_id)
 
+    async def forget_book(event: SceneDeleted) -> None:
+        books.invalidate(event.scene_id)
+
     state.events.subscribe(SceneDeleted, forget_cast)
+    state.events.subscribe(SceneDeleted, forget_book)
     state.events.subscribe(SceneReanalysed, forget_cast)
     return runtime
 

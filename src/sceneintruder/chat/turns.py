@@ -315,8 +315,9 @@ def prepare(
     """The prompt for `character` answering `line` after `history` (the context's, unless given). `last_turn`
     replaces the plain user turn when the line being answered is not the user's (an attributed line).
     `variation` > 0 asks the offline skills for another wording (a regenerated reply)."""
+    passages = context.passages(character, line)
     messages = prompts.chat_messages(
-        context, character, "" if last_turn else line, history=history, with_emotion=emotion
+        context, character, "" if last_turn else line, history=history, with_emotion=emotion, passages=passages or ()
     )
     if last_turn is not None:
         messages.append(last_turn)
@@ -325,7 +326,7 @@ def prepare(
         context=context,
         character=character,
         messages=messages,
-        inputs=prompts.chat_inputs(context, character, line, history=history)
+        inputs=prompts.chat_inputs(context, character, line, history=history, passages=passages)
         | ({"variation": variation} if variation else {}),
         placement=placement,
         emotion=emotion,

@@ -203,6 +203,18 @@ async def list_segments(session: AsyncSession, *, scene_id: str) -> list[Segment
     return [_segment_read(row) for row in rows.all()]
 
 
+async def segment_texts(session: AsyncSession, *, scene_id: str) -> list[str]:
+    """The text of a scene's segments in order (its whole source text when it was never cut)."""
+    rows = await session.scalars(
+        select(SceneSegment.text).where(SceneSegment.scene_id == scene_id).order_by(SceneSegment.index)
+    )
+    texts = list(rows.all())
+    if texts:
+        return texts
+    source = await session.get(SceneText, scene_id)
+    return [source.content] if source is not None and source.content else []
+
+
 async def get_source_text(session: AsyncSession, *, scene_id: str) -> str:
     text = await session.get(SceneText, scene_id)
     return text.content if text else ""

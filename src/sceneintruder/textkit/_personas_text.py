@@ -36,7 +36,9 @@ _PRONOUN_FLIP = {"my": "your", "your": "my", "our": "your", "me": "you", "myself
 _EN_PROPER = re.compile(r"(?:(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lady|Lord)\.?\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}")
 _ZH_TOPIC_AFTER = re.compile(r"(?:关于|对于|说说|谈谈|讲讲|聊聊|打听|问问)([\u4e00-\u9fff]{1,12})")
 _ZH_PREFIXES = re.compile(r"^(?:请问|敢问|你觉得|你认为|你知道|你可知道|你说|我想问|我想|告诉我|我听说|听说|你看)")
-_ZH_PARTICLES = re.compile(r"(?:的事情|的事|怎么样|如何|是什么|是谁|吗|呢|吧|么|呀|啊|了)+$")
+_ZH_PARTICLES = re.compile(
+    r"(?:的事情|的事|怎么样|怎么了|怎么|怎样|怎的|为什么|为何|如何|是什么|什么|是谁|吗|呢|吧|么|呀|啊|了)+$"
+)
 
 
 def terms(text: str, language: Language) -> set[str]:
@@ -45,7 +47,7 @@ def terms(text: str, language: Language) -> set[str]:
         runs = _CJK_RUN.findall(text)
         return {run[i : i + 2] for run in runs for i in range(len(run) - 1)} - _ZH_STOP_BIGRAMS
     found = {token.casefold().strip("'’") for token in _EN_WORD.findall(text)}
-    return {_stem(token) for token in found if len(token) > 2 and token not in FUNCTION_WORDS}
+    return {stem(token) for token in found if len(token) > 2 and token not in FUNCTION_WORDS}
 
 
 class Topic(NamedTuple):
@@ -142,7 +144,7 @@ def _cut(head: str, language: Language) -> str:
     return head.rstrip(" ,，;；:：") + "…"
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
     for suffix in ("ing", "ed", "es", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]

@@ -396,3 +396,53 @@ INTERJECTION_STARTS = (
     "啧",
     "你呀",
 )
+# Words that frame a question without saying what it is about ("what happened", "你记得"): not searched for.
+QUESTION_FRAME_WORDS = _words(
+    "happened happen happens remember recall feel felt thing things something anything everything tell told ask "
+    "asked like way went go going come came did does doing done make made get got ever never always now then "
+    "today really quite well also yet still again one ones"
+)
+ZH_QUESTION_FRAME = _words(
+    "发生 记得 怎样 当时 后来 那天 事情 时候 一下 说说 讲讲 谈谈 聊聊 可曾 曾经 到底 究竟 么样 情形"
+)
+# Chinese characters that carry no topic on their own: not indexed or searched as single-character terms.
+ZH_STOP_CHARS = frozenset(
+    "的了是在我你他她它们这那有不也就都而及与和或被把给让向对从吗呢吧啊么呀哦嗯很太还又再才只个些之其所以为何谁哪"
+    "怎什样去来说道要会能可想便却并且已经着过得地上下里中一二三人此时"
+)
+
+# Putting narration in a character's mouth (`first_person`): after a name as subject comes a verb; after a name
+# as object comes one of NOT_AFTER_SUBJECT (or a capital); a name right after OBJECT_AFTER is an object unless an
+# auxiliary follows it ("for Elizabeth has").
+NOT_AFTER_SUBJECT = _words(
+    "the a an to of in on at by for with from into onto upon and or but nor so than as if his her their its my your "
+    "our this that these those who whom which what when where while him them us me it"
+)
+AUXILIARIES = _words(
+    "is was has had does did will would could should can might must may shall said replied cried answered"
+)
+OBJECT_AFTER = _words(
+    "with to at for from by of on upon about toward towards like than behind beside near against among between "
+    "without into onto under over after before around through told asked gave saw met called"
+)
+
+
+# Common English irregular verb forms and their base, so "lent" answers "lend" (searching the book).
+def _pairs(text: str) -> MappingProxyType[str, str]:
+    return MappingProxyType(dict(pair.split(":", 1) for pair in text.split()))
+
+
+IRREGULAR_VERBS = _pairs(
+    "was:be were:be been:be had:have did:do done:do went:go gone:go came:come saw:see seen:see "
+    "took:take taken:take gave:give given:give got:get gotten:get made:make said:say told:tell "
+    "thought:think brought:bring bought:buy caught:catch taught:teach fought:fight sought:seek "
+    "found:find left:leave lent:lend sent:send spent:spend built:build felt:feel kept:keep slept:sleep "
+    "met:meet led:lead fed:feed fled:flee held:hold stood:stand understood:understand knew:know known:know "
+    "grew:grow threw:throw thrown:throw flew:fly drew:draw drawn:draw wore:wear worn:wear tore:tear "
+    "torn:tear broke:break broken:break spoke:speak spoken:speak stole:steal stolen:steal chose:choose "
+    "chosen:choose froze:freeze woke:wake wrote:write written:write rode:ride ridden:ride rose:rise "
+    "drove:drive driven:drive ate:eat eaten:eat fell:fall fallen:fall forgot:forget forgotten:forget "
+    "hid:hide hidden:hide bit:bite began:begin begun:begin sang:sing drank:drink swam:swim ran:run "
+    "rang:ring sank:sink won:win sat:sit lay:lie lain:lie paid:pay laid:lay heard:hear sold:sell "
+    "struck:strike hung:hang shot:shoot lost:lose meant:mean dealt:deal dug:dig shook:shake"
+)

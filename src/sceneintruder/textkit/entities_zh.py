@@ -17,23 +17,15 @@ from __future__ import annotations
 
 import functools
 import itertools
-import logging
 import re
 import threading
-import warnings
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 
 from sceneintruder.textkit import lexicons as lex
+from sceneintruder.textkit import zh_tokens
 from sceneintruder.textkit.records import EntityRecord, Extraction, PersonRecord, SentenceIndex, alternation
-
-with warnings.catch_warnings():
-    # jieba 0.42 imports pkg_resources (deprecated in setuptools) and has regexes with invalid escapes
-    # that warn when its sources are compiled; neither concerns us.
-    warnings.filterwarnings("ignore", message=r"pkg_resources is deprecated", category=UserWarning)
-    warnings.filterwarnings("ignore", message=r"invalid escape sequence", category=DeprecationWarning)
-    warnings.filterwarnings("ignore", message=r"invalid escape sequence", category=SyntaxWarning)
-    import jieba
+from sceneintruder.textkit.zh_tokens import jieba
 
 _LOAD_LOCK = threading.Lock()
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
@@ -59,21 +51,6 @@ _TITLED = re.compile(
 )
 
 
-def _tokenizer() -> jieba.Tokenizer:
-    with _LOAD_LOCK:
-        return _load_tokenizer()
-
-
-@functools.cache
-def _load_tokenizer() -> jieba.Tokenizer:
-    """Our own jieba.Tokenizer (never the global one), initialised once; jieba's logger announces the
-    load at DEBUG on stderr through its own handler, so it is quieted first."""
-    logging.getLogger("jieba").setLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    return tokenizer
-
-
 def _word_tags() -> Mapping[str, str]:
     with _LOAD_LOCK:
         return _load_word_tags()
@@ -83,7 +60,7 @@ def _word_tags() -> Mapping[str, str]:
 def _load_word_tags() -> Mapping[str, str]:
     """Name, place, verb and adjective tags of jieba's bundled dictionary ("word freq tag" per line)."""
     tags: dict[str, str] = {}
-    with _load_tokenizer().get_dict_file() as handle:
+    with zh_tokens.tokenizer().get_dict_file() as handle:
         for raw in handle:
             parts = raw.decode("utf-8").split()
             if len(parts) == 3 and parts[2] in _TAGS_WANTED:
@@ -93,7 +70,7 @@ def _load_word_tags() -> Mapping[str, str]:
 
 def extract(text: str, sentences: SentenceIndex) -> Extraction:
     del sentences  # the analyser maps spans to sentences itself
-    tokenizer, tags = _tokenizer(), _word_tags()
+    tokenizer, tags = zh_tokens.tokenizer(), _word_tags()
     tokens = [(word, start) for word, start, _ in tokenizer.tokenize(text)]
     candidates, tagged, place_words = _candidates(tokens, tokenizer, tags)
     named = {_clean(match.group(1), strip_leading=False) for match in _NAMING.finditer(text)}

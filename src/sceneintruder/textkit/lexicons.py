@@ -275,6 +275,8 @@ ZH_KINSHIP = (
     "同僚",
 )
 ZH_BACKGROUND_CUES = _words("之女 之子 之妻 之母 本系 原系 出身 自幼 本名 学名 小名 乃是 现任")
+# What a profile field says when the text does not state it (a personality no sentence supports).
+UNSTATED = MappingProxyType({"en": "unknown", "zh": "未知"})
 ZH_TRAITS = (
     "温柔",
     "沉默",

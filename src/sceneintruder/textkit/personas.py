@@ -13,12 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sceneintruder.textkit import _personas_words as words
 from sceneintruder.textkit import lexicons as lex
+from sceneintruder.textkit._personas_mouth import first_person, recall
 from sceneintruder.textkit._personas_text import (
     FUNCTION_WORDS,
     Topic,
@@ -67,7 +68,6 @@ T = TypeVar("T")
 _ZH_LANGUAGE_NAMES = frozenset({"zh", "cn", "chinese", "中文", "汉语", "简体中文", "繁體中文"})
 _EN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _SPLIT_LIST = re.compile(r"\s*[,，、;；/]\s*")
-_QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?|「[^」]*」?")
 LOWERABLE = words.LOWERABLE  # English words that start a sentence in lower case after "Oh,"
 INTERJECTION_STARTS = words.INTERJECTION_STARTS  # a line opening with one gets no second interjection
 
@@ -165,7 +165,8 @@ class Persona:
     def trait_words(self) -> tuple[str, ...]:
         """The character's own trait words, personality first, without repeats."""
         found = [*_text_list(self.personality), *self.traits]
-        return tuple(dict.fromkeys(word for word in found if 0 < len(word) <= 20))
+        unstated = set(lex.UNSTATED.values())
+        return tuple(dict.fromkeys(word for word in found if 0 < len(word) <= 20 and word not in unstated))
 
     @property
     def max_sentences(self) -> int:
@@ -240,9 +241,12 @@ def view(persona: Persona, subject: str, people: Iterable[str], seed: int) -> st
     return opinion_of(persona, subject, seed) if subject in set(people) else opinion(persona, subject, seed)
 
 
-def tell_fact(persona: Persona, fact: str, seed: int) -> str:
-    """Something the character knows, passed on in its own words ("Here is what I know: ...")."""
-    return pick(words.FACT_FRAMES[persona.language], seed, "fact").format(fact=terminated(fact, persona.language))
+def tell_fact(persona: Persona, fact: str, seed: int, *, turn: int = 0) -> str:
+    """Something the character knows, passed on in its own words ("Here is what I know: ..."). `turn` > 0 (a
+    regenerated reply) moves to another frame than the same seed's first, so the new wording always differs."""
+    frames = words.FACT_FRAMES[persona.language]
+    first = frames.index(pick(frames, seed, "fact"))
+    return frames[(first + turn) % len(frames)].format(fact=terminated(fact, persona.language))
 
 
 def thing(name: str, language: Language) -> str:
@@ -312,62 +316,6 @@ def _add_courtesy(sentences: list[str], opener: str, language: Language) -> None
             sentence = sentence.replace(body, body[0].lower() + body[1:], 1)
         sentences[index] = opener + sentence.lstrip()
         return
-
-
-def first_person(sentence: str, persona: Persona) -> str:
-    """A sentence about the character put in its own mouth: where the narration names it as the subject it
-    becomes I/我, as a possessive "my", elsewhere (English) "me". Names inside quotation marks are left alone:
-    there someone else is speaking to or about the character."""
-    names = sorted({name for name in persona.names if name}, key=len, reverse=True)
-    if not names:
-        return sentence
-    alternation = "|".join(re.escape(name) for name in names)
-    quoted = [match.span() for match in _QUOTED.finditer(sentence)]
-
-    def outside(match: re.Match[str]) -> bool:
-        return not any(start <= match.start() < end for start, end in quoted)
-
-    if persona.language == "zh":
-
-        def replace_zh(match: re.Match[str]) -> str:
-            before = sentence[: match.start()]
-            subject = not before or before[-1] in "，。；：！？、 " or before.endswith(("这", "那"))
-            return "我" if outside(match) and subject else match.group()
-
-        result = re.sub(rf"(?:{alternation})", replace_zh, sentence)
-        return re.sub(r"(?:这|那)我", "我", result)
-
-    def replace(match: re.Match[str]) -> str:
-        if not outside(match):
-            return match.group()
-        if match.group(2):
-            return "my"
-        before = sentence[: match.start()].rstrip()
-        subject = not before or before[-1] in ".!?;:—(" or before.endswith((" and", ","))
-        return "I" if subject else "me"
-
-    result = re.sub(rf"\b({alternation})(['’]s)?\b", replace, sentence)
-    result = re.sub(r"\bI is\b", "I am", result)
-    result = re.sub(r"\bI has\b", "I have", result)
-    return re.sub(r"\bI does\b", "I do", result)
-
-
-def recall(
-    persona: Persona, query: str, *, extra: Sequence[str] = (), exclude: Collection[str] = (), limit: int = 180
-) -> str | None:
-    """What the character knows that bears most on `query`, in its own mouth; None when nothing does.
-    `extra` (what everyone in the scene knows) is searched only when the character's own knowledge has nothing;
-    a fact whose rendering is in `exclude` (already said) is skipped."""
-    wanted = terms(query, persona.language)
-    if not wanted:
-        return None
-    for facts in (persona.knowledge, extra):
-        scored = [(len(wanted & terms(fact, persona.language)), -index, fact) for index, fact in enumerate(facts)]
-        for score, _, fact in sorted(scored, reverse=True):
-            rendered = clip(first_person(fact, persona), limit, persona.language)
-            if score and rendered not in exclude:
-                return rendered
-    return None
 
 
 def _swap_contractions(text: str, *, expand: bool) -> str:

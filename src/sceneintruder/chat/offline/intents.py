@@ -62,10 +62,17 @@ REQUEST_PATTERN = MappingProxyType(
     }
 )
 
+# A request to be told something is a question ("tell me about the ball", "说说那天的事").
+TELL_PATTERN = MappingProxyType(
+    {
+        "en": re.compile(r"^\W*(?:please\s+)?(?:tell me|describe|explain|talk about|remind me)\b", re.I),
+        "zh": re.compile(r"^\W*(?:请)?(?:告诉我|说说|讲讲|谈谈|聊聊|描述|讲一讲|说一说)"),
+    }
+)
 SELF_QUESTION = MappingProxyType(
     {
         "en": re.compile(
-            r"\b(?:who are you|tell me about yourself|about you\b|what are you like|describe yourself|yourself)", re.I
+            r"\b(?:who are you|tell me (?:about|of) you(?:rself)?\b|what are you like|describe yourself|yourself)", re.I
         ),
         "zh": re.compile(r"你是谁|你是个?怎样的人|你是什么样的人|说说你自己|介绍一下你自己|你自己"),
     }
@@ -81,7 +88,7 @@ def classify(message: str, language: Language) -> tuple[str, bool]:
             if intent == "greeting" and personas.is_question(rest, language) and len(rest.strip()) > 3:
                 return "question", True
             return intent, False
-    if personas.is_question(message, language):
+    if personas.is_question(message, language) or TELL_PATTERN[language].search(message):
         return "question", False
     if REQUEST_PATTERN[language].search(message):
         return "request", False

@@ -168,6 +168,13 @@ UNKNOWN = Bank(
         ),
     }
 )
+# A question the book has nothing on: said plainly, the same way every time, never guessed at.
+NOT_IN_THE_BOOK = Bank(
+    {
+        "en": "I cannot tell you anything about that: it is nothing I have seen or heard of.",
+        "zh": "这件事我从没见过，也没听人说起，实在说不上来。",
+    }
+)
 YES_NO = Bank(
     {
         "en": Bank(

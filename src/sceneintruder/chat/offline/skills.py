@@ -1,18 +1,22 @@
 """The built-in provider's chat skills: what a character says when no model is configured.
 
 `chat_reply` answers the user in character: the line is classified (greeting, question, thanks, insult...),
-a question is answered from what the character knows (its `knowledge`, then the scene's description and
-summary) or, failing that, with an in-character admission; a person or place of the scene named in the
-message is picked up; the wording comes from the character's temperament (derived from its personality and
-traits) and is shaped to its speech style. `chat_emotion` adds how the character feels about the line.
+a question is answered from the book: the `passages` the chat service found where the character is present
+that bear on the line (see `textkit.retrieval`), the best sentences quoted in the character's mouth; when
+there are none, the character says plainly that it cannot tell (`phrases.NOT_IN_THE_BOOK`). A scene without
+text (no `passages` key) falls back to what the character knows (its `knowledge`, then the scene's description
+and summary) or an in-character admission. A person or place of the scene named in the message is picked up;
+the wording comes from the character's temperament (derived from its personality and traits) and is shaped to
+its speech style. `chat_emotion` adds how the character feels about the line.
 `character_dialogue` (in `_dialogue`) lets characters talk among themselves. Same inputs, same answer: the
 variation comes from a stable hash of the inputs, never from randomness or the clock.
 
 Inputs (every key optional; the language defaults to the one detected in the scene and message):
 `language`, `scene: {title, description, summary, characters?: [{name, aliases?}], locations?: [name]}`,
 `character: {id, name, role, description, personality, traits, speech_style, knowledge, aliases?,
-relationships?}`, `history: [{speaker_id, speaker_name, role, content}]`, `message`, and `variation` (a
-regenerated reply: 1, 2, ... pick other wordings for the same inputs; 0 or absent is the first answer).
+relationships?}`, `history: [{speaker_id, speaker_name, role, content}]`, `message`, `passages?: [text]`, and
+`variation` (a regenerated reply: 1, 2, ... pick other wordings for the same inputs; 0 or absent is the first
+answer).
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from sceneintruder.chat.offline import emotion as _emotion
 from sceneintruder.chat.offline import intents
 from sceneintruder.chat.offline import phrases as say
 from sceneintruder.chat.offline.dialogue import character_dialogue
-from sceneintruder.textkit import personas
+from sceneintruder.textkit import personas, retrieval
 from sceneintruder.textkit.text import Language, split_sentences
 
 Skill = Callable[[Mapping[str, Any]], str | Mapping[str, Any] | BaseModel]
@@ -54,6 +58,14 @@ class ChatCall:
     places: tuple[str, ...]
     earlier_user_lines: tuple[str, ...]
     variation: int = 0
+    passages: tuple[str, ...] | None = None  # the book's passages that bear on the message; None: no book
+
+    @property
+    def first_seed(self) -> int:
+        """The seed of the first answer to these inputs (a regenerated one turns away from its choices)."""
+        return personas.stable_seed(
+            TASK_CHAT_REPLY, self.persona.id, self.persona.name, self.message, self.earlier_user_lines, self.language
+        )
 
     @classmethod
     def from_inputs(cls, inputs: Mapping[str, Any]) -> ChatCall:
@@ -79,7 +91,14 @@ class ChatCall:
             places=tuple(_names(scene.get("locations"))),
             earlier_user_lines=_asked_of_self(history),
             variation=_variation(inputs.get("variation")),
+            passages=_passages(inputs.get("passages")),
         )
+
+
+def _passages(value: Any) -> tuple[str, ...] | None:
+    if not isinstance(value, list | tuple):
+        return None
+    return tuple(" ".join(str(p).split()) for p in value if isinstance(p, str) and p.strip())
 
 
 def _asked_of_self(history: list[Mapping[str, Any]]) -> tuple[str, ...]:
@@ -124,12 +143,16 @@ def compose_reply(call: ChatCall) -> str:
         call.earlier_user_lines,
         language,
         *((call.variation,) if call.variation else ()),
-    )
+    )  # equal to call.first_seed when variation is 0
     intent, greeted = intents.classify(message, language)
     body = [_sentence(line, language) for line in _body(call, intent, seed) if line]
+    repeated = bool(message) and message in call.earlier_user_lines and intent in ("question", "request")
+    if body == [say.NOT_IN_THE_BOOK[language]]:  # said plainly: no flourish, no opinion of what it does not know
+        plain = [say.REPEAT[language][0], *body] if repeated else body
+        return ("" if language == "zh" else " ").join(plain)
     if greeted:
         body.insert(0, personas.pick(say.SHORT_GREETING[language], seed, "greeted"))
-    if message and message in call.earlier_user_lines and intent in ("question", "request"):
+    if repeated:
         body.insert(0, say.REPEAT[language][0])
     if intent not in ("greeting", "meta", "farewell") and personas.chance(seed, "interjection", 1, 2):
         body[0] = personas.with_interjection(persona, body[0], seed)
@@ -193,11 +216,16 @@ def _body(call: ChatCall, intent: str, seed: int) -> list[str]:
         lines.append(personas.pick(bank[language][mood], seed, "echo").format(topic=topic.text))
     elif intent == "request":
         lines.append(personas.pick(say.REQUEST[language][mood], seed, "request").format(topic=subject))
-    query = others[0] if others else places[0] if places else message
-    fact = personas.recall(persona, query, extra=call.scene_facts)
+    if call.passages is not None:
+        fact = _from_the_book(call)
+    else:
+        query = others[0] if others else places[0] if places else message
+        fact = personas.recall(persona, query, extra=call.scene_facts)
     if fact and (intent != "statement" or personas.chance(seed, "fact", 1, 2)):
-        lines.append(personas.tell_fact(persona, fact, seed))
+        lines.append(personas.tell_fact(persona, fact, call.first_seed, turn=call.variation))
     elif intent == "question" and not lines:
+        if call.passages is not None:
+            return [say.NOT_IN_THE_BOOK[language]]
         if _yes_no(message, language):
             lines.append(personas.pick(say.YES_NO[language][mood], seed, "yes-no"))
         else:
@@ -209,6 +237,16 @@ def _body(call: ChatCall, intent: str, seed: int) -> list[str]:
 
 
 _POSSESSIVES = frozenset({"my", "your", "his", "her", "our", "their"})
+_QUOTE_CHARS = 260
+
+
+def _from_the_book(call: ChatCall) -> str | None:
+    """The sentences of the best passage that answer the message, in the character's mouth; None without one."""
+    if not call.passages:
+        return None
+    persona = call.persona
+    quoted = retrieval.best_sentences(call.passages[0], call.message, call.language, ignore=persona.names)
+    return personas.clip(personas.first_person(quoted, persona), _QUOTE_CHARS, call.language)
 
 
 def _about_self(message: str, persona: personas.Persona) -> bool:

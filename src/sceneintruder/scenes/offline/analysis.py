@@ -52,7 +52,6 @@ _EN_EPITHET = re.compile(rf"\b({_EN_TRAIT_WORDS})\s+(?:(?:little|old|young)\s+)?
 _ZH_TRAIT_WORDS = "|".join(sorted(lex.ZH_TRAITS, key=lambda w: (-len(w), w)))
 # 他的性情温和 / 黛玉生得聪明 / 凤姐为人精明: a trait within the clause that starts with the name.
 _ZH_PREDICATE = re.compile(rf"[^，。！？；：“”\n]{{0,6}}?({_ZH_TRAIT_WORDS})")
-UNKNOWN = {"en": "unknown", "zh": "未知"}
 _EN_KIN = re.compile(rf"\b({'|'.join(sorted(lex.EN_KINSHIP, key=lambda w: (-len(w), w)))})\b")
 _ZH_TRAIT = re.compile("|".join(sorted(lex.ZH_TRAITS, key=lambda w: (-len(w), w))))
 _ZH_KIN = re.compile("|".join(sorted(lex.ZH_KINSHIP, key=lambda w: (-len(w), w))))
@@ -122,7 +121,7 @@ def _character(
         aliases=person.aliases,
         role=_role(context.language, rank, person.weight, top_weight),
         description=evidence[traits[0]] if traits else _describing_sentence(context, sentence_ids),
-        personality=joiner.join(traits[:3]) or UNKNOWN[context.language],
+        personality=joiner.join(traits[:3]) or lex.UNSTATED[context.language],
         traits=traits,
         speech_style=_speech_style(person.quotes, context.language),
         background="".join(_cue_sentences(context, sentence_ids, _background_cue, limit=1)),

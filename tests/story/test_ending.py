@@ -32,3 +32,49 @@ async def test_advancing_offline_walks_the_book_and_ends_at_100_percent(client) 
     again = await client.post(f"{base}/advance")
     assert again.json()["data"]["story_update"]["node_id"] == updates[-1]["node_id"]  # the same ending
     assert len((await get_story(client, scene_id))["nodes"]) == len(story["nodes"])  # no empty node after it
+
+
+async def test_choosing_offline_walks_forward_through_the_book_to_its_ending(client) -> None:
+    """Each choice tells the next passage (never one already told), an advance in between goes on after it, and
+    once the book is told a choice leads to the ending: progress 100%, every task resolved."""
+    text = excerpt(3000)
+    scene_id = await create_scene(client, text)
+    await settle(client, scene_id)
+    base = f"/api/scenes/{scene_id}/story"
+    story = await get_story(client, scene_id)
+    passages = sorted(
+        (n for n in story["nodes"] if n["metadata"].get("original_segment_index") is not None),
+        key=lambda n: n["metadata"]["original_segment_index"],
+    )
+    assert len(passages) >= 4
+    told: list[int] = [passages[0]["metadata"]["original_segment_index"]]  # the first passage, shown at start
+    progress = [story["progress"]]
+    for step in range(len(passages) + 2):
+        node = current_node(await get_story(client, scene_id))
+        if node["type"] == "ending":
+            break
+        if step == 1:  # an advance between choices reveals the passage after the last one told
+            advanced = (await client.post(f"{base}/advance")).json()["data"]["story_update"]
+            revealed = next(n for n in passages if n["id"] == advanced["node_id"])
+            told.append(revealed["metadata"]["original_segment_index"])
+            node = current_node(await get_story(client, scene_id))
+        choice = node["choices"][0]
+        response = await client.post(f"{base}/choice", json={"node_id": node["id"], "choice_id": choice["id"]})
+        assert response.status_code == 200, response.text
+        next_node = response.json()["data"]["next_node"]
+        progress.append(response.json()["data"]["story_data"]["progress"])
+        if next_node["type"] != "ending":
+            assert next_node["metadata"]["offline"] is True
+            told.append(next_node["metadata"]["told_segment_index"])
+    indices = [n["metadata"]["original_segment_index"] for n in passages]
+    assert told == indices  # every passage once, in the book's order
+    assert progress == sorted(progress) and progress[-1] == 100
+    story = await get_story(client, scene_id)
+    ending = current_node(story)
+    assert ending["type"] == "ending" and story["progress"] == 100
+    assert all(task["status"] == "completed" for task in story["tasks"])
+    assert all(o["completed"] for task in story["tasks"] for o in task.get("objectives", []))
+    last_told = next(n for n in story["nodes"] if n["id"] == ending["parent_id"])
+    assert last_told["metadata"]["told_segment_index"] == indices[-1]  # the last passage was told, not dropped
+    last_text = (await client.get(f"/api/scenes/{scene_id}/nodes/{passages[-1]['id']}/content")).json()["data"]
+    assert last_text["original_content"].rstrip().endswith(text.strip()[-60:])

@@ -14,6 +14,7 @@ class Node:
     position: int
     segment_index: int | None = None
     reveal_seq: int | None = None
+    covers_segment: int | None = None
     abandoned: bool = False
 
 
@@ -27,6 +28,20 @@ def _book(count: int) -> list[Node]:
         Node(f"s{i}", f"s{i - 1}" if i else None, i, segment_index=i, reveal_seq=1 if i == 0 else None)
         for i in range(count)
     ]
+
+
+def test_a_written_node_that_told_a_passage_moves_the_story_past_it() -> None:
+    nodes = _book(3)
+    nodes.append(Node("g1", "s0", 3, reveal_seq=2, covers_segment=1))  # an offline choice told passage 1
+    assert graph.next_source_node(nodes).id == "s2"
+    assert graph.progress(nodes, []) == 67
+    nodes.append(Node("g2", "g1", 4, reveal_seq=3, covers_segment=2))
+    assert graph.next_source_node(nodes) is None
+    assert graph.progress(nodes, []) == 100
+    assert graph.progress(nodes, [Task("open")]) == 80
+    nodes[-1].abandoned = True  # a rewind past g2: passage 2 is untold again
+    assert graph.next_source_node(nodes).id == "s2"
+    assert graph.progress(nodes, []) == 67
 
 
 def test_current_node_is_the_last_revealed_and_next_source_follows_the_furthest_passage() -> None:

@@ -69,31 +69,31 @@ async def test_the_narration_never_overwrites_what_the_player_did_meanwhile(app,
     await gated.waiting["story_segment"].wait()  # the job built the nodes and now waits on its first narration
     story = await get_story(client, scene_id)  # waits 0.2 s, then answers with what exists
     assert story["init_status"] == "building" and story["task_id"]
-    first, second = story["nodes"][0], story["nodes"][1]
+    first, third = story["nodes"][0], story["nodes"][2]
     assert first["content"] == "" and first["choices"][0]["source"] == "system"
 
     chose = await client.post(
         f"/api/scenes/{scene_id}/story/choice",
         json={"node_id": first["id"], "choice_id": first["choices"][0]["id"]},
     )
-    generated = chose.json()["data"]["next_node"]
+    generated = chose.json()["data"]["next_node"]  # offline, it tells the second passage
     advanced = (await client.post(f"/api/scenes/{scene_id}/story/advance")).json()["data"]
-    assert advanced["story_update"]["title"] == second["id"]
+    assert advanced["story_update"]["title"] == third["id"]
     before = await get_story(client, scene_id)
 
     gated.gates["story_segment"].set()
     task = await settle(client, scene_id)
     assert task["status"] == "completed" and task["result"]["narrated"] == 3  # the window moved with the player
     after = await get_story(client, scene_id)
-    assert after["current_node_id"] == second["id"] and after["progress"] == before["progress"]
+    assert after["current_node_id"] == third["id"] and after["progress"] == before["progress"]
     assert node_by_id(after, generated["id"])["is_revealed"]
     kept = node_by_id(after, first["id"])
     assert [c["id"] for c in kept["choices"]] == [c["id"] for c in first["choices"]]  # the choice the player took
     assert kept["choices"][0]["selected"] and kept["choices"][0]["next_node_id"] == generated["id"]
     assert kept["content"]  # narrated all the same: the player had not touched the text
-    narrated = node_by_id(after, second["id"])
+    narrated = node_by_id(after, third["id"])
     assert narrated["is_revealed"] and narrated["content"]  # the text the player reads is narrated...
-    shown = node_by_id(before, second["id"])["choices"]
+    shown = node_by_id(before, third["id"])["choices"]
     assert [c["id"] for c in narrated["choices"]] == [c["id"] for c in shown]  # ...but choices on screen stay valid
 
 

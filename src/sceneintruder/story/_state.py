@@ -30,6 +30,7 @@ GRAPH_COLUMNS = (
     StoryNode.parent_id,
     StoryNode.position,
     StoryNode.segment_index,
+    StoryNode.covers_segment,
     StoryNode.reveal_seq,
     StoryNode.abandoned,
 )

@@ -11,6 +11,9 @@ Three short steps, the model call outside both the scene's lock and any transact
 3. Store (locked transaction): the node, its choices, the task/place/object it brought; the choice's
    `next_node_id` is set (the reference never set it). If the model failed, the claim is undone instead, so
    the choice can be taken again; if a rewind went past the node meanwhile, the claim is undone and 409.
+
+Offline, the node tells the book's next passage (`covers_segment`), so choices walk forward through the book
+and never tell one passage twice; once every passage is told, a choice leads to the story's ending (ending.py).
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ from sceneintruder.core.errors import Conflict
 from sceneintruder.core.principal import Principal
 from sceneintruder.providers.errors import ProviderBadResponse
 from sceneintruder.providers.llm.base import Sampling
+from sceneintruder.providers.llm.catalog import BUILTIN
 from sceneintruder.providers.llm.client import CallInfo, StructuredResult
 from sceneintruder.providers.llm.provenance import Provenance
-from sceneintruder.story import _outcome, _state, assembling, broadcast, context, graph, prompts
+from sceneintruder.story import _outcome, _state, assembling, broadcast, context, ending, graph, prompts
 from sceneintruder.story.errors import ChoiceAlreadyMade, ChoiceInvalid, NodeNotFound
 from sceneintruder.story.llm_schemas import TASK_STORY_NEXT_NODE, NextNode
 from sceneintruder.story.models import Story, StoryChoice, StoryNode
@@ -65,11 +69,15 @@ async def make_choice(
     preferences = preferences or DEFAULT_PREFERENCES
     claim = await _claim(runtime, scene, node_id, choice_id)
     try:
-        story_context, next_passage = await _prompt_inputs(runtime, scene)
+        ahead = await _prompt_inputs(runtime, scene)
+        offline = runtime.llm.status().provider == BUILTIN
+        if ahead.passage is None and ahead.has_book and offline:
+            next_node, story = await _end(runtime, scene, claim)
+            return await _confirmed(runtime, scene, principal, claim, next_node, story)
         prompt = prompts.next_node(
-            story_context,
+            ahead.context,
             choice=claim.choice,
-            next_passage=next_passage,
+            next_passage=ahead.passage,
             creativity=preferences.creativity_level,
             twists=preferences.allow_plot_twists,
         )
@@ -88,7 +96,14 @@ async def make_choice(
     except BaseException:
         await asyncio.shield(_release(runtime, scene.id, claim))
         raise
-    next_node, story = await _store(runtime, scene, claim, result)
+    next_node, story = await _store(runtime, scene, claim, result, ahead.segment_index)
+    return await _confirmed(runtime, scene, principal, claim, next_node, story)
+
+
+async def _confirmed(
+    runtime: StoryRuntime, scene: Scene, principal: Principal, claim: _Claim, next_node: NodeView, story: Story
+) -> dict[str, Any]:
+    node_id, choice_id = claim.node_id, claim.choice_id
     story_data = await assembling.current_story_data(runtime, scene)
     await broadcast.choice_confirmed(
         runtime.hub, scene.id, node_id=node_id, choice_id=choice_id, next_node=next_node, user_id=principal.user_id
@@ -124,14 +139,36 @@ async def _claim(runtime: StoryRuntime, scene: Scene, node_id: str, choice_id: s
     return _Claim(node_id, choice_id, picked)
 
 
-async def _prompt_inputs(runtime: StoryRuntime, scene: Scene) -> tuple[StoryContext, str | None]:
-    """The bounded context of the prompt, and the source passage that comes next (if any)."""
+@dataclass(frozen=True)
+class _Ahead:
+    context: StoryContext  # the prompt's bounded context
+    passage: str | None  # the source passage that comes next, if any
+    segment_index: int | None  # which one
+    has_book: bool  # the story has source passages (a shell scene has none)
+
+
+async def _prompt_inputs(runtime: StoryRuntime, scene: Scene) -> _Ahead:
     async with runtime.db.reader() as session:
         story = await _state.get_story(session, scene.id)
         story_context = await context.gather(session, scene, story)
-        ahead = graph.next_source_node(await _state.graph_rows(session, scene.id))
+        rows = await _state.graph_rows(session, scene.id)
+        ahead = graph.next_source_node(rows)
         next_passage = await _state.source_text(session, ahead.id) if ahead is not None else None
-    return story_context, next_passage
+    has_book = any(row.segment_index is not None for row in rows)
+    return _Ahead(story_context, next_passage, ahead.segment_index if ahead is not None else None, has_book)
+
+
+async def _end(runtime: StoryRuntime, scene: Scene, claim: _Claim) -> tuple[NodeView, Story]:
+    """The book is told and no model can go past it: the choice leads to the story's ending."""
+    async with runtime.locks.hold(scene.id), runtime.db.writer() as session:
+        story = await _state.get_story(session, scene.id)
+        parent = await session.get(StoryNode, claim.node_id)
+        choice = await _still_claimed(session, parent, claim)
+        node = await ending.add_ending(session, story, scene, parent)
+        node.meta = {**node.meta, "choice_id": choice.id, "from_node_id": claim.node_id}
+        choice.next_node_id = node.id
+        await session.commit()
+        return node_view(node, []), story
 
 
 async def _decision_taken(session: AsyncSession, choices: list[StoryChoice], now: datetime) -> StoryChoice | None:
@@ -158,22 +195,31 @@ async def _release(runtime: StoryRuntime, scene_id: str, claim: _Claim) -> None:
             await session.commit()
 
 
+async def _still_claimed(session: AsyncSession, parent: StoryNode | None, claim: _Claim) -> StoryChoice:
+    """The claimed choice, if its node is still on the path; else the claim is undone and 409."""
+    choice = await session.get(StoryChoice, claim.choice_id)
+    if parent is None:
+        raise NodeNotFound(details=claim.node_id)
+    if choice is None or not _state.in_flight(choice) or not graph.is_revealed(parent):
+        if choice is not None and _state.in_flight(choice):
+            choice.selected, choice.selected_at = False, None
+            await session.commit()
+        raise Conflict("生成期间故事已被回溯，请重新选择", details=claim.node_id)
+    return choice
+
+
 async def _store(
-    runtime: StoryRuntime, scene: Scene, claim: _Claim, result: StructuredResult[NextNode]
+    runtime: StoryRuntime, scene: Scene, claim: _Claim, result: StructuredResult[NextNode], told: int | None
 ) -> tuple[NodeView, Story]:
+    """The node the model wrote after the choice. Offline, it tells the next source passage (`told`), so the
+    story moves on through the book: the next choice or advance goes on from the passage after it."""
     value = result.value
     made_by = Provenance(result.completion.provider, result.completion.model)
     async with runtime.locks.hold(scene.id), runtime.db.writer() as session:
         story = await _state.get_story(session, scene.id)
         parent = await session.get(StoryNode, claim.node_id)
-        choice = await session.get(StoryChoice, claim.choice_id)
-        if parent is None:
-            raise NodeNotFound(details=claim.node_id)
-        if choice is None or not _state.in_flight(choice) or not graph.is_revealed(parent):
-            if choice is not None and _state.in_flight(choice):
-                choice.selected, choice.selected_at = False, None
-                await session.commit()
-            raise Conflict("生成期间故事已被回溯，请重新选择", details=claim.node_id)
+        choice = await _still_claimed(session, parent, claim)
+        assert parent is not None
         now = utcnow()
         node = await _outcome.add_node(
             session,
@@ -186,6 +232,9 @@ async def _store(
             made_by=made_by,
             now=now,
         )
+        if made_by.offline and told is not None:
+            node.covers_segment = told
+            node.meta = {**node.meta, "told_segment_index": told}
         choices = _outcome.add_choices(session, node.id, value.choices, made_by=made_by, now=now)
         choice.next_node_id = node.id
         if value.new_task is not None:

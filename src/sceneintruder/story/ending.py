@@ -1,8 +1,9 @@
 """The end of the book, offline: the story stops with an ending node instead of making up more.
 
 A model may continue past the last passage (advancing.py); the offline provider cannot write what the book does
-not have, so when every passage is revealed an advance ends the story: one `ending` node after the current one,
+not have, so when every passage is told an advance ends the story: one `ending` node after the current one,
 every task and objective resolved, progress 100%. Advancing again answers with the same ending (no empty nodes).
+A choice taken once the book is told leads to the ending the same way (choosing.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sceneintruder.core.clock import utcnow
 from sceneintruder.core.principal import Principal
 from sceneintruder.providers.llm.provenance import OFFLINE
 from sceneintruder.story import _outcome, _state, assembling, broadcast
-from sceneintruder.story.models import StoryObjective, StoryTask
+from sceneintruder.story.models import Story, StoryNode, StoryObjective, StoryTask
 from sceneintruder.story.presenters import story_update_view
 from sceneintruder.story.runtime import StoryRuntime
 
@@ -37,26 +38,10 @@ async def end_story(runtime: StoryRuntime, *, scene: Scene, principal: Principal
     async with runtime.locks.hold(scene.id), runtime.db.writer() as session:
         story = await _state.get_story(session, scene.id)
         current = await _state.current_node(session, scene.id)
-        now = utcnow()
         made = current is None or current.type != ENDING
-        if made:
-            node = await _outcome.add_node(
-                session,
-                story,
-                parent_id=current.id if current is not None else None,
-                node_type=ENDING,
-                content=ENDING_TEXT["zh" if scene.language == "zh" else "en"],
-                source="SYSTEM",
-                meta={"ending": True},
-                made_by=OFFLINE,
-                now=now,
-            )
-            await _resolve_tasks(session, scene.id, now)
-            await _state.refresh(session, story, now)
-            await session.commit()
-        else:
-            assert current is not None
-            node = current
+        node = await add_ending(session, story, scene, current) if made else current
+        assert node is not None
+        await session.commit()
     if made:
         await broadcast.updated(
             runtime.hub, story, reason="advance", user_id=principal.user_id, current_node_id=node.id, node_ids=[node.id]
@@ -65,6 +50,26 @@ async def end_story(runtime: StoryRuntime, *, scene: Scene, principal: Principal
         scene.id, node, content=node.content, source="SYSTEM", made_by=OFFLINE, at=node.created_at
     )
     return {"story_update": update, "story_data": await assembling.current_story_data(runtime, scene)}
+
+
+async def add_ending(session: AsyncSession, story: Story, scene: Scene, after: StoryNode | None) -> StoryNode:
+    """The ending node after `after` (the current node, or the node of the choice that led here), every task and
+    objective resolved, progress recomputed (100%: every passage is told). The caller commits."""
+    now = utcnow()
+    node = await _outcome.add_node(
+        session,
+        story,
+        parent_id=after.id if after is not None else None,
+        node_type=ENDING,
+        content=ENDING_TEXT["zh" if scene.language == "zh" else "en"],
+        source="SYSTEM",
+        meta={"ending": True},
+        made_by=OFFLINE,
+        now=now,
+    )
+    await _resolve_tasks(session, scene.id, now)
+    await _state.refresh(session, story, now)
+    return node
 
 
 async def _resolve_tasks(session: AsyncSession, scene_id: str, now: datetime) -> None:

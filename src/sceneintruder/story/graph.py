@@ -23,6 +23,7 @@ class NodeLike(Protocol):
     parent_id: str | None
     position: int
     segment_index: int | None
+    covers_segment: int | None
     reveal_seq: int | None
     abandoned: bool
 
@@ -45,17 +46,29 @@ def current_node(nodes: Iterable[NodeLike]) -> NodeLike | None:
     return path[-1] if path else None
 
 
+def told_segments(nodes: Iterable[NodeLike]) -> set[int]:
+    """The source passages the current path has told: revealed ones, and those a revealed written node told in
+    their place (an offline choice tells the next passage; abandoning the node by a rewind untells it)."""
+    told: set[int] = set()
+    for node in nodes:
+        if is_revealed(node):
+            index = node.segment_index if node.segment_index is not None else node.covers_segment
+            if index is not None:
+                told.add(index)
+    return told
+
+
 def next_source_node(nodes: Sequence[NodeLike]) -> NodeLike | None:
-    """The first passage of the book after the furthest one revealed on the current path."""
+    """The first passage of the book after the furthest one told on the current path."""
     segments = sorted((node for node in nodes if node.segment_index is not None), key=lambda n: n.segment_index or 0)
-    reached = max((n.segment_index or 0 for n in segments if is_revealed(n)), default=-1)
+    reached = max(told_segments(nodes), default=-1)
     return next((n for n in segments if (n.segment_index or 0) > reached and not is_revealed(n)), None)
 
 
 def progress(nodes: Sequence[NodeLike], tasks: Sequence[TaskLike]) -> int:
-    """0-100 from state, never from increments: how much of the book is revealed, and of the tasks done."""
-    segments = [node for node in nodes if node.segment_index is not None]
-    reading = sum(1 for node in segments if is_revealed(node)) / len(segments) if segments else 0.0
+    """0-100 from state, never from increments: how much of the book is told, and of the tasks done."""
+    segments = {node.segment_index for node in nodes if node.segment_index is not None}
+    reading = len(told_segments(nodes) & segments) / len(segments) if segments else 0.0
     if not tasks:
         return round(100 * reading)
     done = sum(1 for task in tasks if task.status == "completed") / len(tasks)

@@ -51,6 +51,7 @@ class StoryNode(Base):
     parent_id: Mapped[str | None] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(Integer)  # creation order within the scene
     segment_index: Mapped[int | None] = mapped_column(Integer)  # set on nodes that are a source passage
+    covers_segment: Mapped[int | None] = mapped_column(Integer)  # a written node that told that source passage
     type: Mapped[str] = mapped_column(String(32), default="main")
     content: Mapped[str] = mapped_column(Text, default="")
     original_content: Mapped[str] = mapped_column(Text, default="")

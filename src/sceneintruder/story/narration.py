@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sceneintruder.core.clock import utcnow
 from sceneintruder.core.ids import new_id
@@ -53,16 +53,12 @@ async def ahead(runtime: StoryRuntime, scene_id: str, *, skip: set[str]) -> tupl
     """The first passage not narrated yet within `narrate_ahead` passages of the furthest one the player reached,
     and how many such passages there are."""
     async with runtime.db.reader() as session:
-        reached = await session.scalar(
-            select(StoryNode.segment_index)
-            .where(
+        reached = await session.scalar(  # the furthest passage told: revealed, or told by a written node
+            select(func.max(func.coalesce(StoryNode.segment_index, StoryNode.covers_segment))).where(
                 StoryNode.scene_id == scene_id,
-                StoryNode.segment_index.is_not(None),
                 StoryNode.reveal_seq.is_not(None),
                 StoryNode.abandoned.is_(False),
             )
-            .order_by(StoryNode.segment_index.desc())
-            .limit(1)
         )
         start = reached or 0
         rows = (

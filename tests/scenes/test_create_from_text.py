@@ -185,11 +185,15 @@ async def test_malformed_json_is_repaired_or_re_asked(client, vendor: FakeOpenAI
     assert len(vendor.requests) == 3  # one answer was re-asked once
 
 
-async def test_a_vendor_that_never_answers_in_json_creates_nothing(client, vendor: FakeOpenAI) -> None:
+async def test_a_vendor_that_never_answers_in_json_falls_back_offline_and_says_why(client, vendor: FakeOpenAI) -> None:
     vendor.replies.extend(["I cannot do that.", "Still prose, sorry."])
-    response = await client.post("/api/scenes", json={"title": "Nope", "text": "Cy slept."})
-    assert_error(response, 502, "LLM_BAD_RESPONSE")
-    assert (await client.get("/api/scenes")).json()["data"] == []
+    response = await client.post("/api/scenes", json={"title": "Fallback", "text": "Cy slept. Cy woke. Cy ran."})
+    assert response.status_code == 201, response.text
+    analysis = response.json()["data"]["analysis"]
+    assert analysis["provider"] == "builtin" and analysis["offline"] is True
+    assert "replied twice with unusable JSON" in analysis["fallback_reason"]
+    assert "1 of 1 parts analysed offline" in analysis["fallback_reason"]
+    assert len(vendor.requests) == 2  # asked, re-asked once, then no more calls to the vendor
 
 
 async def test_a_vendor_failure_is_an_error_and_creates_nothing(client, vendor: FakeOpenAI) -> None:

@@ -95,7 +95,7 @@ async def _exchange(
     lines = attribute_dialogue(result.value.dialogues, [prompts.character_inputs(c) for c in cast])[:turns]
     if not lines:
         raise failure(details="no line of the reply was spoken by a character of the exchange")
-    made_by = Provenance(result.completion.provider, result.completion.model)
+    made_by = Provenance.of(result.completion)
     return Exchange(context, cast, lines, result.total_usage.total_tokens, made_by)
 
 

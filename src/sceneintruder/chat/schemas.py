@@ -101,6 +101,7 @@ class ChatRead(OmitNoneModel):
     provider: str  # who made the reply: the vendor, or "builtin" (offline)
     model: str
     offline: bool  # true: no model ran; the offline provider computed it from the book
+    fallback_reason: str | None = None  # set when a model's reply was unusable and the offline provider answered
     user_message_id: str | None = None
 
 
@@ -121,6 +122,7 @@ class EmotionRead(OmitNoneModel):
     provider: str  # who made the reply: the vendor, or "builtin" (offline)
     model: str
     offline: bool  # true: no model ran; the offline provider computed it from the book
+    fallback_reason: str | None = None  # set when a model's reply was unusable and the offline provider answered
     message_id: str | None = None
     user_message_id: str | None = None
 
@@ -138,6 +140,7 @@ class DialogueRead(OmitNoneModel):
     provider: str  # who made the line: the vendor, or "builtin" (offline)
     model: str
     offline: bool
+    fallback_reason: str | None = None  # set when a model's reply was unusable and the offline provider answered
 
 
 class CharacterInteractionRead(OmitNoneModel):
@@ -174,6 +177,7 @@ class RegeneratedRead(OmitNoneModel):
     provider: str  # who made the reply: the vendor, or "builtin" (offline)
     model: str
     offline: bool  # true: no model ran; the offline provider computed it from the book
+    fallback_reason: str | None = None  # set when a model's reply was unusable and the offline provider answered
 
 
 class EditedRead(OmitNoneModel):

@@ -133,7 +133,7 @@ async def generate(runtime: ChatRuntime, prepared: PreparedReply) -> GeneratedRe
         text = result.value.response.strip()
         if not text:
             raise _empty_reply(result.completion.provider, result.completion.model)
-        made_by = Provenance(result.completion.provider, result.completion.model)
+        made_by = Provenance.of(result.completion)
         return GeneratedReply(text, result.total_usage.total_tokens, made_by, result.value)
     completion = await runtime.llm.complete(
         prepared.messages,
@@ -144,7 +144,7 @@ async def generate(runtime: ChatRuntime, prepared: PreparedReply) -> GeneratedRe
     text = completion.text.strip()
     if not text:
         raise _empty_reply(completion.provider, completion.model)
-    return GeneratedReply(text, completion.usage.total_tokens, Provenance(completion.provider, completion.model))
+    return GeneratedReply(text, completion.usage.total_tokens, Provenance.of(completion))
 
 
 async def stream(

@@ -58,6 +58,7 @@ def analysis_job(runtime: ScenesRuntime) -> JobHandler:
                 source=source,
                 analysis=outcome.analysis,
                 provider=outcome.provider,
+                fallback_reason=outcome.fallback_reason,
                 origin=origin,
                 segments=await segments,
             )

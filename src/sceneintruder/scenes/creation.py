@@ -73,14 +73,19 @@ def analysed_fields(analysis: analysis_schema.SceneAnalysis) -> dict[str, Any]:
     }
 
 
-def analysis_record(analysis: analysis_schema.SceneAnalysis, *, provider: str, text_characters: int) -> dict[str, Any]:
-    """`scene.analysis`: what made the current analysis, and of what."""
-    return {
+def analysis_record(
+    analysis: analysis_schema.SceneAnalysis, *, provider: str, text_characters: int, fallback_reason: str = ""
+) -> dict[str, Any]:
+    """`scene.analysis`: what made the current analysis, and of what (and why parts were made offline)."""
+    record: dict[str, Any] = {
         "provider": provider,
         "chunk_count": analysis.chunk_count,
         "text_characters": text_characters,
         "character_count": len(analysis.characters),
     }
+    if fallback_reason:
+        record["fallback_reason"] = fallback_reason
+    return record
 
 
 async def store_analyzed_scene(
@@ -93,6 +98,7 @@ async def store_analyzed_scene(
     provider: str,
     origin: str = "",
     segments: list[Segment] | None = None,
+    fallback_reason: str = "",
 ) -> Scene:
     """`segments` may be computed beforehand (segments_of is CPU work a caller can overlap with analysis)."""
     now = utcnow()
@@ -103,7 +109,9 @@ async def store_analyzed_scene(
         source=origin,
         **analysed_fields(analysis),
         language=analysis.language,
-        analysis=analysis_record(analysis, provider=provider, text_characters=len(source)),
+        analysis=analysis_record(
+            analysis, provider=provider, text_characters=len(source), fallback_reason=fallback_reason
+        ),
         created_at=now,
         last_updated=now,
         last_accessed=now,

@@ -46,6 +46,7 @@ class AnalysisOutcome:
     analysis: SceneAnalysis
     provider: str
     chunks: int
+    fallback_reason: str = ""  # why parts were analysed offline although a model is configured
 
 
 def chunk_chars(max_context_tokens: int, language: str, cap: int) -> int:
@@ -83,6 +84,7 @@ async def analyze_text(
     limit = asyncio.Semaphore(concurrency)
     done = 0
     providers: set[str] = set()
+    fallbacks: list[str] = []
 
     async def analyse(chunk: text.TextChunk) -> ChunkAnalysis:
         nonlocal done
@@ -98,6 +100,8 @@ async def analyze_text(
                 sampling=Sampling(temperature=0.2),
             )
         providers.add(result.completion.provider)
+        if result.completion.fallback_reason:
+            fallbacks.append(result.completion.fallback_reason)
         done += 1
         if on_progress is not None:
             await on_progress(done, len(chunks))
@@ -105,7 +109,10 @@ async def analyze_text(
 
     findings = await _gather_or_cancel([analyse(chunk) for chunk in chunks])
     analysis = merge.merge_analyses(findings, language=language, title=title)
-    return AnalysisOutcome(analysis, provider=",".join(sorted(providers)) or "none", chunks=len(chunks))
+    reason = f"{fallbacks[0]} ({len(fallbacks)} of {len(chunks)} parts analysed offline)" if fallbacks else ""
+    return AnalysisOutcome(
+        analysis, provider=",".join(sorted(providers)) or "none", chunks=len(chunks), fallback_reason=reason
+    )
 
 
 async def _gather_or_cancel(coroutines: list[Awaitable[ChunkAnalysis]]) -> list[ChunkAnalysis]:

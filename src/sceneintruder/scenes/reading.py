@@ -54,7 +54,7 @@ def analysis_read(analysis: dict | None) -> dict | None:
     """What made the scene's analysis, on the wire: the stored record plus `offline` (the built-in provider)."""
     if not analysis:
         return None
-    return {**analysis, "offline": analysis.get("provider") == BUILTIN}
+    return {**analysis, "offline": BUILTIN in str(analysis.get("provider") or "").split(",")}
 
 
 def analysed_offline(analysis: dict | None) -> bool:

@@ -116,14 +116,20 @@ async def merge_into_scene(
     for column, value in analysed_fields(analysis).items():
         setattr(scene, column, value)
     scene.analysis = {
-        **analysis_record(analysis, provider=outcome.provider, text_characters=text_characters),
+        **analysis_record(
+            analysis,
+            provider=outcome.provider,
+            text_characters=text_characters,
+            fallback_reason=outcome.fallback_reason,
+        ),
         "reanalysed_at": rfc3339(now),
         "previous_provider": previous.get("provider", ""),
     }
     scene.last_updated = now
     return {
         "provider": outcome.provider,
-        "offline": outcome.provider == BUILTIN,
+        "offline": BUILTIN in outcome.provider.split(","),
+        **({"fallback_reason": outcome.fallback_reason} if outcome.fallback_reason else {}),
         "characters_kept": len(analysis.characters) - added,
         "characters_added": added,
         "characters_unmatched": len(unmatched),

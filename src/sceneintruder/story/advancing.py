@@ -77,7 +77,7 @@ async def advance(runtime: StoryRuntime, *, scene: Scene, principal: Principal) 
     text = completion.text.strip()
     if not text:
         raise ProviderBadResponse("LLM返回的内容为空", provider=completion.provider, model=completion.model)
-    made_by = Provenance(completion.provider, completion.model)
+    made_by = Provenance.of(completion)
     node, story = await _reveal(runtime, scene, step, text, principal, made_by)
     story_data = await assembling.current_story_data(runtime, scene)
     update = story_update_view(scene.id, node, content=text, source="GENERATED", made_by=made_by, at=utcnow())

@@ -214,7 +214,7 @@ async def _store(
     """The node the model wrote after the choice. Offline, it tells the next source passage (`told`), so the
     story moves on through the book: the next choice or advance goes on from the passage after it."""
     value = result.value
-    made_by = Provenance(result.completion.provider, result.completion.model)
+    made_by = Provenance.of(result.completion)
     async with runtime.locks.hold(scene.id), runtime.db.writer() as session:
         story = await _state.get_story(session, scene.id)
         parent = await session.get(StoryNode, claim.node_id)

@@ -65,7 +65,7 @@ async def command(runtime: StoryRuntime, *, scene: Scene, principal: Principal, 
         raise ProviderBadResponse(
             "LLM返回的内容为空", provider=result.completion.provider, model=result.completion.model
         )
-    made_by = Provenance(result.completion.provider, result.completion.model)
+    made_by = Provenance.of(result.completion)
     suggestions, story = await _record(
         runtime, scene, principal, body, mode, setting, reply, result.value.choices, made_by
     )

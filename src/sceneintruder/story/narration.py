@@ -126,7 +126,7 @@ async def narrate(
         return False
     if not result.value.content.strip():
         return False
-    made_by = Provenance(result.completion.provider, result.completion.model)
+    made_by = Provenance.of(result.completion)
     return await finish_first(_store(runtime, scene_id, passage.node_id, result.value, made_by))
 
 

@@ -171,7 +171,7 @@ def story_update_view(
     scene_id: str, node: Any, *, content: str, source: str, made_by: Provenance, at: datetime
 ) -> StoryUpdate:
     """`story_update` of an advance (made `at`): the node it revealed or made, and who wrote it."""
-    return {
+    update: StoryUpdate = {
         "id": new_id("update"),
         "scene_id": scene_id,
         "title": node.id,
@@ -184,3 +184,6 @@ def story_update_view(
         "model": made_by.model,
         "offline": made_by.offline,
     }
+    if made_by.fallback_reason:
+        update["fallback_reason"] = made_by.fallback_reason
+    return update

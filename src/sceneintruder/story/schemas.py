@@ -224,6 +224,7 @@ class StoryUpdate(TypedDict):
     provider: str  # who wrote `content`: the vendor, or "builtin" (offline)
     model: str
     offline: bool
+    fallback_reason: NotRequired[str]  # set when a model's reply was unusable and the offline provider answered
 
 
 class AdvanceResult(TypedDict):
@@ -250,6 +251,7 @@ class CommandResult(TypedDict):
     provider: str  # who wrote `reply` and the suggestions: the vendor, or "builtin" (offline)
     model: str
     offline: bool
+    fallback_reason: NotRequired[str]  # set when a model's reply was unusable and the offline provider answered
     choice_suggestions: NotRequired[list[dict[str, Any]]]
     choice_node_id: NotRequired[str]
 
@@ -282,6 +284,7 @@ class ExploreResult(TypedDict):
     provider: str  # who wrote the description (and the node, if any): the vendor, or "builtin" (offline)
     model: str
     offline: bool
+    fallback_reason: NotRequired[str]  # set when a model's reply was unusable and the offline provider answered
     found_item: NotRequired[dict[str, Any]]
     story_node: NotRequired[NodeView]
     new_clue: NotRequired[str]

@@ -182,7 +182,7 @@ async def explore(
         sampling=Sampling(temperature=0.8),
     )
     found = result.value
-    made_by = Provenance(result.completion.provider, result.completion.model)
+    made_by = Provenance.of(result.completion)
     response: dict[str, Any] = {
         "location_id": location_id,
         "description": found.description,

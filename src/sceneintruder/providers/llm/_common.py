@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import time
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from sceneintruder.providers.errors import (
     ProviderAuthError,
@@ -16,7 +18,7 @@ from sceneintruder.providers.errors import (
     ProviderUnavailable,
 )
 from sceneintruder.providers.http import retry_after_seconds
-from sceneintruder.providers.llm.base import ChatMessage, Completion, CompletionRequest
+from sceneintruder.providers.llm.base import ChatMessage, Completion, CompletionRequest, context_tokens_for
 
 _CONTEXT_MARKERS = (
     "context_length",
@@ -27,6 +29,11 @@ _CONTEXT_MARKERS = (
     "exceeds the maximum number of tokens",
 )
 _POLICY_MARKERS = ("content_policy", "content policy", "content_filter", "safety", "moderation")
+# A server that cannot produce the JSON mode it was asked for names it in its error (llama-cpp-python answers
+# 500 to `json_schema`; others 400 "response_format ... not supported"): the next mode is tried at once.
+_FORMAT_MARKERS = ("response_format", "json_schema", "json_object", "grammar", "structured output", "format")
+FORMAT_REFUSED = "response_format_unsupported"
+LOCAL_CONTEXT_TOKENS = 4096  # a local model server whose window is not configured: assume a small one
 
 
 def elapsed_ms(started: float) -> float:
@@ -72,10 +79,15 @@ def classify_error(
     vendor_code: str | None,
     hint: str,
     retryable_429: bool = True,
+    asked_json: bool = False,
 ) -> ProviderError:
     """Map an HTTP failure to our kinds. `hint` is the vendor's code/type/message, lowercased, used only to
-    tell context-window and content-policy refusals apart; it is never echoed."""
+    tell context-window, content-policy and (when the call asked for JSON) JSON-mode refusals apart; it is
+    never echoed. A JSON-mode refusal is never retried as it is: `vendor_code` FORMAT_REFUSED."""
     common: dict[str, Any] = {"provider": provider, "model": model, "vendor_code": vendor_code}
+    if asked_json and status not in (401, 403, 408, 429) and any(marker in hint for marker in _FORMAT_MARKERS):
+        common["vendor_code"] = FORMAT_REFUSED
+        return ProviderRejected("LLM服务不支持所请求的JSON输出模式", kind="bad_request", **common)
     if status in (401, 403):
         return ProviderAuthError(**common)
     if status == 429:
@@ -96,3 +108,24 @@ def first_str(*values: Any) -> str:
         if isinstance(value, str) and value:
             return value
     return ""
+
+
+def context_window(options: Mapping[str, str], base_url: str, model: str) -> int:
+    """The model's context window in tokens: `context_window` from the provider's settings when set; for a
+    server on this machine or a private network (Ollama, llama.cpp, LM Studio, vLLM), LOCAL_CONTEXT_TOKENS;
+    else the catalog's figure for the model's family."""
+    configured = str(options.get("context_window") or "").strip()
+    if configured.isdigit() and int(configured) >= 512:
+        return int(configured)
+    return LOCAL_CONTEXT_TOKENS if is_local_url(base_url) else context_tokens_for(model)
+
+
+def is_local_url(url: str) -> bool:
+    host = (urlsplit(url if "://" in url else f"http://{url}").hostname or "").lower()
+    if host in ("localhost", "host.docker.internal") or host.endswith((".local", ".internal", ".lan")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local

@@ -78,6 +78,7 @@ class Completion:
     model: str
     provider: str
     latency_ms: float = 0.0
+    fallback_reason: str = ""  # set when the offline provider answered because a model's reply was unusable
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,8 @@ from sceneintruder.providers.llm.base import (
     Sampling,
     Usage,
 )
-from sceneintruder.providers.llm.builtin import OfflineSkill, OfflineSkills
+from sceneintruder.providers.llm.builtin import BuiltinProvider, OfflineSkill, OfflineSkills
+from sceneintruder.providers.llm.catalog import BUILTIN
 from sceneintruder.providers.llm.structured import (
     StructuredOutputError,
     json_schema_of,
@@ -80,7 +81,7 @@ UsageRecorder = Callable[[CallRecord], Awaitable[None]]
 class StructuredResult(Generic[M]):
     value: M  # the validated schema instance
     completion: Completion  # the answer it was read from (provider, model, usage, latency)
-    attempts: int  # 1, or 2 when the model was re-asked once with the validation error
+    attempts: int  # 1; 2 when the model was re-asked once with the validation error; 3 when it fell back offline
     usage: Usage | None = None  # tokens of every attempt together (None: the completion's own)
 
     @property
@@ -117,6 +118,39 @@ class _Params:
     json_schema: Mapping[str, Any] | None = None
     schema_name: str = "result"
     inputs: Mapping[str, Any] | None = None
+
+
+REASK_EXCERPT_CHARS = 1_500  # of a failed structured reply, quoted back when re-asking
+
+
+def structured_budget(capabilities: LLMCapabilities) -> int:
+    """`max_tokens` of a structured call that sets none: a quarter of the model's window, 256 to 4,096 (a small
+    local model can otherwise write until its context is full)."""
+    return max(256, min(4096, capabilities.max_context_tokens // 4))
+
+
+def _excerpt(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= REASK_EXCERPT_CHARS else text[:REASK_EXCERPT_CHARS] + " …"
+
+
+def normalise_turns(messages: tuple[ChatMessage, ...]) -> tuple[ChatMessage, ...]:
+    """What every chat template accepts: one system message, first (all of them joined, in order); user and
+    assistant turns alternating (same-role neighbours joined), starting and ending with a user turn."""
+    system = "\n\n".join(m.content for m in messages if m.role == "system" and m.content.strip())
+    turns: list[ChatMessage] = []
+    for message in messages:
+        if message.role == "system":
+            continue
+        if turns and turns[-1].role == message.role:
+            turns[-1] = ChatMessage(message.role, f"{turns[-1].content}\n\n{message.content}")
+        else:
+            turns.append(message)
+    if turns and turns[0].role == "assistant":
+        turns.insert(0, ChatMessage("user", "(The conversation so far.)"))
+    if turns and turns[-1].role == "assistant":
+        turns.append(ChatMessage("user", "Go on."))
+    return ((ChatMessage("system", system),) if system else ()) + tuple(turns)
 
 
 def to_messages(messages: Sequence[MessageLike]) -> tuple[ChatMessage, ...]:
@@ -252,9 +286,14 @@ class LLMClient:
         call: CallInfo,
         sampling: Sampling = DEFAULT_SAMPLING,
     ) -> StructuredResult[M]:
-        """A validated `schema` instance. Vendors answer from `messages` (in their JSON mode where they have one);
-        the offline provider from `inputs`, with the skill registered for `task`. An answer that does not
-        validate is re-asked once with the errors; a second failure is ProviderBadResponse."""
+        """A validated `schema` instance. Vendors answer from `messages` (in the strongest JSON mode their server
+        accepts; the schema's compact form is also in the one system message) within a token budget; the offline
+        provider from `inputs`, with the skill registered for `task`. An answer that does not validate (prose, a
+        cut-off object, wrong keys, nothing) is re-asked once, quoting a bounded excerpt and what was wrong. A
+        second failure falls back to the offline skill, labelled with the reason (`fallback_reason`); with no
+        skill for the task it is ProviderBadResponse."""
+        if sampling.max_tokens is None:
+            sampling = dataclasses.replace(sampling, max_tokens=structured_budget(self.capabilities()))
         base = _Params(
             sampling,
             response_format="json",
@@ -262,7 +301,7 @@ class LLMClient:
             schema_name=task,
             inputs=inputs,
         )
-        request_messages = (ChatMessage("system", schema_instruction(schema)), *to_messages(messages))
+        request_messages = (*to_messages(messages), ChatMessage("system", schema_instruction(schema)))
         task_call = dataclasses.replace(call, task=task)
         completion = await self._complete(request_messages, task_call, base)
         try:
@@ -270,7 +309,7 @@ class LLMClient:
         except StructuredOutputError as first_error:
             retry_messages = (
                 *request_messages,
-                ChatMessage("assistant", completion.text[:20_000]),
+                ChatMessage("assistant", _excerpt(completion.text)),
                 ChatMessage(
                     "user",
                     f"That reply was not valid ({first_error}). Answer again with only the corrected JSON object.",
@@ -285,14 +324,30 @@ class LLMClient:
         try:
             return StructuredResult(parse_structured(completion.text, schema), completion, 2, usage)
         except StructuredOutputError as error:
-            raise ProviderBadResponse(
+            failed = ProviderBadResponse(
                 "LLM返回的结构化结果不符合要求",
                 provider=completion.provider,
                 model=completion.model,
                 vendor_code="schema_mismatch",
-            ) from error
+            )
+            if completion.provider == BUILTIN or self._skills.get(task) is None:
+                raise failed from error
+            reason = f"{completion.provider}/{completion.model} replied twice with unusable JSON ({error})"
+        offline = await self._offline(request_messages, task_call, base, reason)
+        return StructuredResult(parse_structured(offline.text, schema), offline, 3, usage)
 
     # --- internals --------------------------------------------------------------------------------------------
+
+    async def _offline(
+        self, messages: tuple[ChatMessage, ...], call: CallInfo, params: _Params, reason: str
+    ) -> Completion:
+        """The offline skill's answer to a call a model could not answer usably, labelled with why."""
+        provider = BuiltinProvider(self._skills)
+        request = self._request(provider, messages, call, params)
+        started = time.perf_counter()
+        completion = await provider.complete(request)
+        await self._record(call, BUILTIN, BUILTIN, "ok", started)
+        return dataclasses.replace(completion, fallback_reason=reason[:300])
 
     async def _complete(self, messages: tuple[ChatMessage, ...], call: CallInfo, params: _Params) -> Completion:
         chain = self._chain()
@@ -340,7 +395,7 @@ class LLMClient:
         wanted = params.sampling.model
         model = wanted if wanted and provider is self._active.primary else provider.default_model
         return CompletionRequest(
-            messages=messages,
+            messages=normalise_turns(messages),
             model=model,
             sampling=params.sampling,
             response_format=params.response_format,

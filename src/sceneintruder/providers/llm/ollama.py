@@ -1,8 +1,8 @@
 """Ollama's native chat API (`POST /api/chat`, newline-delimited JSON when streaming), for local models.
 
 Its native API differs from the OpenAI family: sampling knobs live under `options` (`num_predict` is the token
-limit), JSON output is `format: "json"`, thinking models take `think`, and a stream is one JSON object per
-line ending with `done: true`, which carries the token counts.
+limit), JSON output is `format` (a JSON schema, or `"json"`), thinking models take `think`, and a stream is one
+JSON object per line ending with `done: true`, which carries the token counts.
 """
 
 from __future__ import annotations
@@ -15,8 +15,15 @@ import httpx
 import orjson
 
 from sceneintruder.providers import http as vendor_http
-from sceneintruder.providers.errors import ProviderBadResponse, ProviderError, ProviderUnavailable
-from sceneintruder.providers.llm._common import classify_error, first_str, sampling_options, with_latency
+from sceneintruder.providers.errors import ProviderBadResponse, ProviderError, ProviderRejected, ProviderUnavailable
+from sceneintruder.providers.llm._common import (
+    FORMAT_REFUSED,
+    classify_error,
+    context_window,
+    first_str,
+    sampling_options,
+    with_latency,
+)
 from sceneintruder.providers.llm.base import (
     Completion,
     CompletionChunk,
@@ -24,7 +31,6 @@ from sceneintruder.providers.llm.base import (
     LLMCapabilities,
     ProviderConfig,
     Usage,
-    context_tokens_for,
 )
 from sceneintruder.providers.llm.catalog import SPECS
 
@@ -39,7 +45,7 @@ def normalise_host(host: str) -> str:
     return host
 
 
-def _build_payload(request: CompletionRequest, *, stream: bool) -> dict[str, Any]:
+def _build_payload(request: CompletionRequest, *, stream: bool, json_mode: str = "schema") -> dict[str, Any]:
     options = sampling_options(request, max_tokens="num_predict", top_p="top_p", stop="stop")
     body: dict[str, Any] = {
         "model": request.model,
@@ -49,8 +55,8 @@ def _build_payload(request: CompletionRequest, *, stream: bool) -> dict[str, Any
     }
     if options:
         body["options"] = options
-    if request.response_format == "json":
-        body["format"] = "json"
+    if request.response_format == "json":  # the JSON schema (Ollama 0.5+ enforces it), else plain JSON mode
+        body["format"] = dict(request.json_schema) if json_mode == "schema" and request.json_schema else "json"
     body.update(request.sampling.extra)
     return body
 
@@ -72,11 +78,15 @@ def _parse_completion(body: Any, *, model: str) -> Completion:
     )
 
 
-def _error_for(model: str, status: int, body: bytes, headers: Mapping[str, str]) -> ProviderError:
+def _error_for(
+    model: str, status: int, body: bytes, headers: Mapping[str, str], *, asked_json: bool = False
+) -> ProviderError:
     parsed = vendor_http.load_json_body(body)
     message = parsed.get("error") if isinstance(parsed, dict) else None
     hint = message.lower() if isinstance(message, str) else ""
-    return classify_error(provider=NAME, model=model, status=status, headers=headers, vendor_code=None, hint=hint)
+    return classify_error(
+        provider=NAME, model=model, status=status, headers=headers, vendor_code=None, hint=hint, asked_json=asked_json
+    )
 
 
 class OllamaProvider:
@@ -89,30 +99,46 @@ class OllamaProvider:
         self._headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
         self._http = http
         self._retry = retry
+        self._options = dict(config.options)
+        self._json_modes: dict[str, str] = {}  # model -> "schema" or "json", once the server refused a schema
 
     @property
     def capabilities(self) -> LLMCapabilities:
         return LLMCapabilities(
-            streaming=True, json_mode=True, max_context_tokens=context_tokens_for(self.default_model)
+            streaming=True,
+            json_mode=True,
+            max_context_tokens=context_window(self._options, self._base_url, self.default_model),
         )
 
-    def _mapper(self, model: str) -> vendor_http.ErrorMapper:
-        return lambda status, body, headers: _error_for(model, status, body, headers)
+    def _mapper(self, model: str, *, asked_json: bool = False) -> vendor_http.ErrorMapper:
+        return lambda status, body, headers: _error_for(model, status, body, headers, asked_json=asked_json)
 
     async def complete(self, request: CompletionRequest) -> Completion:
+        """One answer; a structured call sends its JSON schema as `format`, or `"json"` once the server refused
+        a schema (older Ollama), remembered for later calls."""
         started = time.perf_counter()
-        body = await vendor_http.post_json(
-            self._http,
-            f"{self._base_url}/api/chat",
-            payload=_build_payload(request, stream=False),
-            headers=self._headers,
-            error_for=self._mapper(request.model),
-            provider=NAME,
-            model=request.model,
-            retry=self._retry,
-            read_timeout=request.sampling.read_timeout,
-        )
-        return with_latency(_parse_completion(body, model=request.model), started)
+        asked_json = request.response_format == "json"
+        modes = ("schema", "json") if self._json_modes.get(request.model, "schema") == "schema" else ("json",)
+        for position, mode in enumerate(modes):
+            try:
+                body = await vendor_http.post_json(
+                    self._http,
+                    f"{self._base_url}/api/chat",
+                    payload=_build_payload(request, stream=False, json_mode=mode),
+                    headers=self._headers,
+                    error_for=self._mapper(request.model, asked_json=asked_json),
+                    provider=NAME,
+                    model=request.model,
+                    retry=self._retry,
+                    read_timeout=request.sampling.read_timeout,
+                )
+            except ProviderRejected as error:
+                if not asked_json or error.vendor_code != FORMAT_REFUSED or position + 1 == len(modes):
+                    raise
+                self._json_modes[request.model] = modes[position + 1]
+                continue
+            return with_latency(_parse_completion(body, model=request.model), started)
+        raise AssertionError("unreachable: the last mode's error is re-raised")
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[CompletionChunk]:
         final: dict[str, Any] | None = None

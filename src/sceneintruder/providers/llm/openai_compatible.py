@@ -20,7 +20,7 @@ import orjson
 
 from sceneintruder.providers import http as vendor_http
 from sceneintruder.providers.errors import ProviderBadResponse, ProviderError, ProviderRejected, ProviderUnavailable
-from sceneintruder.providers.llm._common import classify_error, first_str, with_latency
+from sceneintruder.providers.llm._common import FORMAT_REFUSED, classify_error, context_window, first_str, with_latency
 from sceneintruder.providers.llm.base import (
     Completion,
     CompletionChunk,
@@ -28,7 +28,6 @@ from sceneintruder.providers.llm.base import (
     LLMCapabilities,
     ProviderConfig,
     Usage,
-    context_tokens_for,
 )
 from sceneintruder.providers.llm.catalog import SPECS
 from sceneintruder.providers.sse import iter_sse
@@ -102,7 +101,21 @@ def _chat_url(vendor: str, base_url: str, options: Mapping[str, str]) -> str:
     return f"{base}/chat/completions"
 
 
-def _build_payload(vendor: str, request: CompletionRequest, *, stream: bool) -> dict[str, Any]:
+# JSON modes, strongest first: OpenAI's `json_schema`; `json_object` with a `schema` the server enforces by
+# grammar (llama-cpp-python, vLLM, LM Studio); plain `json_object`; no mode (the prompt's instruction only).
+_MODE_LADDER = ("json_schema", "json_object_schema", "json_object", "none")
+
+
+def _modes_from(first: str) -> tuple[str, ...]:
+    """The modes to try, from `first` down (a vendor whose best is `json_object` never gets a schema mode)."""
+    if first == "json_schema":
+        return _MODE_LADDER
+    return _MODE_LADDER[_MODE_LADDER.index(first) :] if first in _MODE_LADDER else ("none",)
+
+
+def _build_payload(
+    vendor: str, request: CompletionRequest, *, stream: bool, json_mode: str | None = None
+) -> dict[str, Any]:
     model = resolve_model(vendor, request.model, reasoning=request.sampling.reasoning)
     body: dict[str, Any] = {
         "model": model,
@@ -118,13 +131,15 @@ def _build_payload(vendor: str, request: CompletionRequest, *, stream: bool) -> 
     if request.sampling.stop:
         body["stop"] = list(request.sampling.stop)
     if request.response_format == "json":
-        mode = _JSON_MODE.get(vendor, "none")
+        mode = json_mode or _JSON_MODE.get(vendor, "none")
         if mode == "json_schema" and request.json_schema:
             body["response_format"] = {
                 "type": "json_schema",
                 "json_schema": {"name": request.schema_name, "schema": dict(request.json_schema), "strict": False},
             }
-        elif mode in ("json_object", "json_schema"):
+        elif mode == "json_object_schema" and request.json_schema:
+            body["response_format"] = {"type": "json_object", "schema": dict(request.json_schema)}
+        elif mode != "none":
             body["response_format"] = {"type": "json_object"}
     if stream:
         body["stream"] = True
@@ -194,7 +209,9 @@ def _parse_chunk(obj: Any) -> tuple[str, str | None, Usage | None]:
     return delta, finish, _usage(obj.get("usage"))
 
 
-def _error_for(provider: str, model: str, status: int, body: bytes, headers: Mapping[str, str]) -> ProviderError:
+def _error_for(
+    provider: str, model: str, status: int, body: bytes, headers: Mapping[str, str], *, asked_json: bool = False
+) -> ProviderError:
     parsed = vendor_http.load_json_body(body)
     error = parsed.get("error") if isinstance(parsed, dict) else None
     error = error if isinstance(error, dict) else {}
@@ -208,6 +225,7 @@ def _error_for(provider: str, model: str, status: int, body: bytes, headers: Map
         vendor_code=code if isinstance(code, str) else None,
         hint=hint,
         retryable_429=code != "insufficient_quota",
+        asked_json=asked_json,
     )
 
 
@@ -221,33 +239,50 @@ class OpenAICompatibleProvider:
         self._options = dict(config.options)
         self._http = http
         self._retry = retry
+        self._json_modes: dict[str, str] = {}  # model -> the strongest JSON mode this server accepted
 
     @property
     def capabilities(self) -> LLMCapabilities:
         return LLMCapabilities(
             streaming=True,
             json_mode=_JSON_MODE.get(self.name, "none") != "none",
-            max_context_tokens=context_tokens_for(self.default_model),
+            max_context_tokens=context_window(self._options, self._base_url, self.default_model),
         )
 
-    def _mapper(self, model: str) -> vendor_http.ErrorMapper:
-        return lambda status, body, headers: _error_for(self.name, model, status, body, headers)
+    def json_mode(self, model: str) -> str:
+        """The JSON mode structured calls to `model` use: the vendor's best until the server refuses it."""
+        return self._json_modes.get(model) or _JSON_MODE.get(self.name, "none")
+
+    def _mapper(self, model: str, *, asked_json: bool = False) -> vendor_http.ErrorMapper:
+        return lambda status, body, headers: _error_for(self.name, model, status, body, headers, asked_json=asked_json)
 
     async def complete(self, request: CompletionRequest) -> Completion:
+        """One answer. A structured call negotiates its JSON mode: when the server refuses a mode (it names it in
+        its error), the next weaker one is sent at once, and the one that worked is kept for later calls."""
         started = time.perf_counter()
-        body = await vendor_http.post_json(
-            self._http,
-            _chat_url(self.name, self._base_url, self._options),
-            payload=_build_payload(self.name, request, stream=False),
-            headers=_headers(self.name, self._api_key, self._options, stream=False),
-            error_for=self._mapper(request.model),
-            provider=self.name,
-            model=request.model,
-            retry=self._retry,
-            read_timeout=request.sampling.read_timeout,
-        )
-        completion = _parse_completion(body, provider=self.name, model=request.model)
-        return with_latency(completion, started)
+        asked_json = request.response_format == "json"
+        modes = _modes_from(self.json_mode(request.model)) if asked_json else ("none",)
+        for position, mode in enumerate(modes):
+            try:
+                body = await vendor_http.post_json(
+                    self._http,
+                    _chat_url(self.name, self._base_url, self._options),
+                    payload=_build_payload(self.name, request, stream=False, json_mode=mode),
+                    headers=_headers(self.name, self._api_key, self._options, stream=False),
+                    error_for=self._mapper(request.model, asked_json=asked_json),
+                    provider=self.name,
+                    model=request.model,
+                    retry=self._retry,
+                    read_timeout=request.sampling.read_timeout,
+                )
+            except ProviderRejected as error:
+                if error.vendor_code != FORMAT_REFUSED or position + 1 == len(modes):
+                    raise
+                self._json_modes[request.model] = modes[position + 1]
+                continue
+            completion = _parse_completion(body, provider=self.name, model=request.model)
+            return with_latency(completion, started)
+        raise AssertionError("unreachable: the last mode's error is re-raised")
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[CompletionChunk]:
         finish: str | None = None

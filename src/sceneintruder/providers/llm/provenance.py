@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sceneintruder.providers.llm.base import Completion
 from sceneintruder.providers.llm.catalog import BUILTIN
 
 
@@ -16,13 +17,21 @@ from sceneintruder.providers.llm.catalog import BUILTIN
 class Provenance:
     provider: str
     model: str
+    fallback_reason: str = ""  # why the offline provider made it although a model is configured
+
+    @classmethod
+    def of(cls, completion: Completion) -> Provenance:
+        return cls(completion.provider, completion.model, completion.fallback_reason)
 
     @property
     def offline(self) -> bool:
         return self.provider == BUILTIN
 
     def wire(self) -> dict[str, Any]:
-        return {"provider": self.provider, "model": self.model, "offline": self.offline}
+        wire: dict[str, Any] = {"provider": self.provider, "model": self.model, "offline": self.offline}
+        if self.fallback_reason:
+            wire["fallback_reason"] = self.fallback_reason
+        return wire
 
 
 OFFLINE = Provenance(BUILTIN, BUILTIN)

@@ -7,6 +7,7 @@ the last kind. What still does not validate is reported in a short form the mode
 from __future__ import annotations
 
 import functools
+import json
 import re
 from typing import Any, TypeVar
 
@@ -17,6 +18,11 @@ from pydantic import BaseModel, ValidationError
 M = TypeVar("M", bound=BaseModel)
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
+_DECODER = json.JSONDecoder()
+_KEPT_KEYS = frozenset(
+    {"type", "properties", "required", "items", "enum", "anyOf", "const"}
+    | {"minItems", "maxItems", "minLength", "maxLength", "minimum", "maximum"}
+)
 
 
 class StructuredOutputError(ValueError):
@@ -24,28 +30,42 @@ class StructuredOutputError(ValueError):
 
 
 def extract_json(text: str) -> Any:
+    """The JSON value a reply carries. In order: a fenced block, the whole text, the first complete object (a
+    reply that repeats its JSON, or adds prose after it), then `json_repair` from the first brace to the end of
+    the text (a reply cut off before its closing brace). An empty object or list is no answer."""
     stripped = text.strip()
     candidates = [m.group(1).strip() for m in _FENCE.finditer(stripped)]
     candidates.append(stripped)
-    starts = [i for i in (stripped.find("{"), stripped.find("[")) if i >= 0]
-    end = max(stripped.rfind("}"), stripped.rfind("]"))
-    sliced = stripped[min(starts) : end + 1] if starts and end > min(starts) else ""
-    if sliced:
-        candidates.append(sliced)
     for candidate in candidates:
         try:
-            return orjson.loads(candidate)
+            return _answer(orjson.loads(candidate))
         except orjson.JSONDecodeError:
             continue
-    if sliced:
-        repaired = json_repair.loads(sliced)
-        if isinstance(repaired, dict | list) and repaired:
-            return repaired
+    starts = [i for i in (stripped.find("{"), stripped.find("[")) if i >= 0]
+    if not starts:
+        raise StructuredOutputError("the reply contained no JSON object")
+    start = min(starts)
+    try:
+        return _answer(_DECODER.raw_decode(stripped, start)[0])
+    except json.JSONDecodeError:
+        pass
+    repaired = json_repair.loads(stripped[start:])
+    if isinstance(repaired, dict | list):
+        return _answer(repaired)
     raise StructuredOutputError("the reply contained no JSON object")
+
+
+def _answer(data: Any) -> Any:
+    if isinstance(data, dict | list) and not data:
+        raise StructuredOutputError("the reply was an empty JSON value")
+    return data
 
 
 def parse_structured(text: str, schema: type[M]) -> M:
     data = extract_json(text)
+    expected = set(json_schema_of(schema).get("properties") or {})
+    if isinstance(data, dict) and expected and not expected & set(data):  # lenient schemas accept anything
+        raise StructuredOutputError(f"none of the expected keys ({', '.join(sorted(expected)[:8])}) were there")
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
@@ -57,8 +77,27 @@ def parse_structured(text: str, schema: type[M]) -> M:
 
 @functools.cache
 def json_schema_of(schema: type[BaseModel]) -> dict[str, Any]:
-    """A model's JSON schema, built once per class (pydantic rebuilds it on every call: ~3 ms for a big one)."""
-    return schema.model_json_schema()
+    """A model's JSON schema, compact: references inlined, no titles, descriptions or defaults; what a server
+    needs to enforce it and what a small model needs to read it, in a fraction of the tokens. Built once per class
+    (pydantic rebuilds its schema on every call: ~3 ms for a big one)."""
+    full = schema.model_json_schema()
+    return _compact(full, full.get("$defs", {}))
+
+
+def _compact(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, list):
+        return [_compact(item, defs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        return _compact(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+    compact = {}
+    for key, value in node.items():
+        if key == "properties":
+            compact[key] = {name: _compact(prop, defs) for name, prop in value.items()}
+        elif key in _KEPT_KEYS:
+            compact[key] = _compact(value, defs)
+    return compact
 
 
 @functools.cache

@@ -1,0 +1,168 @@
+"""A fake small local model behind an OpenAI-compatible server, behaving as llama-cpp-python's server does with a
+strict chat template and a small context, and answering the way models under 1B parameters do.
+
+The server side:
+- `response_format: {"type": "json_schema"}`: HTTP 500 naming it (llama-cpp-python's answer); `json_object`,
+  with or without a `schema`, is accepted;
+- a strict chat template: one system message and only first, then user/assistant turns alternating from a user
+  turn to a user turn, else 400 ("System message must be at the beginning", "Conversation roles must
+  alternate user/assistant/user/assistant");
+- a context of `n_ctx` tokens: a prompt whose estimate plus `max_tokens` exceeds it is 400 ("exceeds the
+  context window"); a call without `max_tokens` is 400 too (the project promises every call carries one).
+
+The model side: the answer is an object valid for the JSON schema the request carries (in `response_format`, else
+in the system message's instruction), filled from the prompt (names for `name` fields, ids for `*_id`), and
+written in one of the ways small models write, in turn: prose around the JSON, the JSON twice, cut before its
+closing braces, in a code fence, or with wrong keys (a reply the project must re-ask). `style` fixes one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from tests.fakes._base import FakeVendor, json_response
+
+STYLES = ("prose", "twice", "cut", "fence", "plain", "wrong_keys")
+_SCHEMA_IN_PROMPT = re.compile(r"JSON Schema: (\{.*\})\s*$", re.DOTALL)
+_ID = re.compile(r"\b(?:char|node|choice|loc|location|task|item)_[A-Za-z0-9_-]{4,}")
+_NAME = re.compile(r"\b[A-Z][a-z]{2,}(?: [A-Z][a-z]{2,})?\b")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_NOT_NAMES = frozenset({"The", "You", "She", "They", "What", "When", "How", "But", "And", "Chapter", "Part", "Answer"})
+
+
+def estimate_tokens(text: str) -> int:
+    """Generous for a small model's tokenizer: a CJK character is 2 tokens, other text 3.5 characters a token."""
+    cjk = len(_CJK.findall(text))
+    return 2 * cjk + round((len(text) - cjk) / 3.5)
+
+
+class FakeSmallModel(FakeVendor):
+    def __init__(self, *, n_ctx: int = 4096, style: str | None = None) -> None:
+        super().__init__(api_key="")
+        self.n_ctx = n_ctx
+        self._styles = itertools.cycle([style] if style else STYLES)
+        self.refusals: list[str] = []  # why each refused request was refused
+        self.answered: list[str] = []  # the style of each answer
+
+    def app(self) -> Starlette:
+        return Starlette(routes=[Route("/v1/chat/completions", self.chat, methods=["POST"])])
+
+    async def chat(self, request: Request) -> Response:
+        seen = await self.record(request)
+        body: dict[str, Any] = seen.body if isinstance(seen.body, dict) else {}
+        messages = body.get("messages") or []
+        refusal = self._refusal(body, messages)
+        if refusal is not None:
+            status, message = refusal
+            self.refusals.append(message)
+            return json_response({"error": {"message": message, "type": "server_error"}}, status)
+        schema = self._schema(body, messages)
+        if schema is None:
+            text = "I am a small model. " + (messages[-1].get("content", "")[:60] if messages else "")
+            style = "text"
+        else:
+            style = next(self._styles)
+            said = "\n".join(str(m.get("content") or "") for m in messages if m.get("role") == "user")
+            text = _written(_instance(schema, said), style)
+        self.answered.append(style)
+        return json_response(
+            {
+                "id": "chatcmpl-small",
+                "object": "chat.completion",
+                "model": body.get("model", "smollm2"),
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": estimate_tokens(_prompt(messages)), "completion_tokens": len(text) // 4},
+            }
+        )
+
+    def _refusal(self, body: dict[str, Any], messages: list[dict[str, Any]]) -> tuple[int, str] | None:
+        response_format = body.get("response_format") or {}
+        if response_format.get("type") == "json_schema":
+            return 500, "Unsupported response_format type 'json_schema': use json_object with a schema"
+        roles = [m.get("role") for m in messages]
+        if "system" in roles[1:]:
+            return 400, "System message must be at the beginning."
+        turns = roles[1:] if roles[:1] == ["system"] else roles
+        if not turns or turns[0] != "user" or turns[-1] != "user":
+            return 400, "Conversation roles must alternate user/assistant/user/assistant/..."
+        if any(a == b for a, b in itertools.pairwise(turns)):
+            return 400, "Conversation roles must alternate user/assistant/user/assistant/..."
+        max_tokens = body.get("max_tokens")
+        if not isinstance(max_tokens, int) or max_tokens <= 0:
+            return 400, "max_tokens is required by this test server"
+        prompt = estimate_tokens(_prompt(messages))
+        if prompt + max_tokens > self.n_ctx:
+            return 400, f"Requested tokens ({prompt} + {max_tokens}) exceed the context window of {self.n_ctx}"
+        return None
+
+    def _schema(self, body: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any] | None:
+        response_format = body.get("response_format") or {}
+        if isinstance(response_format.get("schema"), dict):
+            return response_format["schema"]
+        system = messages[0].get("content", "") if messages and messages[0].get("role") == "system" else ""
+        found = _SCHEMA_IN_PROMPT.search(system)
+        return orjson.loads(found.group(1)) if found else None
+
+
+def _prompt(messages: list[dict[str, Any]]) -> str:
+    return "\n".join(str(m.get("content") or "") for m in messages)
+
+
+def _instance(schema: dict[str, Any], prompt: str) -> Any:
+    """An object valid for `schema`, with words taken from the prompt's user turns."""
+    names = list(dict.fromkeys(n for n in _NAME.findall(prompt) if n not in _NOT_NAMES))
+    ids = _ID.findall(prompt)
+    counter = itertools.count()
+
+    def make(node: dict[str, Any], key: str = "") -> Any:
+        if "anyOf" in node:
+            options = [o for o in node["anyOf"] if o.get("type") != "null"] or node["anyOf"]
+            return make(options[0], key)
+        if "enum" in node:
+            return node["enum"][0]
+        if "const" in node:
+            return node["const"]
+        kind = node.get("type")
+        if kind == "object" or "properties" in node:
+            return {name: make(prop, name) for name, prop in (node.get("properties") or {}).items()}
+        if kind == "array":
+            count = max(2, node.get("minItems", 2))
+            return [make(node.get("items") or {"type": "string"}, key) for _ in range(count)]
+        if kind == "integer":
+            return max(int(node.get("minimum", 1)), 1)
+        if kind == "number":
+            return float(node.get("minimum", 0.5))
+        if kind == "boolean":
+            return True
+        n = next(counter)
+        if key.endswith("_id") and ids:
+            return ids[n % len(ids)]
+        if key in ("name", "character_name", "speaker") and names:
+            return names[n % len(names)]
+        return f"A plain answer, number {n}."
+
+    return make(schema)
+
+
+def _written(value: Any, style: str) -> str:
+    """`value` as a small model writes it."""
+    text = orjson.dumps(value).decode("utf-8")
+    if style == "prose":
+        return f"Sure! Here is the JSON you asked for:\n{text}\nI hope this helps."
+    if style == "twice":
+        return f"{text}\n{text}"
+    if style == "cut":
+        return text[:-2] if text.endswith("}}") or text.endswith("]}") else text[:-1]
+    if style == "fence":
+        return f"```json\n{text}\n```"
+    if style == "wrong_keys":
+        return orjson.dumps({"answer": "I think the story is nice.", "result": [1, 2, 3]}).decode("utf-8")
+    return text

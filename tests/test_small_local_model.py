@@ -1,0 +1,110 @@
+"""Every structured step on a small local model (issue 14, item 6): a fake llama.cpp-style server that refuses
+`json_schema`, enforces a strict chat template and a 4,096-token context, and answers as a model under 1B does
+(prose around the JSON, the JSON twice, cut before its closing brace, fenced, wrong keys). Through the app:
+analysis, chat emotion, an exchange between characters, the story's narration, a choice, a console command and
+an exploration all complete on the model; and a model whose replies cannot be used falls back, labelled."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from sceneintruder.app import create_app
+from sceneintruder.core.principal import Role
+from tests.fakes.small_model import FakeSmallModel
+from tests.story.support import current_node, excerpt, get_story, settle
+from tests.support.builders import bearer, make_user, token_for
+
+MODEL = "smollm2-135m-instruct"
+
+
+@contextlib.asynccontextmanager
+async def _app_on(fake: FakeSmallModel, make_settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(make_settings(allow_private_provider_urls=True, story_narrate_ahead=1))
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        fake.serving(fake.app()) as base,
+        LifespanManager(app),
+        httpx.AsyncClient(transport=transport, base_url="http://t", timeout=60) as client,
+    ):
+        await make_user(app, "root", role=Role.ADMIN)
+        saved = await client.post(
+            "/api/settings",
+            headers=bearer(token_for(app, "root")),
+            json={"llm_provider": "openai_compatible", "llm_config": {"base_url": f"{base}/v1", "model": MODEL}},
+        )
+        assert saved.status_code == 200, saved.text
+        yield client
+
+
+async def test_every_structured_step_completes_on_a_small_model(make_settings) -> None:
+    fake = FakeSmallModel()
+    async with _app_on(fake, make_settings) as client:
+        created = await client.post("/api/scenes", json={"title": "Small", "text": excerpt(6000)})
+        assert created.status_code == 201, created.text
+        scene = created.json()["data"]
+        assert scene["analysis"]["provider"] == "openai_compatible" and "fallback_reason" not in scene["analysis"]
+        cast = (await client.get(f"/api/scenes/{scene['id']}/characters")).json()["data"]
+        assert len(cast) >= 2
+
+        body = {"scene_id": scene["id"], "character_id": cast[0]["id"], "message": "How do you feel today?"}
+        emotion = await client.post("/api/chat/emotion", json=body)
+        assert emotion.status_code == 200, emotion.text
+        assert emotion.json()["data"]["provider"] == "openai_compatible"
+
+        exchange = await client.post(
+            "/api/interactions/trigger",
+            json={"scene_id": scene["id"], "character_ids": [c["id"] for c in cast[:2]], "topic": "the ball"},
+        )
+        assert exchange.status_code == 200, exchange.text
+
+        await get_story(client, scene["id"])
+        task = await settle(client, scene["id"])  # the story's passages narrated on the model
+        assert task.get("status") in ("completed", "ready"), task
+        story = await get_story(client, scene["id"])
+        node = current_node(story)
+        assert node["metadata"].get("provider") == "openai_compatible", node["metadata"]
+        chose = await client.post(
+            f"/api/scenes/{scene['id']}/story/choice",
+            json={"node_id": node["id"], "choice_id": node["choices"][0]["id"]},
+        )
+        assert chose.status_code == 200, chose.text
+        assert chose.json()["data"]["next_node"]["metadata"]["provider"] == "openai_compatible"
+        command = await client.post(f"/api/scenes/{scene['id']}/story/command", json={"input": "look around"})
+        assert command.status_code == 200, command.text
+        story = await get_story(client, scene["id"])
+        if story.get("locations"):
+            place = story["locations"][0]
+            await client.post(f"/api/scenes/{scene['id']}/story/locations/{place['id']}/unlock")
+            explored = await client.post(f"/api/scenes/{scene['id']}/story/locations/{place['id']}/explore")
+            assert explored.status_code == 200, explored.text
+
+    structured = [
+        seen.body for seen in fake.requests if seen.body.get("response_format") or "JSON Schema" in str(seen.body)
+    ]
+    assert len(structured) >= 7
+    assert sum(1 for body in structured if body["response_format"]["type"] == "json_schema") == 1  # refused once
+    assert all(body["response_format"] == {"type": "json_object", "schema": body["response_format"]["schema"]}
+               for body in structured[1:])  # fmt: skip
+    assert fake.refusals == ["Unsupported response_format type 'json_schema': use json_object with a schema"]
+    assert {"prose", "twice", "cut", "fence", "wrong_keys"} <= set(fake.answered)  # every small-model habit met
+
+
+@pytest.mark.parametrize("language_text", ["en"])
+async def test_a_model_whose_replies_cannot_be_used_falls_back_and_says_so(make_settings, language_text) -> None:
+    fake = FakeSmallModel(style="wrong_keys")
+    async with _app_on(fake, make_settings) as client:
+        created = await client.post("/api/scenes", json={"title": "Small", "text": excerpt(1500)})
+        assert created.status_code == 201, created.text
+        scene = created.json()["data"]
+        assert scene["analysis"]["offline"] is True
+        assert "unusable JSON" in scene["analysis"]["fallback_reason"]
+        cast = (await client.get(f"/api/scenes/{scene['id']}/characters")).json()["data"]
+        body = {"scene_id": scene["id"], "character_id": cast[0]["id"], "message": "How do you feel today?"}
+        emotion = (await client.post("/api/chat/emotion", json=body)).json()["data"]
+        assert emotion["provider"] == "builtin" and emotion["offline"] is True
+        assert emotion["fallback_reason"].startswith(f"openai_compatible/{MODEL} replied twice with unusable JSON")

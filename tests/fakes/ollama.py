@@ -19,6 +19,8 @@ def _line(obj: Any) -> bytes:
 
 
 class FakeOllama(FakeVendor):
+    accepts_schema = True  # False: an Ollama before 0.5, whose `format` is only "json"
+
     def app(self) -> Starlette:
         return Starlette(
             routes=[
@@ -45,6 +47,9 @@ class FakeOllama(FakeVendor):
             return await self.hang()
         if body.get("model") == "missing":
             return json_response({"error": 'model "missing" not found, try pulling it first'}, 404)
+        if isinstance(body.get("format"), dict) and not self.accepts_schema:
+            error = "json: cannot unmarshal object into Go struct field ChatRequest.format of type string"
+            return json_response({"error": error}, 400)
         model = body.get("model", "")
         stream = body.get("stream", True)
         if behaviour == "malformed":

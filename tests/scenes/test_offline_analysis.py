@@ -133,3 +133,15 @@ def test_a_tiny_chinese_text_still_finds_speakers() -> None:
     analysis = analyze_chunk("张三笑道：“你来了。”李四道：“来了。”张三又问：“吃了么？”李四答道：“吃了。”")
     assert {"张三", "李四"} <= {c.name for c in analysis.characters}
     assert all(c.dialogue_lines == 2 for c in analysis.characters if c.name in {"张三", "李四"})
+
+
+def test_a_mood_the_text_denies_does_not_count() -> None:
+    """ "She never smiled" is not a cheerful scene; 没有笑 is not 欢快."""
+    english = analyze_chunk(
+        "Anna did not laugh. Nobody laughed. She never smiled, and she was not cheerful. "
+        "The danger was real; she was afraid, and the threat grew.",
+        language="en",
+    )
+    assert english.atmosphere == "tense"
+    chinese = analyze_chunk("周明远没有笑。他不笑，也不欢喜。警报响起，众人惊慌，心里害怕，又急又怕。", language="zh")
+    assert chinese.atmosphere == "紧张"

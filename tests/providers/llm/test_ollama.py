@@ -45,3 +45,16 @@ async def test_list_models_and_host_forms(vendor) -> None:
     async with vendor("ollama", api_key="") as (_, provider):
         assert await provider.list_models() == ["llama3.2:latest"]
     assert normalise_host("127.0.0.1:11434") == "http://127.0.0.1:11434"
+
+
+async def test_a_structured_call_sends_the_schema_as_format_and_falls_back_to_json_once(vendor) -> None:
+    schema = {"type": "object", "properties": {"mood": {"type": "string"}}}
+    asked = request("llama3.2", response_format="json", json_schema=schema)
+    async with vendor("ollama", api_key="") as (fake, provider):
+        await provider.complete(asked)
+        assert fake.requests[-1].body["format"] == schema  # Ollama 0.5+: the schema, enforced by grammar
+        fake.accepts_schema = False
+        await provider.complete(request("llama3.1", response_format="json", json_schema=schema))
+        await provider.complete(request("llama3.1", response_format="json", json_schema=schema))
+    formats = [seen.body["format"] for seen in fake.requests[1:]]
+    assert formats == [schema, "json", "json"]  # refused once, then plain JSON mode at once and from then on

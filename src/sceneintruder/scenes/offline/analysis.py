@@ -69,7 +69,6 @@ class _Context:
         self.language = language
         self.spans = sentence_spans(text)
         self.index = SentenceIndex(self.spans)
-        self.window = 60 if language == "en" else 12
 
     def sentence(self, sentence_id: int, limit: int = 200) -> str:
         start, end = self.spans[sentence_id]
@@ -296,16 +295,28 @@ def _first_sentence(context: _Context, entity: EntityRecord) -> str:
 
 
 def _keyword_counter(text: str, language: Language) -> Counter[str]:
-    """Word counts for English; for Chinese, the counts of every lexicon keyword (substring counts)."""
+    """Word counts for English; for Chinese, the counts of every lexicon keyword (substring counts). A word the
+    text denies does not count: "not afraid", "never smiled", 没有笑, 不怕 (the mood is not the opposite of the
+    text's)."""
     if language == "en":
-        return Counter(_EN_WORD.findall(text.casefold()))
+        words = _EN_WORD.findall(text.casefold())
+        return Counter(word for i, word in enumerate(words) if not _EN_NEGATORS & set(words[max(0, i - 2) : i]))
     keywords = {
         word
         for table in (lex.ERA_LEXICON, lex.ATMOSPHERE_LEXICON, lex.THEME_LEXICON)
         for _, words in table["zh"]
         for word in words
     }
-    return Counter({word: text.count(word) for word in sorted(keywords)})
+    return Counter(
+        {
+            word: len(re.findall(rf"(?<![{_ZH_NEGATORS}])(?<![{_ZH_NEGATORS}].){re.escape(word)}", text))
+            for word in sorted(keywords)
+        }
+    )
+
+
+_EN_NEGATORS = frozenset({"not", "no", "never", "without", "nor", "hardly", "nobody", "didn't", "wasn't", "couldn't"})
+_ZH_NEGATORS = "不没未无别莫勿"
 
 
 _Buckets = tuple[tuple[str, Collection[str]], ...]

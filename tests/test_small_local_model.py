@@ -23,7 +23,7 @@ MODEL = "smollm2-135m-instruct"
 
 
 @contextlib.asynccontextmanager
-async def _app_on(fake: FakeSmallModel, make_settings) -> AsyncIterator[httpx.AsyncClient]:
+async def _app_on(fake: FakeSmallModel, make_settings, **config: str) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(make_settings(allow_private_provider_urls=True, story_narrate_ahead=1))
     transport = httpx.ASGITransport(app=app)
     async with (
@@ -35,7 +35,10 @@ async def _app_on(fake: FakeSmallModel, make_settings) -> AsyncIterator[httpx.As
         saved = await client.post(
             "/api/settings",
             headers=bearer(token_for(app, "root")),
-            json={"llm_provider": "openai_compatible", "llm_config": {"base_url": f"{base}/v1", "model": MODEL}},
+            json={
+                "llm_provider": "openai_compatible",
+                "llm_config": {"base_url": f"{base}/v1", "model": MODEL, **config},
+            },
         )
         assert saved.status_code == 200, saved.text
         yield client
@@ -74,6 +77,8 @@ async def test_every_structured_step_completes_on_a_small_model(make_settings) -
         )
         assert chose.status_code == 200, chose.text
         assert chose.json()["data"]["next_node"]["metadata"]["provider"] == "openai_compatible"
+        status = (await client.get("/api/llm/status")).json()["data"]
+        assert status["json_mode"] == "json_object_schema" and status["context_window"] == 4096  # learned, local
         command = await client.post(f"/api/scenes/{scene['id']}/story/command", json={"input": "look around"})
         assert command.status_code == 200, command.text
         story = await get_story(client, scene["id"])
@@ -108,3 +113,25 @@ async def test_a_model_whose_replies_cannot_be_used_falls_back_and_says_so(make_
         emotion = (await client.post("/api/chat/emotion", json=body)).json()["data"]
         assert emotion["provider"] == "builtin" and emotion["offline"] is True
         assert emotion["fallback_reason"].startswith(f"openai_compatible/{MODEL} replied twice with unusable JSON")
+
+
+async def test_a_2048_token_model_gets_every_call_within_its_window(make_settings) -> None:
+    """Analysis chunks sized for the window (never cut to fit), and a long chat history trimmed from its oldest
+    turns: the server, which refuses any prompt that with max_tokens exceeds 2,048 tokens, refuses nothing."""
+    fake = FakeSmallModel(n_ctx=2048, style="plain")
+    async with _app_on(fake, make_settings, context_window="2048") as client:
+        created = await client.post("/api/scenes", json={"title": "Small", "text": excerpt(6000)})
+        assert created.status_code == 201, created.text
+        scene = created.json()["data"]
+        assert scene["analysis"]["chunk_count"] >= 3
+        cast = (await client.get(f"/api/scenes/{scene['id']}/characters")).json()["data"]
+        for turn in range(8):
+            line = f"Turn {turn}: " + "Tell me everything you remember about that long evening at the ball. " * 12
+            body = {"scene_id": scene["id"], "character_id": cast[0]["id"], "message": line}
+            chat = await client.post("/api/chat", json=body)
+            assert chat.status_code == 200, chat.text
+    assert fake.refusals == ["Unsupported response_format type 'json_schema': use json_object with a schema"]
+    analysis = [seen.body for seen in fake.requests if "JSON Schema" in str(seen.body)]
+    assert all(" … " not in str(body["messages"]) for body in analysis)  # no chunk was cut to fit
+    last_chat = fake.requests[-1].body
+    assert "Turn 7" in last_chat["messages"][-1]["content"] and "Turn 0" not in str(last_chat["messages"])

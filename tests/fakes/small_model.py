@@ -70,7 +70,9 @@ class FakeSmallModel(FakeVendor):
             style = "text"
         else:
             style = next(self._styles)
-            said = "\n".join(str(m.get("content") or "") for m in messages if m.get("role") == "user")
+            said = "\n".join(
+                str(m.get("content") or "").split("\n", 1)[-1] for m in messages if m.get("role") == "user"
+            )
             text = _written(_instance(schema, said), style)
         self.answered.append(style)
         return json_response(
@@ -116,11 +118,14 @@ def _prompt(messages: list[dict[str, Any]]) -> str:
     return "\n".join(str(m.get("content") or "") for m in messages)
 
 
+_ANSWERS = itertools.count(1)
+
+
 def _instance(schema: dict[str, Any], prompt: str) -> Any:
     """An object valid for `schema`, with words taken from the prompt's user turns."""
     names = list(dict.fromkeys(n for n in _NAME.findall(prompt) if n not in _NOT_NAMES))
     ids = _ID.findall(prompt)
-    counter = itertools.count()
+    counter, named, answer_no = itertools.count(), itertools.count(), next(_ANSWERS)
 
     def make(node: dict[str, Any], key: str = "") -> Any:
         if "anyOf" in node:
@@ -134,6 +139,8 @@ def _instance(schema: dict[str, Any], prompt: str) -> Any:
         if kind == "object" or "properties" in node:
             return {name: make(prop, name) for name, prop in (node.get("properties") or {}).items()}
         if kind == "array":
+            if key == "aliases":
+                return []
             count = max(2, node.get("minItems", 2))
             return [make(node.get("items") or {"type": "string"}, key) for _ in range(count)]
         if kind == "integer":
@@ -146,8 +153,8 @@ def _instance(schema: dict[str, Any], prompt: str) -> Any:
         if key.endswith("_id") and ids:
             return ids[n % len(ids)]
         if key in ("name", "character_name", "speaker") and names:
-            return names[n % len(names)]
-        return f"A plain answer, number {n}."
+            return names[next(named) % len(names)]
+        return f"A plain answer, number {answer_no}.{n}."
 
     return make(schema)
 

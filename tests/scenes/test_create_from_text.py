@@ -172,6 +172,20 @@ async def test_a_vendor_analyses_each_chunk_and_the_results_merge(app, client, v
     assert scene["era"] == "Regency" and [loc["name"] for loc in scene["locations"]] == ["Longbourn"]
 
 
+async def test_people_a_model_made_up_are_dropped(client, vendor: FakeOpenAI) -> None:
+    """A model may answer with names the text never uses (the schema's words, people of other books): only
+    characters whose name or an alias occurs in the text are kept."""
+    reply = json.loads(_analysis("Jane", "Gandalf", "Miss Bennet"))
+    reply["characters"][2]["aliases"] = ["Lizzy"]  # "Miss Bennet" is not in the text, "Lizzy" is
+    vendor.replies.append(json.dumps(reply))
+    text = "Jane walked to Longbourn. Lizzy laughed at her. They talked a while."
+    response = await client.post("/api/scenes", json={"title": "Made up", "text": text})
+    assert response.status_code == 201, response.text
+    scene_id = response.json()["data"]["id"]
+    names = [c["name"] for c in (await client.get(f"/api/scenes/{scene_id}/characters")).json()["data"]]
+    assert sorted(names) == ["Jane", "Miss Bennet"]
+
+
 async def test_malformed_json_is_repaired_or_re_asked(client, vendor: FakeOpenAI) -> None:
     vendor.replies.extend(["Here you go:\n```json\n" + _analysis("Ann") + "\n```", "not json at all", _analysis("Bea")])
     first = await client.post("/api/scenes", json={"title": "One", "text": "Ann waited by the window."})

@@ -59,6 +59,8 @@ async def test_llm_status_reports_the_offline_provider_as_ready(client) -> None:
         "source": "builtin",
         "fallbacks": [],
         "offline": True,
+        "json_mode": "offline",
+        "context_window": 0,  # no model: no window to report
     }
 
 

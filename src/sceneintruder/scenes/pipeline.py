@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from sceneintruder.core.offload import Offload
 from sceneintruder.providers.llm.base import Sampling
+from sceneintruder.providers.llm.catalog import BUILTIN
 from sceneintruder.providers.llm.client import CallInfo, LLMClient
 from sceneintruder.scenes import merge
 from sceneintruder.scenes.analysis_schema import ANALYSIS_TASK, ChunkAnalysis, SceneAnalysis
@@ -23,6 +24,9 @@ from sceneintruder.textkit import text
 
 PROMPT_SHARE = 0.5  # of the model's context: the rest is instructions, schema and the answer
 CHARS_PER_TOKEN = {"en": 3.5, "zh": 1.2}
+SMALL_WINDOW = 8192  # up to this, a local model's tokenizer is assumed (providers.llm.window.estimate_tokens)
+SMALL_MODEL_CHARS_PER_TOKEN = {"en": 3.0, "zh": 0.5}
+SMALL_PROMPT_SHARE = 0.4  # the rest: instructions and schema (~500 tokens) and the answer (a quarter)
 
 T = TypeVar("T")
 ProgressCallback = Callable[[int, int], Awaitable[None]]
@@ -50,9 +54,14 @@ class AnalysisOutcome:
 
 
 def chunk_chars(max_context_tokens: int, language: str, cap: int) -> int:
-    """How many characters of text fit one call for this model, at most `cap` (so progress stays granular)."""
-    fitting = int(max_context_tokens * PROMPT_SHARE * CHARS_PER_TOKEN["zh" if language == "zh" else "en"])
-    return max(1000, min(cap, fitting))
+    """How many characters of text fit one call for this model, at most `cap` (so progress stays granular). A
+    small window (a local model) is counted as `providers.llm.window` counts it, which errs high, so a chunk is
+    never cut to fit."""
+    lang = "zh" if language == "zh" else "en"
+    small = max_context_tokens <= SMALL_WINDOW
+    per_token = SMALL_MODEL_CHARS_PER_TOKEN[lang] if small else CHARS_PER_TOKEN[lang]
+    fitting = int(max_context_tokens * (SMALL_PROMPT_SHARE if small else PROMPT_SHARE) * per_token)
+    return max(500, min(cap, fitting))
 
 
 def analysis_messages(*, title: str, chunk: str, index: int, total: int, language: str) -> list[dict[str, str]]:
@@ -109,10 +118,24 @@ async def analyze_text(
 
     findings = await _gather_or_cancel([analyse(chunk) for chunk in chunks])
     analysis = merge.merge_analyses(findings, language=language, title=title)
+    if providers - {BUILTIN}:
+        analysis = only_named_in(analysis, source)
     reason = f"{fallbacks[0]} ({len(fallbacks)} of {len(chunks)} parts analysed offline)" if fallbacks else ""
     return AnalysisOutcome(
         analysis, provider=",".join(sorted(providers)) or "none", chunks=len(chunks), fallback_reason=reason
     )
+
+
+def only_named_in(analysis: SceneAnalysis, source: str) -> SceneAnalysis:
+    """The analysis without the characters a model made up: those whose name and aliases never occur in the
+    text (a small model fills its answer with the schema's words, or with people from other books)."""
+    folded = source.casefold()
+    kept = [
+        character
+        for character in analysis.characters
+        if any(name.strip() and name.strip().casefold() in folded for name in (character.name, *character.aliases))
+    ]
+    return analysis if len(kept) == len(analysis.characters) else analysis.model_copy(update={"characters": kept})
 
 
 async def _gather_or_cancel(coroutines: list[Awaitable[ChunkAnalysis]]) -> list[ChunkAnalysis]:

@@ -102,6 +102,8 @@ class LLMStatusRead(TypedDict):
     source: str
     fallbacks: list[str]
     offline: bool
+    json_mode: str  # how structured calls ask for JSON: json_schema, json_object_schema, json_object, schema, ...
+    context_window: int  # tokens; calls to the model are sized to fit it
     configured: NotRequired[bool]
 
 

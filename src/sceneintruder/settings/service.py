@@ -189,6 +189,8 @@ async def llm_status(session: AsyncSession, runtime: SettingsRuntime) -> dict[st
         "source": status.source,
         "fallbacks": list(status.fallbacks),
         "offline": status.provider == BUILTIN,
+        "json_mode": status.json_mode,
+        "context_window": status.context_window,
     }
     if not status.ready:
         data["configured"] = bool(overview.provider and overview.has_key)

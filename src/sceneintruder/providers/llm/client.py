@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from sceneintruder.core.errors import ServiceNotReady
 from sceneintruder.core.offload import Offload
 from sceneintruder.providers.errors import ProviderBadResponse, ProviderError
+from sceneintruder.providers.llm import window
 from sceneintruder.providers.llm._common import elapsed_ms
 from sceneintruder.providers.llm.base import (
     ChatMessage,
@@ -107,6 +108,8 @@ class LLMStatus:
     model: str
     source: str
     fallbacks: tuple[str, ...]
+    json_mode: str = "none"  # how structured calls ask the active model for JSON (learned per server)
+    context_window: int = 0  # the active model's window in tokens, as calls are sized to it (0: no model)
 
 
 @dataclass(frozen=True)
@@ -123,10 +126,15 @@ class _Params:
 REASK_EXCERPT_CHARS = 1_500  # of a failed structured reply, quoted back when re-asking
 
 
-def structured_budget(capabilities: LLMCapabilities) -> int:
-    """`max_tokens` of a structured call that sets none: a quarter of the model's window, 256 to 4,096 (a small
-    local model can otherwise write until its context is full)."""
-    return max(256, min(4096, capabilities.max_context_tokens // 4))
+def _json_mode(provider: LLMProvider | None) -> str:
+    if provider is None:
+        return "none"
+    if provider.name == BUILTIN:
+        return "offline"
+    learned = getattr(provider, "json_mode", None)
+    if callable(learned):
+        return str(learned(provider.default_model))
+    return "json" if provider.capabilities.json_mode else "none"
 
 
 def _excerpt(text: str) -> str:
@@ -212,6 +220,8 @@ class LLMClient:
             model=primary.default_model if primary else "",
             source=active.source,
             fallbacks=tuple(p.name for p in active.fallbacks),
+            json_mode=_json_mode(primary),
+            context_window=primary.capabilities.max_context_tokens if primary and primary.name != BUILTIN else 0,
         )
 
     def capabilities(self) -> LLMCapabilities:
@@ -287,13 +297,11 @@ class LLMClient:
         sampling: Sampling = DEFAULT_SAMPLING,
     ) -> StructuredResult[M]:
         """A validated `schema` instance. Vendors answer from `messages` (in the strongest JSON mode their server
-        accepts; the schema's compact form is also in the one system message) within a token budget; the offline
+        accepts; the schema's compact form is also in the one system message) within the window; the offline
         provider from `inputs`, with the skill registered for `task`. An answer that does not validate (prose, a
         cut-off object, wrong keys, nothing) is re-asked once, quoting a bounded excerpt and what was wrong. A
         second failure falls back to the offline skill, labelled with the reason (`fallback_reason`); with no
         skill for the task it is ProviderBadResponse."""
-        if sampling.max_tokens is None:
-            sampling = dataclasses.replace(sampling, max_tokens=structured_budget(self.capabilities()))
         base = _Params(
             sampling,
             response_format="json",
@@ -392,12 +400,21 @@ class LLMClient:
     def _request(
         self, provider: LLMProvider, messages: tuple[ChatMessage, ...], call: CallInfo, params: _Params
     ) -> CompletionRequest:
+        """The call as `provider` gets it: turns every chat template accepts, a `max_tokens` on every model call,
+        and a prompt trimmed so that it and `max_tokens` fit the model's window (the offline provider computes
+        its answer from `inputs` and is left as it is)."""
         wanted = params.sampling.model
         model = wanted if wanted and provider is self._active.primary else provider.default_model
+        sampling, turns = params.sampling, normalise_turns(messages)
+        if provider.name != BUILTIN:
+            budget = window.output_budget(provider.capabilities.max_context_tokens)
+            if sampling.max_tokens is None:
+                sampling = dataclasses.replace(sampling, max_tokens=budget)
+            turns = window.fit(turns, provider.capabilities.max_context_tokens, sampling.max_tokens or budget)
         return CompletionRequest(
-            messages=normalise_turns(messages),
+            messages=turns,
             model=model,
-            sampling=params.sampling,
+            sampling=sampling,
             response_format=params.response_format,
             json_schema=params.json_schema,
             schema_name=params.schema_name,

@@ -110,6 +110,10 @@ class OllamaProvider:
             max_context_tokens=context_window(self._options, self._base_url, self.default_model),
         )
 
+    def json_mode(self, model: str) -> str:
+        """`format` of structured calls to `model`: "schema" until the server refused one, then "json"."""
+        return self._json_modes.get(model, "schema")
+
     def _mapper(self, model: str, *, asked_json: bool = False) -> vendor_http.ErrorMapper:
         return lambda status, body, headers: _error_for(model, status, body, headers, asked_json=asked_json)
 
@@ -118,7 +122,7 @@ class OllamaProvider:
         a schema (older Ollama), remembered for later calls."""
         started = time.perf_counter()
         asked_json = request.response_format == "json"
-        modes = ("schema", "json") if self._json_modes.get(request.model, "schema") == "schema" else ("json",)
+        modes = ("schema", "json") if self.json_mode(request.model) == "schema" else ("json",)
         for position, mode in enumerate(modes):
             try:
                 body = await vendor_http.post_json(

@@ -10,6 +10,7 @@ OpenRouter's attribution headers; GLM with a plain Bearer key.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -240,6 +241,8 @@ class OpenAICompatibleProvider:
         self._http = http
         self._retry = retry
         self._json_modes: dict[str, str] = {}  # model -> the strongest JSON mode this server accepted
+        self._settled: set[str] = set()  # models whose JSON mode has worked once
+        self._negotiating: dict[str, asyncio.Lock] = {}
 
     @property
     def capabilities(self) -> LLMCapabilities:
@@ -258,7 +261,17 @@ class OpenAICompatibleProvider:
 
     async def complete(self, request: CompletionRequest) -> Completion:
         """One answer. A structured call negotiates its JSON mode: when the server refuses a mode (it names it in
-        its error), the next weaker one is sent at once, and the one that worked is kept for later calls."""
+        its error), the next weaker one is sent at once, and the one that worked is kept for later calls. Until
+        a mode has worked for a model, its structured calls go one at a time (concurrent chunks of an analysis
+        would otherwise each be refused once)."""
+        if request.response_format != "json" or request.model in self._settled:
+            return await self._complete(request)
+        async with self._negotiating.setdefault(request.model, asyncio.Lock()):
+            completion = await self._complete(request)
+            self._settled.add(request.model)
+            return completion
+
+    async def _complete(self, request: CompletionRequest) -> Completion:
         started = time.perf_counter()
         asked_json = request.response_format == "json"
         modes = _modes_from(self.json_mode(request.model)) if asked_json else ("none",)

@@ -135,3 +135,22 @@ async def test_a_2048_token_model_gets_every_call_within_its_window(make_setting
     assert all(" … " not in str(body["messages"]) for body in analysis)  # no chunk was cut to fit
     last_chat = fake.requests[-1].body
     assert "Turn 7" in last_chat["messages"][-1]["content"] and "Turn 0" not in str(last_chat["messages"])
+
+
+async def test_a_llama_cpp_server_says_its_window_and_calls_are_sized_to_it(make_settings) -> None:
+    """No context_window configured: the llama.cpp server's /props says n_ctx 2,048, and the analysis and a long
+    chat fit it; the server refuses nothing but the one json_schema."""
+    fake = FakeSmallModel(n_ctx=2048, style="plain", props=True)
+    async with _app_on(fake, make_settings) as client:
+        created = await client.post("/api/scenes", json={"title": "Small", "text": excerpt(6000)})
+        assert created.status_code == 201, created.text
+        assert (await client.get("/api/llm/status")).json()["data"]["context_window"] == 2048
+        scene_id = created.json()["data"]["id"]
+        cast = (await client.get(f"/api/scenes/{scene_id}/characters")).json()["data"]
+        line = "Tell me everything you remember about that long evening at the ball. " * 40
+        chat = await client.post(
+            "/api/chat", json={"scene_id": scene_id, "character_id": cast[0]["id"], "message": line}
+        )
+        assert chat.status_code == 200, chat.text
+    assert [seen.path for seen in fake.requests].count("/props") == 1
+    assert len(fake.refusals) == 1

@@ -20,18 +20,26 @@ def _line(obj: Any) -> bytes:
 
 class FakeOllama(FakeVendor):
     accepts_schema = True  # False: an Ollama before 0.5, whose `format` is only "json"
+    context_length = 131_072  # what /api/show reports as the model's own context length
 
     def app(self) -> Starlette:
         return Starlette(
             routes=[
                 Route("/api/chat", self.chat, methods=["POST"]),
                 Route("/api/tags", self.tags, methods=["GET"]),
+                Route("/api/show", self.show, methods=["POST"]),
             ]
         )
 
     async def tags(self, request: Request) -> Response:
         await self.record(request)
         return json_response({"models": [{"name": "llama3.2:latest", "model": "llama3.2:latest", "size": 1}]})
+
+    async def show(self, request: Request) -> Response:
+        await self.record(request)
+        return json_response(
+            {"model_info": {"general.architecture": "llama", "llama.context_length": self.context_length}}
+        )
 
     async def chat(self, request: Request) -> Response:
         seen = await self.record(request)

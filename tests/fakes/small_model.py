@@ -45,15 +45,23 @@ def estimate_tokens(text: str) -> int:
 
 
 class FakeSmallModel(FakeVendor):
-    def __init__(self, *, n_ctx: int = 4096, style: str | None = None) -> None:
+    def __init__(self, *, n_ctx: int = 4096, style: str | None = None, props: bool = False) -> None:
         super().__init__(api_key="")
         self.n_ctx = n_ctx
+        self.props = props
         self._styles = itertools.cycle([style] if style else STYLES)
         self.refusals: list[str] = []  # why each refused request was refused
         self.answered: list[str] = []  # the style of each answer
 
     def app(self) -> Starlette:
-        return Starlette(routes=[Route("/v1/chat/completions", self.chat, methods=["POST"])])
+        routes = [Route("/v1/chat/completions", self.chat, methods=["POST"])]
+        if self.props:  # the llama.cpp server's page; llama-cpp-python's server has none (404)
+            routes.append(Route("/props", self.server_props, methods=["GET"]))
+        return Starlette(routes=routes)
+
+    async def server_props(self, request: Request) -> Response:
+        await self.record(request)
+        return json_response({"default_generation_settings": {"n_ctx": self.n_ctx}, "total_slots": 1})
 
     async def chat(self, request: Request) -> Response:
         seen = await self.record(request)

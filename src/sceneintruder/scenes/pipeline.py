@@ -88,6 +88,7 @@ async def analyze_text(
         return await offload.run(fn, *args) if offload is not None else fn(*args)
 
     language = await cpu(text.detect_language, source)
+    await llm.prepare()  # a local server's own window, if it tells it
     size = chunk_chars(llm.capabilities().max_context_tokens, language, max_chunk_chars)
     chunks = await cpu(functools.partial(text.chunk_text, source, max_chars=size))
     limit = asyncio.Semaphore(concurrency)

@@ -21,8 +21,8 @@ async def test_request_shape_and_answer(vendor) -> None:
         "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello"}],
         "stream": False,
         "think": False,
-        "options": {"temperature": 0.1, "num_predict": 12, "top_p": 0.5, "stop": ["###"]},
-    }
+        "options": {"temperature": 0.1, "num_predict": 12, "top_p": 0.5, "stop": ["###"], "num_ctx": 4096},
+    }  # num_ctx always: Ollama otherwise cuts a prompt to its own default window
     assert completion.text == fake.default_reply and completion.usage.prompt_tokens == 19
 
 
@@ -58,3 +58,13 @@ async def test_a_structured_call_sends_the_schema_as_format_and_falls_back_to_js
         await provider.complete(request("llama3.1", response_format="json", json_schema=schema))
     formats = [seen.body["format"] for seen in fake.requests[1:]]
     assert formats == [schema, "json", "json"]  # refused once, then plain JSON mode at once and from then on
+
+
+async def test_the_models_own_shorter_context_caps_num_ctx(vendor) -> None:
+    async with vendor("ollama", api_key="") as (fake, provider):
+        fake.context_length = 2048
+        await provider.prepare()
+        assert provider.capabilities.max_context_tokens == 2048
+        await provider.complete(request("llama3.2"))
+    assert fake.requests[0].path == "/api/show" and fake.requests[0].body == {"model": provider.default_model}
+    assert fake.requests[-1].body["options"]["num_ctx"] == 2048

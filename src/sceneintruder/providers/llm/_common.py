@@ -34,6 +34,7 @@ _POLICY_MARKERS = ("content_policy", "content policy", "content_filter", "safety
 _FORMAT_MARKERS = ("response_format", "json_schema", "json_object", "grammar", "structured output", "format")
 FORMAT_REFUSED = "response_format_unsupported"
 LOCAL_CONTEXT_TOKENS = 4096  # a local model server whose window is not configured: assume a small one
+PROBE_SECONDS = 2.0  # asking a local server for its window (llama.cpp /props, Ollama /api/show)
 
 
 def elapsed_ms(started: float) -> float:

@@ -126,6 +126,12 @@ class _Params:
 REASK_EXCERPT_CHARS = 1_500  # of a failed structured reply, quoted back when re-asking
 
 
+async def _prepared(provider: LLMProvider) -> None:
+    prepare = getattr(provider, "prepare", None)  # optional: adapters of local servers ask them for their window
+    if prepare is not None:
+        await prepare()
+
+
 def _json_mode(provider: LLMProvider | None) -> str:
     if provider is None:
         return "none"
@@ -228,6 +234,12 @@ class LLMClient:
         primary = self._active.primary
         return primary.capabilities if primary else LLMCapabilities()
 
+    async def prepare(self) -> None:
+        """Let the active provider learn what it can about its model (a local server's window) before a caller
+        sizes its input by `capabilities()`; cheap after the first time."""
+        if self._active.primary is not None:
+            await _prepared(self._active.primary)
+
     # --- calls ------------------------------------------------------------------------------------------------
 
     async def complete(
@@ -256,6 +268,7 @@ class LLMClient:
         request_messages = to_messages(messages)
         chain = self._chain()
         for position, provider in enumerate(chain):
+            await _prepared(provider)
             request = self._request(provider, request_messages, call, params)
             started = time.perf_counter()
             emitted = False
@@ -360,6 +373,7 @@ class LLMClient:
     async def _complete(self, messages: tuple[ChatMessage, ...], call: CallInfo, params: _Params) -> Completion:
         chain = self._chain()
         for position, provider in enumerate(chain):
+            await _prepared(provider)
             request = self._request(provider, messages, call, params)
             started = time.perf_counter()
             try:

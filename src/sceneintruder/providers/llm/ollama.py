@@ -7,6 +7,7 @@ JSON object per line ending with `done: true`, which carries the token counts.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
@@ -18,6 +19,8 @@ from sceneintruder.providers import http as vendor_http
 from sceneintruder.providers.errors import ProviderBadResponse, ProviderError, ProviderRejected, ProviderUnavailable
 from sceneintruder.providers.llm._common import (
     FORMAT_REFUSED,
+    LOCAL_CONTEXT_TOKENS,
+    PROBE_SECONDS,
     classify_error,
     context_window,
     first_str,
@@ -45,8 +48,12 @@ def normalise_host(host: str) -> str:
     return host
 
 
-def _build_payload(request: CompletionRequest, *, stream: bool, json_mode: str = "schema") -> dict[str, Any]:
+def _build_payload(
+    request: CompletionRequest, *, stream: bool, json_mode: str = "schema", num_ctx: int = 0
+) -> dict[str, Any]:
     options = sampling_options(request, max_tokens="num_predict", top_p="top_p", stop="stop")
+    if num_ctx:
+        options["num_ctx"] = num_ctx
     body: dict[str, Any] = {
         "model": request.model,
         "messages": [{"role": m.role, "content": m.content} for m in request.messages],
@@ -101,14 +108,41 @@ class OllamaProvider:
         self._retry = retry
         self._options = dict(config.options)
         self._json_modes: dict[str, str] = {}  # model -> "schema" or "json", once the server refused a schema
+        self._model_window = 0  # the model's context length from /api/show, 0: not known
+        self._probed = False
+        self._probe_lock = asyncio.Lock()
 
     @property
     def capabilities(self) -> LLMCapabilities:
-        return LLMCapabilities(
-            streaming=True,
-            json_mode=True,
-            max_context_tokens=context_window(self._options, self._base_url, self.default_model),
-        )
+        return LLMCapabilities(streaming=True, json_mode=True, max_context_tokens=self._window())
+
+    def _window(self) -> int:
+        """`context_window` when configured; else LOCAL_CONTEXT_TOKENS, or the model's own length if smaller.
+        Sent as `num_ctx` on every call: Ollama otherwise cuts prompts to its default window without a word."""
+        if str(self._options.get("context_window") or "").strip().isdigit():
+            return context_window(self._options, self._base_url, self.default_model)
+        default = LOCAL_CONTEXT_TOKENS
+        return min(default, self._model_window) if self._model_window else default
+
+    async def prepare(self) -> None:
+        """Once per provider: the model's own context length (`/api/show`), which caps the window."""
+        if self._probed:
+            return
+        async with self._probe_lock:
+            if self._probed:
+                return
+            self._probed = True
+            try:
+                response = await self._http.post(
+                    f"{self._base_url}/api/show", json={"model": self.default_model}, headers=self._headers,
+                    timeout=PROBE_SECONDS,
+                )  # fmt: skip
+                info = response.json().get("model_info") if response.status_code == 200 else None
+            except (httpx.HTTPError, ValueError, AttributeError):
+                return
+            lengths = [v for k, v in (info or {}).items() if k.endswith(".context_length") and isinstance(v, int)]
+            if lengths and lengths[0] >= 512:
+                self._model_window = lengths[0]
 
     def json_mode(self, model: str) -> str:
         """`format` of structured calls to `model`: "schema" until the server refused one, then "json"."""
@@ -128,7 +162,7 @@ class OllamaProvider:
                 body = await vendor_http.post_json(
                     self._http,
                     f"{self._base_url}/api/chat",
-                    payload=_build_payload(request, stream=False, json_mode=mode),
+                    payload=_build_payload(request, stream=False, json_mode=mode, num_ctx=self._window()),
                     headers=self._headers,
                     error_for=self._mapper(request.model, asked_json=asked_json),
                     provider=NAME,
@@ -149,7 +183,7 @@ class OllamaProvider:
         async with vendor_http.open_stream(
             self._http,
             f"{self._base_url}/api/chat",
-            payload=_build_payload(request, stream=True),
+            payload=_build_payload(request, stream=True, num_ctx=self._window()),
             headers={**self._headers, "Accept": "application/x-ndjson"},
             error_for=self._mapper(request.model),
             provider=NAME,

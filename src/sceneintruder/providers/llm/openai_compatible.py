@@ -21,7 +21,15 @@ import orjson
 
 from sceneintruder.providers import http as vendor_http
 from sceneintruder.providers.errors import ProviderBadResponse, ProviderError, ProviderRejected, ProviderUnavailable
-from sceneintruder.providers.llm._common import FORMAT_REFUSED, classify_error, context_window, first_str, with_latency
+from sceneintruder.providers.llm._common import (
+    FORMAT_REFUSED,
+    PROBE_SECONDS,
+    classify_error,
+    context_window,
+    first_str,
+    is_local_url,
+    with_latency,
+)
 from sceneintruder.providers.llm.base import (
     Completion,
     CompletionChunk,
@@ -243,14 +251,38 @@ class OpenAICompatibleProvider:
         self._json_modes: dict[str, str] = {}  # model -> the strongest JSON mode this server accepted
         self._settled: set[str] = set()  # models whose JSON mode has worked once
         self._negotiating: dict[str, asyncio.Lock] = {}
+        self._served_window = 0  # the window the server reported (llama.cpp's /props), 0: not known
+        self._probed = False
+        self._probe_lock = asyncio.Lock()
 
     @property
     def capabilities(self) -> LLMCapabilities:
+        window = context_window(self._options, self._base_url, self.default_model)
+        if self._served_window and not self._options.get("context_window"):
+            window = self._served_window
         return LLMCapabilities(
-            streaming=True,
-            json_mode=_JSON_MODE.get(self.name, "none") != "none",
-            max_context_tokens=context_window(self._options, self._base_url, self.default_model),
+            streaming=True, json_mode=_JSON_MODE.get(self.name, "none") != "none", max_context_tokens=window
         )
+
+    async def prepare(self) -> None:
+        """Once per provider, for a server on this machine or a private network whose window is not configured:
+        ask it (the llama.cpp server says `n_ctx` at `/props`; others have no such page and keep the default)."""
+        if self._probed or self._options.get("context_window") or not is_local_url(self._base_url):
+            return
+        async with self._probe_lock:
+            if self._probed:
+                return
+            self._probed = True
+            root = self._base_url.rstrip("/").removesuffix("/v1")
+            try:
+                response = await self._http.get(f"{root}/props", timeout=PROBE_SECONDS)
+                props = response.json() if response.status_code == 200 else {}
+            except (httpx.HTTPError, ValueError):
+                return
+            settings = props.get("default_generation_settings") if isinstance(props, dict) else None
+            n_ctx = settings.get("n_ctx") if isinstance(settings, dict) else None
+            if isinstance(n_ctx, int) and n_ctx >= 512:
+                self._served_window = n_ctx
 
     def json_mode(self, model: str) -> str:
         """The JSON mode structured calls to `model` use: the vendor's best until the server refuses it."""

@@ -15,7 +15,7 @@ from sceneintruder.providers.llm.base import ChatMessage
 _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 PER_MESSAGE_TOKENS = 8  # the chat template's own tokens around each message
 MIN_OUTPUT_TOKENS = 256
-MAX_OUTPUT_TOKENS = 4096
+MAX_OUTPUT_TOKENS = 8192
 ELIDED = " … "
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -130,3 +130,19 @@ def is_local_url(url: str) -> bool:
     except ValueError:
         return False
     return address.is_loopback or address.is_private or address.is_link_local
+
+
+async def first_accepted(
+    modes: Sequence[str], attempt: Callable[[str], Awaitable[Any]], learned: MutableMapping[str, str], model: str
+) -> Any:
+    """`attempt(mode)` for each JSON mode in turn until the server accepts one: a refusal that names the mode
+    (FORMAT_REFUSED) moves to the next at once and records it in `learned[model]`; any other error, or a refusal
+    of the last mode, is raised."""
+    for position, mode in enumerate(modes):
+        try:
+            return await attempt(mode)
+        except ProviderRejected as error:
+            if error.vendor_code != FORMAT_REFUSED or position + 1 == len(modes):
+                raise
+            learned[model] = modes[position + 1]
+    raise AssertionError("unreachable: the last mode's error is re-raised")

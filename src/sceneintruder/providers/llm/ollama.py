@@ -16,13 +16,13 @@ import httpx
 import orjson
 
 from sceneintruder.providers import http as vendor_http
-from sceneintruder.providers.errors import ProviderBadResponse, ProviderError, ProviderRejected, ProviderUnavailable
+from sceneintruder.providers.errors import ProviderBadResponse, ProviderError, ProviderUnavailable
 from sceneintruder.providers.llm._common import (
-    FORMAT_REFUSED,
     LOCAL_CONTEXT_TOKENS,
     PROBE_SECONDS,
     classify_error,
     context_window,
+    first_accepted,
     first_str,
     sampling_options,
     with_latency,
@@ -157,26 +157,22 @@ class OllamaProvider:
         started = time.perf_counter()
         asked_json = request.response_format == "json"
         modes = ("schema", "json") if self.json_mode(request.model) == "schema" else ("json",)
-        for position, mode in enumerate(modes):
-            try:
-                body = await vendor_http.post_json(
-                    self._http,
-                    f"{self._base_url}/api/chat",
-                    payload=_build_payload(request, stream=False, json_mode=mode, num_ctx=self._window()),
-                    headers=self._headers,
-                    error_for=self._mapper(request.model, asked_json=asked_json),
-                    provider=NAME,
-                    model=request.model,
-                    retry=self._retry,
-                    read_timeout=request.sampling.read_timeout,
-                )
-            except ProviderRejected as error:
-                if not asked_json or error.vendor_code != FORMAT_REFUSED or position + 1 == len(modes):
-                    raise
-                self._json_modes[request.model] = modes[position + 1]
-                continue
-            return with_latency(_parse_completion(body, model=request.model), started)
-        raise AssertionError("unreachable: the last mode's error is re-raised")
+
+        async def attempt(mode: str) -> Any:
+            return await vendor_http.post_json(
+                self._http,
+                f"{self._base_url}/api/chat",
+                payload=_build_payload(request, stream=False, json_mode=mode, num_ctx=self._window()),
+                headers=self._headers,
+                error_for=self._mapper(request.model, asked_json=asked_json),
+                provider=NAME,
+                model=request.model,
+                retry=self._retry,
+                read_timeout=request.sampling.read_timeout,
+            )
+
+        body = await first_accepted(modes if asked_json else modes[:1], attempt, self._json_modes, request.model)
+        return with_latency(_parse_completion(body, model=request.model), started)
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[CompletionChunk]:
         final: dict[str, Any] | None = None

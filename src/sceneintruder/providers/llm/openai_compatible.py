@@ -22,10 +22,10 @@ import orjson
 from sceneintruder.providers import http as vendor_http
 from sceneintruder.providers.errors import ProviderBadResponse, ProviderError, ProviderRejected, ProviderUnavailable
 from sceneintruder.providers.llm._common import (
-    FORMAT_REFUSED,
     PROBE_SECONDS,
     classify_error,
     context_window,
+    first_accepted,
     first_str,
     is_local_url,
     with_latency,
@@ -307,27 +307,22 @@ class OpenAICompatibleProvider:
         started = time.perf_counter()
         asked_json = request.response_format == "json"
         modes = _modes_from(self.json_mode(request.model)) if asked_json else ("none",)
-        for position, mode in enumerate(modes):
-            try:
-                body = await vendor_http.post_json(
-                    self._http,
-                    _chat_url(self.name, self._base_url, self._options),
-                    payload=_build_payload(self.name, request, stream=False, json_mode=mode),
-                    headers=_headers(self.name, self._api_key, self._options, stream=False),
-                    error_for=self._mapper(request.model, asked_json=asked_json),
-                    provider=self.name,
-                    model=request.model,
-                    retry=self._retry,
-                    read_timeout=request.sampling.read_timeout,
-                )
-            except ProviderRejected as error:
-                if error.vendor_code != FORMAT_REFUSED or position + 1 == len(modes):
-                    raise
-                self._json_modes[request.model] = modes[position + 1]
-                continue
-            completion = _parse_completion(body, provider=self.name, model=request.model)
-            return with_latency(completion, started)
-        raise AssertionError("unreachable: the last mode's error is re-raised")
+
+        async def attempt(mode: str) -> Any:
+            return await vendor_http.post_json(
+                self._http,
+                _chat_url(self.name, self._base_url, self._options),
+                payload=_build_payload(self.name, request, stream=False, json_mode=mode),
+                headers=_headers(self.name, self._api_key, self._options, stream=False),
+                error_for=self._mapper(request.model, asked_json=asked_json),
+                provider=self.name,
+                model=request.model,
+                retry=self._retry,
+                read_timeout=request.sampling.read_timeout,
+            )
+
+        body = await first_accepted(modes, attempt, self._json_modes, request.model)
+        return with_latency(_parse_completion(body, provider=self.name, model=request.model), started)
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[CompletionChunk]:
         finish: str | None = None

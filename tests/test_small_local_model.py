@@ -12,9 +12,13 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from sqlalchemy import select
 
 from sceneintruder.app import create_app
 from sceneintruder.core.principal import Role
+from sceneintruder.settings.models import LLMCall
+from sceneintruder.settings.runtime import SettingsRuntime
 from tests.fakes.small_model import FakeSmallModel
 from tests.story.support import current_node, excerpt, get_story, settle
 from tests.support.builders import bearer, make_user, token_for
@@ -24,6 +28,14 @@ MODEL = "smollm2-135m-instruct"
 
 @contextlib.asynccontextmanager
 async def _app_on(fake: FakeSmallModel, make_settings, **config: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with _served(fake, make_settings, **config) as (_, client):
+        yield client
+
+
+@contextlib.asynccontextmanager
+async def _served(
+    fake: FakeSmallModel, make_settings, **config: str
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     app = create_app(make_settings(allow_private_provider_urls=True, story_narrate_ahead=1))
     transport = httpx.ASGITransport(app=app)
     async with (
@@ -41,7 +53,7 @@ async def _app_on(fake: FakeSmallModel, make_settings, **config: str) -> AsyncIt
             },
         )
         assert saved.status_code == 200, saved.text
-        yield client
+        yield app, client
 
 
 async def test_every_structured_step_completes_on_a_small_model(make_settings) -> None:
@@ -154,3 +166,24 @@ async def test_a_llama_cpp_server_says_its_window_and_calls_are_sized_to_it(make
         assert chat.status_code == 200, chat.text
     assert [seen.path for seen in fake.requests].count("/props") == 1
     assert len(fake.refusals) == 1
+
+
+async def test_the_ledger_has_a_row_for_every_request_the_server_saw(make_settings) -> None:
+    """Retries, a refused JSON mode and re-asks are rows of their own, each with its outcome: the ledger's
+    count equals the server's."""
+    fake = FakeSmallModel(styles=("wrong_keys", "plain"))  # each answer is re-asked once, then usable
+    fake.plan("ok", "500")  # the second request (the first structured one after the refusal) crashes once
+    async with _served(fake, make_settings) as (app, client):
+        created = await client.post("/api/scenes", json={"title": "Small", "text": excerpt(6000)})
+        assert created.status_code == 201, created.text
+        ledger = app.state.components.get(SettingsRuntime).ledger
+        assert ledger is not None
+        await ledger.flush()  # rows are written by a background writer
+        async with app.state.db.reader() as session:
+            rows = list((await session.scalars(select(LLMCall).order_by(LLMCall.id))).all())
+    chat_requests = [seen for seen in fake.requests if seen.path == "/v1/chat/completions"]
+    assert len(rows) == len(chat_requests)
+    outcomes = [row.outcome for row in rows]
+    assert outcomes[:2] == ["format_refused", "unavailable"]  # refused mode, then a crash that was retried
+    assert outcomes.count("parse_error") == outcomes.count("ok") >= 2  # every wrong-keys reply was re-asked
+    assert all(row.provider == "openai_compatible" for row in rows)

@@ -13,7 +13,8 @@ The server side:
 The model side: the answer is an object valid for the JSON schema the request carries (in `response_format`, else
 in the system message's instruction), filled from the prompt (names for `name` fields, ids for `*_id`), and
 written in one of the ways small models write, in turn: prose around the JSON, the JSON twice, cut before its
-closing braces, in a code fence, or with wrong keys (a reply the project must re-ask). `style` fixes one.
+closing braces, in a code fence, or with wrong keys (a reply the project must re-ask). `style` fixes one,
+`styles` sets the turn.
 """
 
 from __future__ import annotations
@@ -45,11 +46,13 @@ def estimate_tokens(text: str) -> int:
 
 
 class FakeSmallModel(FakeVendor):
-    def __init__(self, *, n_ctx: int = 4096, style: str | None = None, props: bool = False) -> None:
+    def __init__(
+        self, *, n_ctx: int = 4096, style: str | None = None, styles: tuple[str, ...] = STYLES, props: bool = False
+    ) -> None:
         super().__init__(api_key="")
         self.n_ctx = n_ctx
         self.props = props
-        self._styles = itertools.cycle([style] if style else STYLES)
+        self._styles = itertools.cycle([style] if style else styles)
         self.refusals: list[str] = []  # why each refused request was refused
         self.answered: list[str] = []  # the style of each answer
 
@@ -67,6 +70,8 @@ class FakeSmallModel(FakeVendor):
         seen = await self.record(request)
         body: dict[str, Any] = seen.body if isinstance(seen.body, dict) else {}
         messages = body.get("messages") or []
+        if self.next_behaviour() == "500":  # the model runner fell over: a transient error worth a retry
+            return json_response({"error": {"message": "llama runner crashed", "type": "server_error"}}, 500)
         refusal = self._refusal(body, messages)
         if refusal is not None:
             status, message = refusal

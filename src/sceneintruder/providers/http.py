@@ -25,6 +25,7 @@ import anyio._backends._asyncio  # noqa: F401 - httpx's transport imports it on 
 import httpx
 import orjson
 
+from sceneintruder.providers import attempts
 from sceneintruder.providers.errors import (
     ProviderBadResponse,
     ProviderError,
@@ -97,6 +98,7 @@ class RetryPolicy:
     async def run(self, attempt: Callable[[], Awaitable[T]]) -> T:
         retry_number = 0
         while True:
+            started = time.perf_counter()
             try:
                 return await attempt()
             except ProviderError as error:
@@ -104,6 +106,7 @@ class RetryPolicy:
                 delay = self.delay_for(error, retry_number)
                 if delay is None:
                     raise
+                attempts.note(error, started)  # a request the server saw, retried: a ledger row of its own
                 await self.sleep(delay)
 
 

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequen
 from typing import Any
 from urllib.parse import urlsplit
 
+from sceneintruder.providers import attempts
 from sceneintruder.providers.errors import (
     ProviderAuthError,
     ProviderError,
@@ -139,10 +140,12 @@ async def first_accepted(
     (FORMAT_REFUSED) moves to the next at once and records it in `learned[model]`; any other error, or a refusal
     of the last mode, is raised."""
     for position, mode in enumerate(modes):
+        started = time.perf_counter()
         try:
             return await attempt(mode)
         except ProviderRejected as error:
             if error.vendor_code != FORMAT_REFUSED or position + 1 == len(modes):
                 raise
+            attempts.note(error, started, outcome=attempts.FORMAT_REFUSED_OUTCOME)
             learned[model] = modes[position + 1]
     raise AssertionError("unreachable: the last mode's error is re-raised")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from pydantic import BaseModel
 
 from sceneintruder.core.errors import ServiceNotReady
 from sceneintruder.core.offload import Offload
+from sceneintruder.providers import attempts
+from sceneintruder.providers.attempts import FailedAttempt
 from sceneintruder.providers.errors import ProviderBadResponse, ProviderError
 from sceneintruder.providers.llm import window
 from sceneintruder.providers.llm._common import elapsed_ms
@@ -124,6 +127,17 @@ class _Params:
 
 
 REASK_EXCERPT_CHARS = 1_500  # of a failed structured reply, quoted back when re-asking
+
+
+def _unusable(text: str, *, schema: type[BaseModel]) -> str | None:
+    """The ledger's outcome for a structured reply that arrived but cannot be used; None when it can."""
+    if not text.strip():
+        return "empty"
+    try:
+        parse_structured(text, schema)
+    except StructuredOutputError:
+        return "parse_error"
+    return None
 
 
 async def _prepared(provider: LLMProvider) -> None:
@@ -324,7 +338,8 @@ class LLMClient:
         )
         request_messages = (*to_messages(messages), ChatMessage("system", schema_instruction(schema)))
         task_call = dataclasses.replace(call, task=task)
-        completion = await self._complete(request_messages, task_call, base)
+        judge = functools.partial(_unusable, schema=schema)
+        completion = await self._complete(request_messages, task_call, base, judge)
         try:
             return StructuredResult(parse_structured(completion.text, schema), completion, 1)
         except StructuredOutputError as first_error:
@@ -337,7 +352,7 @@ class LLMClient:
                 ),
             )
         first_usage = completion.usage
-        completion = await self._complete(retry_messages, task_call, base)
+        completion = await self._complete(retry_messages, task_call, base, judge)
         usage = Usage(
             first_usage.prompt_tokens + completion.usage.prompt_tokens,
             first_usage.completion_tokens + completion.usage.completion_tokens,
@@ -370,15 +385,26 @@ class LLMClient:
         await self._record(call, BUILTIN, BUILTIN, "ok", started)
         return dataclasses.replace(completion, fallback_reason=reason[:300])
 
-    async def _complete(self, messages: tuple[ChatMessage, ...], call: CallInfo, params: _Params) -> Completion:
+    async def _complete(
+        self,
+        messages: tuple[ChatMessage, ...],
+        call: CallInfo,
+        params: _Params,
+        judge: Callable[[str], str | None] | None = None,
+    ) -> Completion:
+        """One answer from the chain. Every request a server received is a ledger row: the attempts that failed
+        and were followed by another (retries, refused JSON modes), then the call's outcome, which `judge` may
+        name from the text ("empty", "parse_error") when the reply arrived but cannot be used."""
         chain = self._chain()
         for position, provider in enumerate(chain):
             await _prepared(provider)
             request = self._request(provider, messages, call, params)
             started = time.perf_counter()
             try:
-                completion = await provider.complete(request)
+                with attempts.collecting() as failed:
+                    completion = await provider.complete(request)
             except ProviderError as error:
+                await self._record_failed(call, provider.name, request.model, failed)
                 await self._record(call, provider.name, request.model, error.kind, started, error=error)
                 if not self._falls_back(error, position, len(chain)):
                     raise
@@ -388,11 +414,12 @@ class LLMClient:
                 await self._record(call, provider.name, request.model, "cancelled", started)
                 raise
             completion = dataclasses.replace(completion, latency_ms=elapsed_ms(started))
+            await self._record_failed(call, provider.name, request.model, failed)
             await self._record(
                 call,
                 provider.name,
                 completion.model,
-                "ok",
+                (judge(completion.text) if judge else None) or "ok",
                 started,
                 prompt_tokens=completion.usage.prompt_tokens,
                 completion_tokens=completion.usage.completion_tokens,
@@ -446,6 +473,12 @@ class LLMClient:
     def _recovered(self, provider: LLMProvider) -> None:
         self._cooling.pop(id(provider), None)
 
+    async def _record_failed(self, call: CallInfo, provider: str, model: str, failed: list[FailedAttempt]) -> None:
+        for attempt in failed:
+            await self._record(
+                call, provider, model, attempt.outcome, 0.0, latency_ms=attempt.latency_ms, code=attempt.error_code
+            )
+
     async def _record(
         self,
         call: CallInfo,
@@ -458,6 +491,8 @@ class LLMClient:
         completion_tokens: int = 0,
         streamed: bool = False,
         error: ProviderError | None = None,
+        latency_ms: float | None = None,
+        code: str | None = None,
     ) -> None:
         if self._recorder is None:
             return
@@ -469,10 +504,10 @@ class LLMClient:
                 outcome=outcome,
                 prompt_tokens=prompt_tokens,
                 completion_tokens=completion_tokens,
-                latency_ms=elapsed_ms(started),
+                latency_ms=elapsed_ms(started) if latency_ms is None else latency_ms,
                 user_id=call.user_id,
                 job_id=call.job_id,
                 streamed=streamed,
-                error_code=error.code if error else None,
+                error_code=error.code if error else code,
             )
         )

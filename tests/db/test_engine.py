@@ -41,3 +41,18 @@ async def test_deleting_a_user_cascades_to_their_rows(app) -> None:
         await session.commit()
         left = (await session.execute(text("SELECT count(*) FROM user_item"))).scalar()
     assert left == 0
+
+
+def test_a_deadlock_victim_is_told_from_other_database_errors() -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    from sceneintruder.db.session import is_deadlock
+
+    class Victim(Exception):
+        sqlstate = "40P01"
+
+    class Unique(Exception):
+        sqlstate = "23505"
+
+    assert is_deadlock(DBAPIError("DELETE", {}, Victim("deadlock detected")))
+    assert not is_deadlock(DBAPIError("INSERT", {}, Unique("duplicate key value")))

@@ -6,6 +6,7 @@ Jobs and streams open one short session per step and never hold one across a pro
 
 from __future__ import annotations
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
@@ -32,3 +33,12 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+DEADLOCK_SQLSTATE = "40P01"
+
+
+def is_deadlock(error: DBAPIError) -> bool:
+    """PostgreSQL chose this transaction as a deadlock's victim: it was rolled back and may simply be run again."""
+    original = error.orig
+    return getattr(original, "sqlstate", None) == DEADLOCK_SQLSTATE or "deadlock detected" in str(original)

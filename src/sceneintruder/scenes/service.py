@@ -8,11 +8,13 @@ offered here too.
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.core.clock import utcnow
@@ -20,6 +22,7 @@ from sceneintruder.core.errors import ResourceNotFound
 from sceneintruder.core.exporting import Exported, ExportFormat
 from sceneintruder.core.ids import is_valid_id, new_id
 from sceneintruder.core.principal import Principal
+from sceneintruder.db.session import is_deadlock
 from sceneintruder.jobs.registry import JobRegistry
 from sceneintruder.realtime.hub import Hub
 from sceneintruder.scenes import analysing, export, offline, reading, reanalysing
@@ -122,12 +125,25 @@ def scene_dir(data_dir: Path, scene_id: str) -> Path:
     return path
 
 
+DELETE_ATTEMPTS = 3
+
+
 async def delete_scene(session: AsyncSession, *, runtime: ScenesRuntime, scene: Scene) -> SceneDeletedRead:
     """Every row the scene owns goes with it (foreign keys cascade), then its files; once that is committed,
     SceneDeleted is published (its room closes, its story stops)."""
     scene_id, owner_id = scene.id, scene.owner_id
-    await session.delete(scene)
-    await session.commit()
+    for attempt in range(DELETE_ATTEMPTS):
+        try:
+            await session.execute(delete(Scene).where(Scene.id == scene_id))
+            await session.commit()
+            break
+        except DBAPIError as error:
+            # A job still writing this scene's rows (the story's narration) locks them in another order than
+            # the cascade does: PostgreSQL may pick the delete as a deadlock's victim. It is simply run again.
+            await session.rollback()
+            if not is_deadlock(error) or attempt + 1 == DELETE_ATTEMPTS:
+                raise
+            await asyncio.sleep(0.05 * (attempt + 1))
     shutil.rmtree(scene_dir(runtime.storage.data_dir, scene_id), ignore_errors=True)
     await runtime.events.publish(SceneDeleted(scene_id, owner_id))
     return {"scene_id": scene_id}

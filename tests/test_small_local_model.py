@@ -176,6 +176,7 @@ async def test_the_ledger_has_a_row_for_every_request_the_server_saw(make_settin
     async with _served(fake, make_settings) as (app, client):
         created = await client.post("/api/scenes", json={"title": "Small", "text": excerpt(6000)})
         assert created.status_code == 201, created.text
+        await settle(client, created.json()["data"]["id"])  # the story's opening is narrated in the background
         ledger = app.state.components.get(SettingsRuntime).ledger
         assert ledger is not None
         await ledger.flush()  # rows are written by a background writer

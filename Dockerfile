@@ -11,6 +11,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# Fonts for lettering comic panels: CJK (WenQuanYi Micro Hei, which also covers Latin) and DejaVu Sans.
+RUN apt-get update && \
+    apt-get install -y --no-install-recommends fonts-wqy-microhei=0.2.0-beta-3.1 fonts-dejavu-core=2.37-6 && \
+    rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --system --gid 10001 app && \
     useradd --system --uid 10001 --gid app --home-dir /app --shell /usr/sbin/nologin app
 

@@ -25,6 +25,7 @@ from sceneintruder.auth import router as auth_router
 from sceneintruder.auth import service as auth_service
 from sceneintruder.chat import router as chat_router
 from sceneintruder.cluster.coherence import CacheCoherence
+from sceneintruder.comic import router as comic_router
 from sceneintruder.core.clock import SystemClock
 from sceneintruder.core.log_redaction import quiet_sql_logs, redact_query_tokens
 from sceneintruder.core.offload import Offload
@@ -124,6 +125,7 @@ def _api_routes() -> tuple[BaseRoute, ...]:
     api.include_router(scenes_router.files_router)
     api.include_router(chat_router.router)
     api.include_router(story_router.router)
+    api.include_router(comic_router.router)
     api.include_router(settings_router.router)
     api.include_router(jobs_router.router)
     api.include_router(realtime_router.router)

@@ -1,6 +1,7 @@
 """Imports every domain's ORM models so `metadata` is complete (for Alembic and the schema tests)."""
 
 from sceneintruder.auth import models as auth_models
+from sceneintruder.comic import models as comic_models
 from sceneintruder.db.base import Base
 from sceneintruder.jobs import models as jobs_models
 from sceneintruder.scenes import models as scenes_models
@@ -10,4 +11,13 @@ from sceneintruder.users import models as users_models
 
 metadata = Base.metadata
 
-__all__ = ["auth_models", "jobs_models", "metadata", "scenes_models", "settings_models", "story_models", "users_models"]
+__all__ = [
+    "auth_models",
+    "comic_models",
+    "jobs_models",
+    "metadata",
+    "scenes_models",
+    "settings_models",
+    "story_models",
+    "users_models",
+]

@@ -12,6 +12,7 @@ import httpx
 
 from sceneintruder.auth import service as auth_service
 from sceneintruder.chat import service as chat_service
+from sceneintruder.comic import service as comic_service
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.settings import service as settings_service
 from sceneintruder.story import service as story_service
@@ -30,6 +31,7 @@ def install_domains(state: AppState, *, http: httpx.AsyncClient) -> None:
     components.add(scenes_service.install(state))
     components.add(chat_service.install(state))
     components.add(story_service.install(state))
+    components.add(comic_service.install(state))
 
 
 async def start_domains(state: AppState) -> None:

@@ -18,7 +18,7 @@ from typing_extensions import TypedDict
 
 from sceneintruder.core.clock import rfc3339, utcnow
 from sceneintruder.core.error_codes import ErrorCode
-from sceneintruder.core.errors import NotFound
+from sceneintruder.core.errors import BadRequest, NotFound
 
 EXPORT_VERSION = "1.0"  # the version every export document declares
 
@@ -62,6 +62,11 @@ class ExportFormat(StrEnum):
     TXT = "txt"
     HTML = "html"
     CSV = "csv"
+
+
+class ExportFormatInvalid(BadRequest):
+    code = ErrorCode.EXPORT_FORMAT_INVALID
+    default_message = "不支持的导出格式"
 
 
 class ExportDataEmpty(NotFound):

@@ -120,6 +120,17 @@ class StorySettings(BaseSettings):
     story_node_cache_seconds: float = Field(default=600.0, ge=0)  # each node's JSON stays cached (0: off)
 
 
+class ComicSettings(BaseSettings):
+    """The comic studio (comic)."""
+
+    comic_panel_width: int = Field(default=1024, ge=256, le=4096)  # a panel's final size, in pixels
+    comic_panel_height: int = Field(default=768, ge=256, le=4096)
+    comic_image_concurrency: int = Field(default=2, ge=1, le=32)  # frames one comic job draws at once
+    comic_reference_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)  # one reference image
+    comic_references_total_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)  # all of a scene's references
+    font_path: str = ""  # a TrueType/OpenType font to letter panels with (default: system CJK, then DejaVu)
+
+
 class RateLimitSettings(BaseSettings):
     """Rate limits, in `limits` notation: "<n>/<second|minute|hour|day>" (web.ratelimit)."""
 
@@ -221,6 +232,7 @@ class Settings(
     ScenesSettings,
     ChatSettings,
     StorySettings,
+    ComicSettings,
     RateLimitSettings,
     LLMSettings,
     JobsSettings,

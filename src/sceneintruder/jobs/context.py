@@ -32,6 +32,7 @@ class JobContext:
         """Record and broadcast one progress event. `percent` is clamped to 0-100 and never goes down.
 
         `extra` adds JSON values to the event (the reference's `frame_id`, `phase`, `stage_index`, ...); it may not
-        replace `progress`, `message`, `status`, `event_type`, `task_id`, `result` or `error`.
+        replace `progress`, `message`, `status`, `task_id`, `result` or `error`. `event_type` may name one of the
+        step events (`schemas.STEP_EVENTS`: `image_written`, `frame_failed`), else the event is `progress`.
         """
         await self._report(percent, message, extra)

@@ -46,6 +46,7 @@ from sceneintruder.jobs.schemas import (
     MESSAGE_STARTED,
     MESSAGE_WORKER_LOST,
     RESERVED_EVENT_KEYS,
+    STEP_EVENTS,
     EventType,
     JobEvent,
     JobStatus,
@@ -254,12 +255,15 @@ class JobRunner:
 
     def _reporter(self, live: _Live) -> Callable[[float, str, dict[str, Any]], Awaitable[None]]:
         async def report(percent: float, message: str, extra: dict[str, Any]) -> None:
+            event_type = EventType.PROGRESS
+            if extra.get("event_type") in STEP_EVENTS:
+                event_type = EventType(extra.pop("event_type"))
             if clash := RESERVED_EVENT_KEYS & extra.keys():
                 raise ValueError(f"progress() may not set {sorted(clash)}")
             if not math.isfinite(percent):
                 raise ValueError("progress percent must be a finite number")
             orjson.dumps(extra)  # TypeError now, in the job, rather than later in the database
-            change = Change(EventType.PROGRESS, JobStatus.RUNNING, str(message), progress=float(percent), extra=extra)
+            change = Change(event_type, JobStatus.RUNNING, str(message), progress=float(percent), extra=extra)
             # Shielded: a cancellation must not cut a write in half nor lose an event already reported (the final
             # event waits for this one on the job's lock, so order holds).
             await asyncio.shield(asyncio.ensure_future(self._append(live, change)))

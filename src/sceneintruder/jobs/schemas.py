@@ -69,6 +69,12 @@ class EventType(StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     TASK_NOT_FOUND = "task_not_found"  # only ever sent to an SSE client asking for an unknown task
+    IMAGE_WRITTEN = "image_written"  # a comic job stored a frame's image (`frame_id`)
+    FRAME_FAILED = "frame_failed"  # a comic job could not draw a frame (`frame_id`)
+
+
+STEP_EVENTS = frozenset({EventType.IMAGE_WRITTEN, EventType.FRAME_FAILED})
+"""Event types a running job may report through `progress(..., event_type=...)` (still a running step)."""
 
 
 def _number(value: float) -> float | int:

@@ -236,6 +236,16 @@ async def get_source_text(session: AsyncSession, *, scene_id: str) -> str:
     return text.content if text else ""
 
 
+async def keep_source_text(session: AsyncSession, *, scene_id: str, content: str) -> bool:
+    """Store `content` as the scene's source text if it has none (a standalone comic's shell); a text the
+    writer already gave is never replaced. Commits; returns whether it was stored."""
+    if await session.get(SceneText, scene_id) is not None:
+        return False
+    session.add(SceneText(scene_id=scene_id, content=content, char_count=len(content)))
+    await session.commit()
+    return True
+
+
 # --- characters -------------------------------------------------------------------------------------------------
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.core.clock import utcnow
 from sceneintruder.core.errors import BadRequest
-from sceneintruder.core.secretbox import SecretBox
+from sceneintruder.core.secretbox import SecretBox, SecretBoxError
 from sceneintruder.core.settings import Settings
 from sceneintruder.db.session import Database
 from sceneintruder.providers.errors import ProviderConfigError, ProviderError
@@ -45,6 +45,7 @@ from sceneintruder.settings.offline import TEST_CONNECTION
 from sceneintruder.settings.runtime import (
     STATE_NO_KEY,
     STATE_NO_PROVIDER,
+    STATE_UNDECRYPTABLE,
     SettingsRuntime,
     build_active,
     config_from_section,
@@ -101,6 +102,48 @@ def sections(row: ProviderSettings | None) -> dict[str, Section]:
             dict(sealed.get("video", {})),
         ),
     }
+
+
+@dataclass(frozen=True)
+class MediaSettings:
+    """The stored image (`vision`) or video settings, secrets opened, for the studios' providers.
+
+    `ready` is False (with `state` saying why) when the section names a vendor whose key is missing or no
+    longer opens: the studios then say so instead of quietly using another provider."""
+
+    provider: str
+    config: dict[str, str]
+    secrets: dict[str, str]
+    default_model: str
+    model_providers: dict[str, str]
+    ready: bool = True
+    state: str = "Ready"
+
+    @property
+    def endpoint(self) -> str:
+        return (self.config.get("endpoint") or self.config.get("base_url") or "").strip()
+
+
+async def media_settings(db: Database, runtime: SettingsRuntime, name: str) -> MediaSettings:
+    """`name` is "vision" or "video"."""
+    async with db.reader() as session:
+        row = await load(session)
+    section = sections(row)[name]
+    default_model = ""
+    if row is not None:
+        default_model = (row.vision_default_model if name == "vision" else row.video_default_model) or ""
+    model_providers = dict((row.vision_model_providers if name == "vision" else None) or {}) if row else {}
+    try:
+        secrets = section.open_secrets(name, runtime.box)
+    except SecretBoxError:
+        return MediaSettings(
+            section.provider, dict(section.config), {}, default_model, model_providers, False, STATE_UNDECRYPTABLE
+        )
+    keyless = section.provider in saving.KEYLESS_VISION or section.provider == "mock"
+    ready, state = True, "Ready"
+    if not keyless and not secrets.get("api_key"):
+        ready, state = False, STATE_NO_KEY
+    return MediaSettings(section.provider, dict(section.config), secrets, default_model, model_providers, ready, state)
 
 
 def _masked(name: str, section: Section, runtime: SettingsRuntime) -> dict[str, Any]:

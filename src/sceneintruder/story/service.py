@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import orjson
+from sqlalchemy import select
 
 from sceneintruder.core.errors import BadRequest
 from sceneintruder.core.exporting import ExportDataEmpty, Exported, ExportFormat
@@ -29,6 +30,7 @@ from sceneintruder.story.choosing import make_choice
 from sceneintruder.story.commanding import command
 from sceneintruder.story.export import story_export
 from sceneintruder.story.initialisation import STORY_INIT_JOB
+from sceneintruder.story.models import StoryNode
 from sceneintruder.story.read_cache import NodeJsonCache, StoryReadCache
 from sceneintruder.story.rewinding import insert, rewind
 from sceneintruder.story.runtime import StoryRuntime
@@ -46,6 +48,7 @@ __all__ = [
     "advance",
     "aggregate",
     "batch",
+    "book_passages",
     "branches",
     "check_node",
     "command",
@@ -56,6 +59,7 @@ __all__ = [
     "install",
     "make_choice",
     "node_content",
+    "node_text",
     "on_scene_created",
     "on_scene_deleted",
     "open_choices",
@@ -92,6 +96,31 @@ async def check_node(db: Database, *, scene_id: str, node_id: str) -> None:
     """NodeNotFound unless `node_id` is a node of the scene's story (for other domains that refer to one)."""
     async with db.reader() as session:
         await _state.get_node(session, scene_id, node_id)
+
+
+async def book_passages(db: Database, *, scene_id: str) -> list[tuple[str, str]]:
+    """The story's nodes that tell the book, in the book's order, as (node id, passage): for other domains
+    that retell the story (the comic's storyboard). Empty when the scene has no story."""
+    async with db.reader() as session:
+        rows = await session.execute(
+            select(StoryNode.id, StoryNode.original_content, StoryNode.content)
+            .where(StoryNode.scene_id == scene_id, StoryNode.segment_index.is_not(None))
+            .order_by(StoryNode.segment_index)
+        )
+        return [(node_id, original or content or "") for node_id, original, content in rows.all()]
+
+
+async def node_text(db: Database, *, scene_id: str, node_id: str) -> str:
+    """A node's passage (its source text, else what was written for it); "" when the node is not the scene's."""
+    async with db.reader() as session:
+        row = (
+            await session.execute(
+                select(StoryNode.original_content, StoryNode.content).where(
+                    StoryNode.scene_id == scene_id, StoryNode.id == node_id
+                )
+            )
+        ).first()
+    return (row[0] or row[1] or "") if row is not None else ""
 
 
 async def branches(runtime: StoryRuntime, *, scene: Scene) -> dict[str, Any]:

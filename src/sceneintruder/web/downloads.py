@@ -6,16 +6,8 @@ from typing import Any
 
 from starlette.responses import Response
 
-from sceneintruder.core.error_codes import ErrorCode
-from sceneintruder.core.errors import BadRequest
-from sceneintruder.core.exporting import MEDIA_TYPES, Exported, ExportFile, ExportFormat
+from sceneintruder.core.exporting import MEDIA_TYPES, Exported, ExportFile, ExportFormat, ExportFormatInvalid
 from sceneintruder.web.envelope import ok
-
-
-class ExportFormatInvalid(BadRequest):
-    code = ErrorCode.EXPORT_FORMAT_INVALID
-    default_message = "不支持的导出格式"
-
 
 DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {

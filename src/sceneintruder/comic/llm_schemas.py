@@ -1,0 +1,58 @@
+"""The structured answers the comic steps ask a model for (and the offline skills compute), with their tasks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+TASK_STORYBOARD = "comic_storyboard"
+TASK_FRAME_PROMPT = "comic_frame_prompt"
+TASK_KEY_ELEMENTS = "comic_key_elements"
+
+
+class Line(BaseModel):
+    speaker: str = ""
+    text: str = ""
+
+
+class FrameDraft(BaseModel):
+    description: str = ""
+    story_node_ids: list[str] = Field(default_factory=list)
+    characters: list[str] = Field(default_factory=list)  # who is in the panel
+    shot: str = ""  # close-up | medium | wide
+    time: str = ""  # day | dusk | dawn | night
+    place: str = ""  # interior | exterior
+    mood: str = ""
+    caption: str = ""  # narration lettered in the caption box
+    lines: list[Line] = Field(default_factory=list)  # speech lettered in balloons
+
+
+class StoryboardAnswer(BaseModel):
+    language: str = ""
+    frames: list[FrameDraft] = Field(default_factory=list)
+
+
+class FramePromptAnswer(BaseModel):
+    prompt: str = ""
+    negative_prompt: str = ""
+    style: str = ""
+    model_params: dict[str, Any] = Field(default_factory=dict)
+    video_prompt: str = ""
+    camera_motion: str = ""
+    narration: str = ""
+    music_cue: str = ""
+    sfx: str = ""
+
+
+class Element(BaseModel):
+    id: str = ""
+    name: str = ""
+    description: str = ""
+
+
+class KeyElementsAnswer(BaseModel):
+    characters: list[Element] = Field(default_factory=list)
+    objects: list[Element] = Field(default_factory=list)
+    locations: list[Element] = Field(default_factory=list)
+    style_tags: list[str] = Field(default_factory=list)

@@ -11,9 +11,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Fonts for lettering comic panels: CJK (WenQuanYi Micro Hei, which also covers Latin) and DejaVu Sans.
+# Fonts for lettering comic panels and film subtitles: CJK (WenQuanYi Micro Hei, which also covers Latin) and
+# DejaVu Sans; espeak-ng narrates the offline film (ffmpeg comes from the imageio-ffmpeg wheel).
 RUN apt-get update && \
-    apt-get install -y --no-install-recommends fonts-wqy-microhei=0.2.0-beta-3.1 fonts-dejavu-core=2.37-6 && \
+    apt-get install -y --no-install-recommends fonts-wqy-microhei=0.2.0-beta-3.1 fonts-dejavu-core=2.37-6 \
+        espeak-ng=1.51+dfsg-10+deb12u2 && \
     rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 app && \

@@ -50,6 +50,7 @@ from sceneintruder.settings import router as settings_router
 from sceneintruder.story import router as story_router
 from sceneintruder.system import router as system_router
 from sceneintruder.users import router as users_router
+from sceneintruder.video import router as video_router
 from sceneintruder.web.api_docs import install_docs
 from sceneintruder.web.client import bearer_token, client_ip
 from sceneintruder.web.handlers import register_exception_handlers
@@ -126,6 +127,7 @@ def _api_routes() -> tuple[BaseRoute, ...]:
     api.include_router(chat_router.router)
     api.include_router(story_router.router)
     api.include_router(comic_router.router)
+    api.include_router(video_router.router)
     api.include_router(settings_router.router)
     api.include_router(jobs_router.router)
     api.include_router(realtime_router.router)

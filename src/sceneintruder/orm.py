@@ -8,6 +8,7 @@ from sceneintruder.scenes import models as scenes_models
 from sceneintruder.settings import models as settings_models
 from sceneintruder.story import models as story_models
 from sceneintruder.users import models as users_models
+from sceneintruder.video import models as video_models
 
 metadata = Base.metadata
 
@@ -20,4 +21,5 @@ __all__ = [
     "settings_models",
     "story_models",
     "users_models",
+    "video_models",
 ]

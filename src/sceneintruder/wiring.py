@@ -18,6 +18,7 @@ from sceneintruder.settings import service as settings_service
 from sceneintruder.story import service as story_service
 from sceneintruder.system import service as system_service
 from sceneintruder.users import service as users_service
+from sceneintruder.video import service as video_service
 from sceneintruder.web.state import AppState
 
 
@@ -32,6 +33,7 @@ def install_domains(state: AppState, *, http: httpx.AsyncClient) -> None:
     components.add(chat_service.install(state))
     components.add(story_service.install(state))
     components.add(comic_service.install(state))
+    components.add(video_service.install(state))
 
 
 async def start_domains(state: AppState) -> None:

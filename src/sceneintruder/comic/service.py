@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +55,11 @@ from sceneintruder.web.state import AppState
 
 __all__ = [
     "ComicRuntime",
+    "FilmFrame",
     "Upload",
     "delete_reference",
     "export_comic",
+    "film_frames",
     "frame_image",
     "get_analysis",
     "get_key_elements",
@@ -352,6 +357,61 @@ async def frame_image(runtime: ComicRuntime, *, scene_id: str, frame_id: str) ->
 async def export_comic(runtime: ComicRuntime, *, scene: Scene, fmt: str) -> tuple[Path, str, str]:
     """(file, media type, download name)."""
     return await export.export_file(runtime, scene_id=scene.id, title=scene.title, language=scene.language, fmt=fmt)
+
+
+@dataclass(frozen=True)
+class FilmFrame:
+    """A comic frame as a film needs it (for the video domain): its storyboard, prompt and panel file."""
+
+    frame_id: str
+    order: int
+    description: str
+    staging: dict[str, Any]
+    prompt: dict[str, Any]
+    image_path: Path
+    image_sha256: str
+    content_type: str
+    offline: bool
+
+
+async def film_frames(runtime: ComicRuntime, *, scene_id: str) -> list[FilmFrame] | None:
+    """Every frame of the comic with its prompt and panel, in frame order; None when a frame lacks either
+    (the comic is not finished) or there is no storyboard."""
+    async with runtime.db.reader() as session:
+        frames = await records.frames(session, scene_id)
+        prompts = {p["frame_id"]: p for p in await records.prompts(session, scene_id)}
+        images = {i.frame_id: i for i in await records.images(session, scene_id)}
+    if not frames or any(f.frame_id not in prompts or f.frame_id not in images for f in frames):
+        return None
+    files = ComicFiles(runtime.data_dir, scene_id)
+    out = []
+    for frame in frames:
+        image = images[frame.frame_id]
+        path = files.path(IMAGES, image.file_name)
+        digest = await asyncio.to_thread(_sha256, path)
+        if digest is None:
+            return None
+        out.append(
+            FilmFrame(
+                frame.frame_id,
+                frame.order,
+                frame.description,
+                dict(frame.staging or {}),
+                prompts[frame.frame_id],
+                path,
+                digest,
+                image.content_type,
+                image.offline,
+            )
+        )
+    return out
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
 
 
 # --- start-up -----------------------------------------------------------------------------------------------------

@@ -82,6 +82,7 @@ class ErrorCode(StrEnum):
     COMIC_REFERENCE_NOT_FOUND = "COMIC_REFERENCE_NOT_FOUND"
     COMIC_STEP_FAILED = "COMIC_STEP_FAILED"  # ours: a comic job could not finish a step (the job's failure code)
     VIDEO_SERVICE_NOT_READY = "VIDEO_SERVICE_NOT_READY"
+    VIDEO_STEP_FAILED = "VIDEO_STEP_FAILED"  # ours: a video job could not finish (the job's failure code)
     VIDEO_TIMELINE_NOT_FOUND = "VIDEO_TIMELINE_NOT_FOUND"
     VIDEO_OVERVIEW_NOT_FOUND = "VIDEO_OVERVIEW_NOT_FOUND"
     VIDEO_FRAME_NOT_FOUND = "VIDEO_FRAME_NOT_FOUND"

@@ -71,9 +71,22 @@ class EventType(StrEnum):
     TASK_NOT_FOUND = "task_not_found"  # only ever sent to an SSE client asking for an unknown task
     IMAGE_WRITTEN = "image_written"  # a comic job stored a frame's image (`frame_id`)
     FRAME_FAILED = "frame_failed"  # a comic job could not draw a frame (`frame_id`)
+    VIDEO_VALIDATE = "video_validate"  # a video job's stages (`phase`, `stage_index`, `stage_total`, ...)
+    VIDEO_TIMELINE_BUILD = "video_timeline_build"
+    VIDEO_CLIP_GENERATE = "video_clip_generate"  # one clip (`frame_id`, `provider_task_id`, `provider_status`)
+    VIDEO_RENDER_COMPOSE = "video_render_compose"  # composing the film (`render_percent`)
 
 
-STEP_EVENTS = frozenset({EventType.IMAGE_WRITTEN, EventType.FRAME_FAILED})
+STEP_EVENTS = frozenset(
+    {
+        EventType.IMAGE_WRITTEN,
+        EventType.FRAME_FAILED,
+        EventType.VIDEO_VALIDATE,
+        EventType.VIDEO_TIMELINE_BUILD,
+        EventType.VIDEO_CLIP_GENERATE,
+        EventType.VIDEO_RENDER_COMPOSE,
+    }
+)
 """Event types a running job may report through `progress(..., event_type=...)` (still a running step)."""
 
 

@@ -1,0 +1,27 @@
+"""`VideoRuntime`: what the video's workflows share, built once at start-up (`service.install`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sceneintruder.comic.service import ComicRuntime
+from sceneintruder.core.locks import SceneLocks
+from sceneintruder.db.session import Database
+from sceneintruder.jobs.registry import JobRegistry
+from sceneintruder.providers.image.fonts import Fonts
+from sceneintruder.realtime.hub import Hub
+
+
+@dataclass(frozen=True)
+class VideoRuntime:
+    db: Database
+    jobs: JobRegistry
+    hub: Hub
+    locks: SceneLocks
+    comic: ComicRuntime  # the comic's panels and prompts, through comic.service
+    data_dir: Path
+    fonts: Fonts
+    ffmpeg: str | None  # imageio-ffmpeg's binary, or the system's; None: no film can be made here
+    espeak: str | None  # espeak-ng; None: films without narration
+    started: dict[str, str] = field(default_factory=dict)  # scene id -> the last video job started here

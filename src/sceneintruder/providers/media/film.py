@@ -40,6 +40,7 @@ class Shot:
     subtitle: str = ""
     narration: Path | None = None
     narration_seconds: float = 0.0
+    clip: Path | None = None  # a vendor's video for this shot: played (held on its last frame if short) instead
 
     @property
     def length(self) -> float:
@@ -96,7 +97,7 @@ def ffmpeg_args(shots: Sequence[Shot], spec: FilmSpec, *, subtitles: Path | None
         raise ValueError("a film needs at least one shot")
     args: list[str] = []
     for shot in shots:
-        args += ["-i", str(shot.image)]
+        args += ["-i", str(shot.clip or shot.image)]
     voiced = [(index, shot) for index, shot in enumerate(shots) if shot.narration is not None]
     for _, shot in voiced:
         args += ["-i", str(shot.narration)]
@@ -104,6 +105,13 @@ def ffmpeg_args(shots: Sequence[Shot], spec: FilmSpec, *, subtitles: Path | None
     graph: list[str] = []
     for index, shot in enumerate(shots):
         frames = max(1, round(shot.length * fps))
+        if shot.clip is not None:
+            graph.append(
+                f"[{index}:v]scale={width}:{height}:force_original_aspect_ratio=increase,crop={width}:{height},"
+                f"fps={fps},setsar=1,format=yuv420p,tpad=stop_mode=clone:stop_duration={shot.length},"
+                f"trim=duration={shot.length},setpts=PTS-STARTPTS[v{index}]"
+            )
+            continue
         zoom, x, y = (part.format(n=frames) for part in _MOVES.get(shot.camera, _MOVES["static"]))
         graph.append(
             f"[{index}:v]scale={width * UPSCALE}:{height * UPSCALE}:force_original_aspect_ratio=increase,"

@@ -18,7 +18,7 @@ async def make_scene(client: AsyncClient, headers: dict[str, str] | None = None,
 
 async def wait_task(client: AsyncClient, task_id: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
     """The task once it finished (synchronisation on its state; the timeout only stops a hung test)."""
-    async with asyncio.timeout(120):
+    async with asyncio.timeout(600):  # only stops a hung test; a film on a loaded machine takes a while
         while True:
             task = (await client.get(f"/api/tasks/{task_id}", headers=headers)).json()["data"]
             if task["status"] in ("completed", "failed", "cancelled"):

@@ -177,21 +177,24 @@ async def test_a_429_waits_for_its_retry_after(vendor) -> None:
     assert task.state == "completed" and slept[0] == 4.0
 
 
-async def test_poll_waits_back_off_to_their_ceiling(vendor) -> None:
+async def test_poll_waits_grow_with_the_tasks_age_up_to_their_ceiling(vendor) -> None:
+    now = [0.0]
     waits: list[float] = []
 
     async def sleep(seconds: float) -> None:
         waits.append(seconds)
+        now[0] += seconds
 
     vendor.plan("never")
+    policy = PollPolicy(interval=1.0, max_interval=4.0, max_polls=40, sleep=sleep, clock=lambda: now[0])
     async with httpx.AsyncClient() as http:
         with pytest.raises(ClipFailed):
-            await run_clip(
-                _provider(vendor, http, "dashscope"),
-                REQUEST,
-                PollPolicy(interval=1.0, max_interval=4.0, max_polls=8, sleep=sleep),
-            )
-    assert waits[:4] == [1.0, 1.5, 2.25, 3.375] and max(waits) == 4.0 and len(waits) == 8
+            await run_clip(_provider(vendor, http, "dashscope"), REQUEST, policy)
+    assert waits[:10] == [1.0] * 10 and waits == sorted(waits) and max(waits) == 4.0
+    elapsed = 0.0
+    for wait in waits:
+        assert wait >= min(4.0, 0.1 * elapsed) - 1e-9  # never more than ~10% late on a task of this age
+        elapsed += wait
 
 
 def test_kling_tokens_are_signed_and_expire() -> None:

@@ -37,6 +37,9 @@ async def test_defaults_have_the_reference_shape_and_the_offline_provider(client
     assert data["llm_provider"] == "builtin" and data["llm_config"] == {"has_api_key": False, "model": "builtin"}
     assert (data["vision_provider"], data["vision_default_model"]) == ("placeholder", "placeholder")
     assert (data["video_provider"], data["video_default_model"]) == ("dashscope", "wan2.6-i2v-flash")
+    # The reference's default video vendor has no key here: said so, and the film is made offline (8.18).
+    assert data["video_provider_ready"] is False and data["video_provider_state"] == "missing: api_key"
+    assert data["vision_provider_ready"] is True
     assert {m["key"] for m in data["vision_models"]} >= {"sd", "placeholder", "gpt-image-1.5"}
     assert next(m for m in data["vision_models"] if m["key"] == "sd")["supports_reference_image"] is True
     assert data["video_models"][0] == {

@@ -38,7 +38,7 @@ PLAIN_FIELDS: dict[str, frozenset[str]] = {
     | {"poll_interval_ms", "max_poll_attempts", "clip_retry_count", "clip_cache_enabled", "fallback_compose"}
     | {"public_base_url", "ffmpeg_path", "video_synthesis_path", "tasks_path_prefix", "generate_path_template"}
     | {"operations_path_prefix", "aspect_ratio", "kling_mode", "resolution", "duration", "fps", "api_version"}
-    | {"storage_bucket", "timeout"},
+    | {"storage_bucket", "storage_base", "max_concurrency", "timeout"},
 }
 """The fields of each section stored and shown in clear; anything else is a secret."""
 PLAIN_PREFIXES: dict[str, tuple[str, ...]] = {"llm": (), "vision": ("model_", "size_"), "video": ("model_",)}

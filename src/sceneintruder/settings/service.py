@@ -190,9 +190,26 @@ def read_settings(row: ProviderSettings | None, runtime: SettingsRuntime) -> dic
         "video_config": _masked("video", parts["video"], runtime),
         "video_model_providers": dict(row.video_model_providers or {}) if row else {},
         "video_models": row.video_models if row and row.video_models is not None else catalog.default_video_models(),
+        **_media_readiness(parts, runtime),
         "llm_active_provider": status.provider,
         "llm_source": status.source,
     }
+
+
+def _media_readiness(parts: dict[str, Section], runtime: SettingsRuntime) -> dict[str, Any]:
+    """Whether the configured image and video vendors can be used (spec comic-video 8.18): a vendor named
+    without its key is not ready, and the studios then work offline, saying so."""
+    out: dict[str, Any] = {}
+    for name in ("vision", "video"):
+        section = parts[name]
+        readable = section.readable_secret_fields(name, runtime.box)
+        keyless = section.provider in saving.KEYLESS_VISION or section.provider in ("mock", "")
+        missing = [] if keyless else [f for f in ("api_key",) if f not in readable]
+        if section.provider == "kling" and "secret_key" not in readable:
+            missing.append("secret_key")
+        out[f"{name}_provider_ready"] = not missing
+        out[f"{name}_provider_state"] = "Ready" if not missing else f"missing: {', '.join(missing)}"
+    return out
 
 
 def _overview(row: ProviderSettings | None, runtime: SettingsRuntime) -> ConfigOverview:

@@ -27,6 +27,9 @@ class VideoFiles:
     def narration(self, version: str, frame_id: str) -> Path:
         return self._checked("narration", version, f"{frame_id}.wav")
 
+    def clip(self, version: str, frame_id: str) -> Path:
+        return self._checked("clips", version, f"{frame_id}.mp4")
+
     def render(self, name: str) -> Path:
         return self._checked("renders", name)
 
@@ -35,12 +38,13 @@ class VideoFiles:
 
     def prune(self, keep_version: str) -> None:
         """Narration of versions other than the last KEEP_VERSIONS (by time) and renders not of them."""
-        folder = self.root / "narration"
-        if folder.is_dir():
-            versions = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
-            for old in versions[KEEP_VERSIONS:]:
-                if old.name != keep_version:
-                    shutil.rmtree(old, ignore_errors=True)
+        for kind in ("narration", "clips"):
+            folder = self.root / kind
+            if folder.is_dir():
+                versions = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
+                for old in versions[KEEP_VERSIONS:]:
+                    if old.name != keep_version:
+                        shutil.rmtree(old, ignore_errors=True)
 
     def remove_all(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)

@@ -10,7 +10,9 @@ its still and subtitle, silent), else fails the job. Cancelling the job kills ff
 
 from __future__ import annotations
 
+import asyncio
 import time
+from pathlib import Path
 from typing import Any
 
 from PIL import ImageFont
@@ -20,16 +22,21 @@ from sceneintruder.comic import service as comic_service
 from sceneintruder.core.clock import rfc3339, utcnow
 from sceneintruder.jobs.context import JobContext
 from sceneintruder.jobs.kinds import JobHandler
+from sceneintruder.providers.errors import ProviderError
+from sceneintruder.providers.image._common import describe
 from sceneintruder.providers.media import ffmpeg, film, speech
+from sceneintruder.providers.video.base import VideoRequest, VideoTask
+from sceneintruder.providers.video.polling import ClipFailed, run_clip
 from sceneintruder.video.errors import VideoStepFailed
 from sceneintruder.video.files import VideoFiles
 from sceneintruder.video.models import VideoClip, VideoState
 from sceneintruder.video.runtime import VideoRuntime
 from sceneintruder.video.schemas import RESOLUTIONS
+from sceneintruder.video.vendors import VendorChoice, active_vendor
 
 JOB = "video_generate"
 STAGES = 4
-OFFLINE = "offline"
+OFFLINE = "offline"  # the label of a film made without a video vendor
 OFFLINE_COMMENT = "offline render: a Ken Burns film of the comic's panels, narrated by espeak-ng (sceneintruder)"
 
 
@@ -72,6 +79,9 @@ def generation_job(runtime: VideoRuntime) -> JobHandler:
         if frames is None:
             raise VideoStepFailed("漫画尚未完成（缺少提示词或图片）", details=scene_id)
         images = {frame.frame_id: frame.image_path for frame in frames}
+        missing = [c["frame_id"] for c in timeline.get("clips") or [] if c["frame_id"] not in images]
+        if missing:
+            raise VideoStepFailed("漫画已变更，请重新生成时间线", details={"frames_gone": missing})
         await _meta(
             runtime,
             scene_id,
@@ -83,70 +93,83 @@ def generation_job(runtime: VideoRuntime) -> JobHandler:
         await _stage(ctx, 15, "video_timeline_build", 2, "timeline ready", video_version=version)
         files = VideoFiles(runtime.data_dir, scene_id)
         clips = list(timeline.get("clips") or [])
+        vendor: VendorChoice | None = None
+        if timeline.get("provider") != OFFLINE:
+            vendor = await active_vendor(runtime)
+            if vendor.provider is None or vendor.label != timeline.get("provider"):
+                message = f"视频服务未就绪（{timeline.get('provider')}）: {vendor.state}"
+                await _meta(runtime, scene_id, generation_status="failed", render_status="idle", last_error=message)
+                raise VideoStepFailed(message, details={"provider_ready": False})
+        limit = asyncio.Semaphore(vendor.concurrency if vendor is not None else 1)
         degraded: list[str] = []
-        for index, clip in enumerate(clips):
+        finished = 0
+
+        async def make(clip: dict[str, Any]) -> None:
+            nonlocal finished
             frame_id = clip["frame_id"]
-            percent = 20 + (index + 1) / len(clips) * 60
             if frame_id in done:
+                finished += 1
                 await _stage(
                     ctx,
-                    percent,
+                    20 + finished / len(clips) * 60,
                     "video_clip_generate",
                     3,
                     f"clip {frame_id} kept",
                     frame_id=frame_id,
                     provider_status="kept",
                 )
-                continue
+                return
             started = time.perf_counter()
-            narration_file, seconds, error = None, 0.0, ""
-            if timeline.get("audio_enabled", True) and runtime.espeak and clip.get("narration"):
-                target = files.narration(version, frame_id)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    seconds = await speech.speak(
-                        runtime.espeak, clip["narration"], _language(clip["narration"]), target
-                    )
-                    narration_file = target.name
-                except (RuntimeError, OSError, TimeoutError) as exc:
-                    error = f"narration failed: {exc}"[:300]
-            status = "failed" if error else "completed"
+            row = await _clip(runtime, ctx, files, timeline, version, clip, images[frame_id], vendor, limit)
+            row.elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
             async with runtime.db.writer() as session:
-                row = await session.get(VideoClip, (scene_id, version, frame_id))
-                if row is None:
-                    row = VideoClip(scene_id=scene_id, version=version, frame_id=frame_id)
-                    session.add(row)
-                row.status, row.provider, row.provider_status = (
-                    status,
-                    OFFLINE,
-                    "offline_shot" if not error else "failed",
-                )
-                row.attempt_count = (row.attempt_count or 0) + 1
-                row.narration_file, row.narration_seconds, row.error_message = narration_file, seconds, error
-                row.elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
-                row.generated_at = utcnow()
+                await session.merge(row)
                 await session.commit()
-                done[frame_id] = row
-            if error:
+            done[frame_id] = row
+            finished += 1
+            if row.status != "completed":
                 if not timeline.get("fallback_compose", True):
-                    await _meta(runtime, scene_id, generation_status="failed", render_status="idle", last_error=error)
-                    raise VideoStepFailed(f"clip {frame_id} failed: {error}")
+                    await _meta(
+                        runtime,
+                        scene_id,
+                        generation_status="failed",
+                        render_status="idle",
+                        last_error=row.error_message,
+                    )
+                    raise VideoStepFailed(f"clip {frame_id} failed: {row.error_message}")
                 degraded.append(frame_id)
-            await _stage(
-                ctx,
-                percent,
-                "video_clip_generate",
-                3,
-                f"clip {frame_id} {status}",
-                frame_id=frame_id,
-                provider_task_id="",
-                provider_status=row.provider_status,
-            )
+                await _stage(
+                    ctx,
+                    20 + finished / len(clips) * 60,
+                    "video_clip_generate",
+                    3,
+                    f"Clip {frame_id} failed, fallback compose will continue",
+                    frame_id=frame_id,
+                    provider_status=row.provider_status,
+                )
+            else:
+                await _stage(
+                    ctx,
+                    20 + finished / len(clips) * 60,
+                    "video_clip_generate",
+                    3,
+                    f"clip {frame_id} completed",
+                    frame_id=frame_id,
+                    provider_status=row.provider_status,
+                )
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for clip in clips:
+                    group.create_task(make(clip))
+        except BaseExceptionGroup as failures:
+            raise failures.exceptions[0] from None
         await _meta(runtime, scene_id, completed_clip_count=sum(1 for r in done.values() if r.status == "completed"))
         shots = []
         for clip in clips:
             row = done.get(clip["frame_id"])
             voice = files.narration(version, clip["frame_id"]) if row is not None and row.narration_file else None
+            video = files.clip(version, clip["frame_id"]) if row is not None and row.file_name else None
             shots.append(
                 film.Shot(
                     image=images[clip["frame_id"]],
@@ -155,6 +178,7 @@ def generation_job(runtime: VideoRuntime) -> JobHandler:
                     subtitle=str(clip.get("subtitle") or ""),
                     narration=voice,
                     narration_seconds=row.narration_seconds if voice is not None and row is not None else 0.0,
+                    clip=video if video is not None and video.is_file() else None,
                 )
             )
         width, height = RESOLUTIONS.get(str(timeline.get("resolution") or "720P"), RESOLUTIONS["720P"])
@@ -165,7 +189,9 @@ def generation_job(runtime: VideoRuntime) -> JobHandler:
             fps=int(timeline.get("fps") or 24),
             font_file=font,
             font_name=(ImageFont.truetype(str(font)).getname()[0] or "") if font else "",
-            comment=OFFLINE_COMMENT,
+            comment=OFFLINE_COMMENT
+            if vendor is None
+            else f"clips by {vendor.label}; narration by espeak-ng (sceneintruder)",
         )
         total = film.total_seconds(shots)
         stamp = f"{version}_{int(time.time() * 1000)}"
@@ -210,11 +236,11 @@ def generation_job(runtime: VideoRuntime) -> JobHandler:
             render_status="completed",
             completed_clip_count=len(clips) - len(degraded),
             render_artifact_path=output.name,
-            render_artifact_type="mp4_offline_film",
+            render_artifact_type="mp4_offline_film" if vendor is None else "mp4_stitched_video",
             render_seconds=total,
             degraded=bool(degraded),
-            offline=True,
-            last_provider_status="offline_completed",
+            offline=vendor is None,
+            last_provider_status="offline_completed" if vendor is None else "completed",
         )
         if previous and previous != output.name:
             files.remove(files.render(previous))
@@ -234,3 +260,91 @@ async def _previous_render(runtime: VideoRuntime, scene_id: str) -> str | None:
     async with runtime.db.reader() as session:
         state = await session.get(VideoState, scene_id)
         return str((state.meta or {}).get("render_artifact_path") or "") or None if state is not None else None
+
+
+async def _clip(
+    runtime: VideoRuntime,
+    ctx: JobContext,
+    files: VideoFiles,
+    timeline: dict[str, Any],
+    version: str,
+    clip: dict[str, Any],
+    image: Path,
+    vendor: VendorChoice | None,
+    limit: asyncio.Semaphore,
+) -> VideoClip:
+    """One clip: its narration (offline TTS) and, with a vendor, its video (submit, poll, download; the panel
+    uploaded inside the job, spec 8.36). Never raises for a vendor failure: the row says it failed."""
+    frame_id = clip["frame_id"]
+    row = VideoClip(
+        scene_id=str(ctx.payload["scene_id"]),
+        version=version,
+        frame_id=frame_id,
+        status="completed",
+        provider=vendor.label if vendor is not None else OFFLINE,
+        provider_status="offline_shot",
+        attempt_count=1,
+        narration_file=None,
+        narration_seconds=0.0,
+        file_name=None,
+        error_message="",
+        elapsed_ms=0.0,
+        generated_at=utcnow(),
+    )
+    async with runtime.db.reader() as session:
+        previous = await session.get(VideoClip, (row.scene_id, version, frame_id))
+    row.attempt_count = (previous.attempt_count if previous is not None else 0) + 1
+    if timeline.get("audio_enabled", True) and runtime.espeak and clip.get("narration"):
+        target = files.narration(version, frame_id)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            row.narration_seconds = await speech.speak(
+                runtime.espeak, clip["narration"], _language(clip["narration"]), target
+            )
+            row.narration_file = target.name
+        except (RuntimeError, OSError, TimeoutError) as exc:
+            row.status, row.provider_status, row.error_message = "failed", "narration_failed", str(exc)[:300]
+            return row
+    if vendor is None or vendor.provider is None:
+        return row
+    data = await asyncio.to_thread(image.read_bytes)
+    request = VideoRequest(
+        prompt=str(clip.get("prompt") or ""),
+        negative_prompt=str(clip.get("negative_prompt") or ""),
+        image=data,
+        image_mime="image/jpeg" if image.suffix == ".jpg" else "image/webp" if image.suffix == ".webp" else "image/png",
+        image_url=str(clip.get("reference_image_url") or ""),
+        duration=float(clip.get("duration_sec") or 5),
+        resolution=str(timeline.get("resolution") or "720P"),
+        audio=False,
+        model=str(clip.get("model") or ""),
+        camera_motion=str(clip.get("camera_motion") or ""),
+        extra={"prompt_extend": timeline.get("prompt_extend", False), "shot_type": timeline.get("shot_type", "multi")},
+    )
+
+    async def status(task: VideoTask) -> None:
+        await ctx.progress(
+            20,
+            f"clip {frame_id}: {task.provider_status or task.state}",
+            event_type="video_clip_generate",
+            phase="video_clip_generate",
+            stage_index=3,
+            stage_total=STAGES,
+            frame_id=frame_id,
+            provider_task_id=task.task_id,
+            provider_status=task.provider_status or task.state,
+        )
+
+    try:
+        async with limit:  # the vendor's slots; the narration above is local work and does not take one
+            task = await run_clip(vendor.provider, request, vendor.policy, status)
+            target = files.clip(version, frame_id)
+            await vendor.provider.download(task, target)
+    except ClipFailed as failure:
+        row.status, row.provider_status, row.error_message = "failed", failure.stage, str(failure)[:300]
+        return row
+    except ProviderError as error:
+        row.status, row.provider_status, row.error_message = "failed", "download_failed", describe(error)[:300]
+        return row
+    row.provider_status, row.file_name = task.provider_status or "succeeded", target.name
+    return row

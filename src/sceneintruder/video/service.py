@@ -18,10 +18,12 @@ from sceneintruder.jobs.errors import TaskNotFound
 from sceneintruder.jobs.registry import JobRegistry
 from sceneintruder.providers.image.fonts import find_fonts
 from sceneintruder.providers.media import ffmpeg, speech
+from sceneintruder.providers.video._common import VideoDeps
 from sceneintruder.realtime.hub import Hub
 from sceneintruder.scenes.events import SceneDeleted
 from sceneintruder.scenes.service import Scene
-from sceneintruder.video import export, generating, recovery, timeline
+from sceneintruder.settings.service import SettingsRuntime
+from sceneintruder.video import export, generating, recovery, timeline, vendors
 from sceneintruder.video.errors import (
     VideoFileNotFound,
     VideoFrameNotFound,
@@ -49,7 +51,6 @@ __all__ = [
     "start_regenerate",
 ]
 
-PROVIDER = generating.OFFLINE
 MODEL = "offline-film"
 SOURCE_NOT_READY = "请先完成漫画第 5 步（每一帧都需要提示词和图片）"
 
@@ -74,8 +75,11 @@ async def build_timeline(runtime: VideoRuntime, *, scene: Scene, config: VideoCo
     """A new timeline (a new version) from the finished comic; clips of earlier versions stay theirs."""
     frames = await _frames(runtime, scene.id)
     version = f"video_{time.time_ns()}"
+    vendor = await vendors.active_vendor(runtime)
+    provider = vendor.label  # the adapter that will run, never only a label (spec 8.17)
+    model = (config.model or vendor.provider.default_model) if vendor.provider is not None else MODEL
     built = timeline.build(
-        scene_id=scene.id, version=version, frames=frames, config=config, provider=PROVIDER, model=MODEL, now=_now()
+        scene_id=scene.id, version=version, frames=frames, config=config, provider=provider, model=model, now=_now()
     )
     async with runtime.db.writer() as session:
         state = await session.get(VideoState, scene.id)
@@ -85,8 +89,11 @@ async def build_timeline(runtime: VideoRuntime, *, scene: Scene, config: VideoCo
             current_video_version=version,
             comic_snapshot_id=built["comic_snapshot"]["comic_snapshot_id"],
             source_version_hash=built["comic_snapshot"]["source_version_hash"],
-            provider=PROVIDER,
-            model=MODEL,
+            provider=provider,
+            model=model,
+            configured_provider=vendor.configured,
+            provider_ready=vendor.ready,
+            provider_state=vendor.state,
             timeline_status="built",
             clip_count=len(built["clips"]),
             completed_clip_count=0,
@@ -259,6 +266,7 @@ async def overview(runtime: VideoRuntime, *, scene_id: str) -> dict[str, Any]:
     stale = frames is None or timeline.source_hash(frames) != meta.get("source_version_hash")
     running = await _running(runtime, scene_id)
     artifact = meta.get("render_artifact_path")
+    choice = await vendors.active_vendor(runtime)
     return {
         "scene_id": scene_id,
         "timeline": dict(state.timeline),
@@ -271,8 +279,11 @@ async def overview(runtime: VideoRuntime, *, scene_id: str) -> dict[str, Any]:
         "video_version": state.version,
         "render_artifact_url": f"/api/scenes/{scene_id}/comic/video/render" if artifact else "",
         "is_stale_against_latest_comic": stale,
-        "offline": True,
-        "provider_ready": runtime.ffmpeg is not None,
+        "offline": state.timeline.get("provider") == vendors.OFFLINE,
+        "provider": state.timeline.get("provider"),
+        "configured_provider": choice.configured,
+        "provider_ready": choice.ready and runtime.ffmpeg is not None,
+        "provider_state": choice.state if runtime.ffmpeg is not None else "ffmpeg is not available",
         "narration_available": runtime.espeak is not None,
     }
 
@@ -327,6 +338,7 @@ async def export_video(runtime: VideoRuntime, *, scene: Scene, fmt: str) -> tupl
 
 
 def install(state: AppState) -> VideoRuntime:
+    settings_runtime = state.components.get(SettingsRuntime)
     runtime = VideoRuntime(
         db=state.db,
         jobs=state.components.get(JobRegistry),
@@ -337,6 +349,12 @@ def install(state: AppState) -> VideoRuntime:
         fonts=find_fonts(state.settings.font_path or None),
         ffmpeg=ffmpeg.find_ffmpeg(),
         espeak=speech.find_espeak(),
+        settings_runtime=settings_runtime,
+        video_deps=VideoDeps(
+            http=settings_runtime.deps.http,
+            retry=settings_runtime.deps.retry,
+            allow_private_urls=state.settings.allow_private_provider_urls,
+        ),
     )
     runtime.jobs.register_kind(generating.JOB, generating.generation_job(runtime), timeout_seconds=3600)
 

@@ -167,7 +167,9 @@ def build(
         target = config.target_duration_sec or DEFAULT_TARGET_SECONDS
         per_clip = round(target / count, 3) if count else 4.0
     options = normalise_options(config.prompt_options)
-    override = config.image_url or config.img_url
+    # One picture for every clip would make every shot the same (spec 8.19): a request's image_url applies only
+    # to a one-clip film; per clip, PUT /frames/:id sets reference_image_url.
+    override = (config.image_url or config.img_url) if len(frames) == 1 else ""
     clips = []
     for frame in frames:
         camera = str(frame.prompt.get("camera_motion") or "")

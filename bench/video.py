@@ -128,11 +128,10 @@ async def vendor_path(panels: int, latency: float, concurrency: int) -> None:
     """The whole job through the API (in this process) against a fake Seedance whose every clip takes
     `latency` seconds: the clips' wall time (first submit to last download) vs ceil(panels/concurrency) x L."""
     import contextlib
-    import subprocess
 
     import httpx
     from asgi_lifespan import LifespanManager
-    from tests.fakes.videos import KEY, FakeVideoVendor
+    from tests.fakes.videos import KEY, FakeVideoVendor, short_mp4
     from tests.support.servers import run_uvicorn
 
     from sceneintruder.app import create_app
@@ -141,26 +140,8 @@ async def vendor_path(panels: int, latency: float, concurrency: int) -> None:
     binary = ffmpeg.find_ffmpeg()
     with tempfile.TemporaryDirectory() as tmp:
         clip = Path(tmp) / "clip.mp4"
-        await asyncio.to_thread(
-            subprocess.run,
-            [
-                str(binary),
-                "-v",
-                "error",
-                "-f",
-                "lavfi",
-                "-i",
-                "testsrc=duration=2:size=320x180:rate=24",
-                "-c:v",
-                "libx264",
-                "-pix_fmt",
-                "yuv420p",
-                "-y",
-                str(clip),
-            ],
-            check=True,
-        )
-        vendor = FakeVideoVendor(clip.read_bytes(), latency=latency)
+        mp4 = await asyncio.to_thread(short_mp4, str(binary), clip)
+        vendor = FakeVideoVendor(mp4, latency=latency)
         settings = Settings(
             _env_file=None,
             data_dir=Path(tmp) / "data",

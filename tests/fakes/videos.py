@@ -13,8 +13,10 @@ is a gs:// URI served at `/storage/v1/b/<bucket>/o/<object>?alt=media` with the 
 from __future__ import annotations
 
 import itertools
+import subprocess
 import time
 from collections import deque
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -25,6 +27,30 @@ from starlette.routing import Route
 from tests.fakes._base import FakeVendor, json_response
 
 KEY = "vid-key-0123456789"
+
+
+def short_mp4(ffmpeg: str, path: Path, *, seconds: int = 2, size: str = "320x180") -> bytes:
+    """A real H.264 MP4 (ffmpeg's test pattern), what the fake CDN serves."""
+    subprocess.run(
+        [
+            ffmpeg,
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc=duration={seconds}:size={size}:rate=24",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-y",
+            str(path),
+        ],
+        check=True,
+        timeout=120,
+    )
+    return path.read_bytes()
 
 
 class FakeVideoVendor(FakeVendor):

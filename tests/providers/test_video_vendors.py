@@ -7,7 +7,6 @@ Vertex's gs:// results)."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from sceneintruder.providers.video.kling import mint_token
 from sceneintruder.providers.video.polling import ClipFailed, PollPolicy, run_clip
 from sceneintruder.providers.video.registry import build_video_provider
 from tests.fakes.images import png
-from tests.fakes.videos import KEY, FakeVideoVendor
+from tests.fakes.videos import KEY, FakeVideoVendor, short_mp4
 
 FFMPEG = ffmpeg.find_ffmpeg()
 pytestmark = pytest.mark.skipif(FFMPEG is None, reason="ffmpeg (imageio-ffmpeg) is a dependency")
@@ -32,27 +31,7 @@ SECRET = "kling-secret-0123456789"
 
 @pytest.fixture(scope="module")
 def mp4(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    out = tmp_path_factory.mktemp("cdn") / "clip.mp4"
-    subprocess.run(
-        [
-            str(FFMPEG),
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=duration=1:size=160x120:rate=12",
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-            "-y",
-            str(out),
-        ],
-        check=True,
-        timeout=120,
-    )
-    return out.read_bytes()
+    return short_mp4(str(FFMPEG), tmp_path_factory.mktemp("cdn") / "clip.mp4", seconds=1, size="160x120")
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from sceneintruder.app import create_app
 from sceneintruder.core.principal import Role
 from sceneintruder.providers.media import ffmpeg, speech
 from tests.comic.support import comic_through_panels, make_scene, run_step, wait_task
-from tests.fakes.videos import KEY, FakeVideoVendor
+from tests.fakes.videos import KEY, FakeVideoVendor, short_mp4
 from tests.support.builders import bearer, make_user, token_for
 
 FFMPEG = ffmpeg.find_ffmpeg()
@@ -71,27 +70,7 @@ async def test_a_cancel_mid_render_kills_ffmpeg_and_leaves_no_partial_file(clien
 
 @pytest.fixture(scope="module")
 def mp4(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    out = tmp_path_factory.mktemp("cdn") / "clip.mp4"
-    subprocess.run(
-        [
-            str(FFMPEG),
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=duration=2:size=320x180:rate=24",
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-            "-y",
-            str(out),
-        ],
-        check=True,
-        timeout=120,
-    )
-    return out.read_bytes()
+    return short_mp4(str(FFMPEG), tmp_path_factory.mktemp("cdn") / "clip.mp4", seconds=2, size="320x180")
 
 
 @contextlib.asynccontextmanager

@@ -5,7 +5,6 @@ the job, concatenated with the same subtitles and narration; a clip that fails a
 from __future__ import annotations
 
 import contextlib
-import subprocess
 from collections.abc import AsyncIterator
 
 import httpx
@@ -16,7 +15,7 @@ from sceneintruder.app import create_app
 from sceneintruder.core.principal import Role
 from sceneintruder.providers.media import ffmpeg, speech
 from tests.comic.support import comic_through_panels, make_scene, run_step
-from tests.fakes.videos import KEY, FakeVideoVendor
+from tests.fakes.videos import KEY, FakeVideoVendor, short_mp4
 from tests.support.builders import bearer, make_user, token_for
 
 FFMPEG = ffmpeg.find_ffmpeg()
@@ -25,27 +24,7 @@ pytestmark = pytest.mark.skipif(FFMPEG is None or speech.find_espeak() is None, 
 
 @pytest.fixture(scope="module")
 def mp4(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    out = tmp_path_factory.mktemp("cdn") / "clip.mp4"
-    subprocess.run(
-        [
-            str(FFMPEG),
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=duration=2:size=320x180:rate=24",
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-            "-y",
-            str(out),
-        ],
-        check=True,
-        timeout=120,
-    )
-    return out.read_bytes()
+    return short_mp4(str(FFMPEG), tmp_path_factory.mktemp("cdn") / "clip.mp4", seconds=2, size="320x180")
 
 
 @contextlib.asynccontextmanager

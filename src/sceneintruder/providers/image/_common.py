@@ -136,6 +136,15 @@ def describe(error: ProviderError) -> str:
     return f"{base} ({error.vendor_code})" if error.vendor_code else base
 
 
+async def image_from_item(deps: ImageDeps, item: Mapping[str, Any], *, provider: str, model: str) -> tuple[bytes, str]:
+    """The picture of an OpenAI-shaped `data[0]` item: its `b64_json`, else its `url` fetched."""
+    if item.get("b64_json"):
+        return decode_b64(item["b64_json"], provider=provider, model=model)
+    if item.get("url"):
+        return await download(deps, item["url"], provider=provider, model=model)
+    raise ProviderBadResponse("图片服务没有返回图片", provider=provider, model=model, vendor_code="no_image")
+
+
 def bearer(api_key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_key}"} if api_key else {}
 

@@ -8,15 +8,13 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from sceneintruder.providers.errors import ProviderBadResponse
 from sceneintruder.providers.http import post_json
 from sceneintruder.providers.image._common import (
     ImageConfig,
     ImageDeps,
     bearer,
-    decode_b64,
-    download,
     first,
+    image_from_item,
     vendor_error,
 )
 from sceneintruder.providers.image.base import GeneratedImage, ImageRequest, nearest_size
@@ -78,12 +76,7 @@ class ArkImages:
             retry=self._deps.retry,
         )
         item = first(body.get("data") if isinstance(body, dict) else None)
-        if item.get("b64_json"):
-            data, mime = decode_b64(item["b64_json"], provider=self.name, model=model)
-        elif item.get("url"):
-            data, mime = await download(self._deps, item["url"], provider=self.name, model=model)
-        else:
-            raise ProviderBadResponse("图片服务没有返回图片", provider=self.name, model=model, vendor_code="no_image")
+        data, mime = await image_from_item(self._deps, item, provider=self.name, model=model)
         return GeneratedImage(
             data=data,
             mime=mime,

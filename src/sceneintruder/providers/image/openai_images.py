@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sceneintruder.providers.errors import ProviderBadResponse
 from sceneintruder.providers.http import decode_json, post_json, translate_transport_errors
 from sceneintruder.providers.image._common import (
     ImageConfig,
     ImageDeps,
     bearer,
-    decode_b64,
-    download,
     first,
+    image_from_item,
     vendor_error,
 )
 from sceneintruder.providers.image.base import EXTENSIONS, GeneratedImage, ImageRequest, nearest_size
@@ -87,12 +85,7 @@ class OpenAIImages:
                 retry=self._deps.retry,
             )
         item = first(body.get("data") if isinstance(body, dict) else None)
-        if item.get("b64_json"):
-            data, mime = decode_b64(item["b64_json"], provider=self.name, model=model)
-        elif item.get("url"):
-            data, mime = await download(self._deps, item["url"], provider=self.name, model=model)
-        else:
-            raise ProviderBadResponse(provider=self.name, model=model, vendor_code="no_image")
+        data, mime = await image_from_item(self._deps, item, provider=self.name, model=model)
         usage = body.get("usage") if isinstance(body, dict) else None
         usage = usage if isinstance(usage, dict) else {}
         return GeneratedImage(

@@ -251,6 +251,7 @@ def images_job(runtime: ComicRuntime) -> JobHandler:
             name = files.name_for(frame_id, mime)
             files.write(IMAGES, name, data)
             async with runtime.db.writer() as session:
+                await records.workspace(session, scene_id)  # the scene's comic writes go one at a time
                 row = await session.get(ComicImage, (scene_id, frame_id))
                 old_name = row.file_name if row is not None else None
                 if row is None:

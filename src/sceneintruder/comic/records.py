@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.comic.models import (
@@ -23,11 +24,18 @@ from sceneintruder.core.clock import utcnow
 
 
 async def workspace(session: AsyncSession, scene_id: str) -> ComicWorkspace:
-    row = await session.get(ComicWorkspace, scene_id)
+    """The scene's workspace row, created if missing, and locked for the rest of the transaction: every write
+    to a scene's comic takes it first, so two writers of one scene (two requests, a request and a job) go one
+    after the other on PostgreSQL too (SQLite serialises writers anyway). A concurrent creation is taken as is."""
+    row = await session.get(ComicWorkspace, scene_id, with_for_update=True)
     if row is None:
-        row = ComicWorkspace(scene_id=scene_id, metrics={})
-        session.add(row)
-        await session.flush()
+        try:
+            async with session.begin_nested():
+                session.add(ComicWorkspace(scene_id=scene_id, metrics={}))
+        except IntegrityError:  # another transaction created it first
+            pass
+        row = await session.get(ComicWorkspace, scene_id, with_for_update=True, populate_existing=True)
+        assert row is not None
     return row
 
 
@@ -120,6 +128,7 @@ async def prompts(session: AsyncSession, scene_id: str) -> list[dict[str, Any]]:
 
 
 async def save_prompt(session: AsyncSession, scene_id: str, frame_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    await workspace(session, scene_id)
     data = {**data, "frame_id": frame_id}
     row = await session.get(ComicPrompt, (scene_id, frame_id))
     if row is None:

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.comic import service as comic_service
 from sceneintruder.core.clock import rfc3339, utcnow
@@ -82,7 +84,7 @@ async def build_timeline(runtime: VideoRuntime, *, scene: Scene, config: VideoCo
         scene_id=scene.id, version=version, frames=frames, config=config, provider=provider, model=model, now=_now()
     )
     async with runtime.db.writer() as session:
-        state = await session.get(VideoState, scene.id)
+        state = await _locked_state(session, scene.id)
         meta: dict[str, Any] = dict(state.meta or {}) if state is not None else {"created_at": _now()}
         meta.update(
             scene_id=scene.id,
@@ -103,11 +105,20 @@ async def build_timeline(runtime: VideoRuntime, *, scene: Scene, config: VideoCo
         meta.setdefault("generation_status", "idle")
         meta.setdefault("render_status", "idle")
         if state is None:
-            session.add(VideoState(scene_id=scene.id, version=version, timeline=built, meta=meta))
-        else:
+            try:
+                async with session.begin_nested():
+                    session.add(VideoState(scene_id=scene.id, version=version, timeline=built, meta=meta))
+            except IntegrityError:  # a concurrent build created it first: this one replaces it
+                state = await _locked_state(session, scene.id)
+        if state is not None:
             state.version, state.timeline, state.meta, state.updated_at = version, built, meta, utcnow()
         await session.commit()
     return built
+
+
+async def _locked_state(session: AsyncSession, scene_id: str) -> VideoState | None:
+    """The scene's video state, locked for the transaction (two writers of one scene go one after the other)."""
+    return await session.get(VideoState, scene_id, with_for_update=True, populate_existing=True)
 
 
 async def get_timeline(runtime: VideoRuntime, *, scene_id: str) -> dict[str, Any]:
@@ -120,7 +131,7 @@ async def get_timeline(runtime: VideoRuntime, *, scene_id: str) -> dict[str, Any
 async def edit_frame(runtime: VideoRuntime, *, scene_id: str, frame_id: str, edit: FrameEdit) -> dict[str, Any]:
     """Change one clip of the current timeline; only that clip's result is dropped (spec §8.4)."""
     async with runtime.db.writer() as session:
-        state = await session.get(VideoState, scene_id)
+        state = await _locked_state(session, scene_id)
         if state is None:
             raise VideoTimelineNotFound(details=scene_id)
         built = dict(state.timeline)

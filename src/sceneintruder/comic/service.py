@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -384,13 +385,14 @@ async def film_frames(runtime: ComicRuntime, *, scene_id: str) -> list[FilmFrame
     if not frames or any(f.frame_id not in prompts or f.frame_id not in images for f in frames):
         return None
     files = ComicFiles(runtime.data_dir, scene_id)
+    paths = [files.path(IMAGES, images[frame.frame_id].file_name) for frame in frames]
+    found = await asyncio.to_thread(lambda: [_sha256(path) for path in paths])  # one thread hop for all
+    digests = [digest for digest in found if digest is not None]
+    if len(digests) != len(frames):  # a panel file is missing: the comic is not finished
+        return None
     out = []
-    for frame in frames:
+    for frame, path, digest in zip(frames, paths, digests, strict=True):
         image = images[frame.frame_id]
-        path = files.path(IMAGES, image.file_name)
-        digest = await asyncio.to_thread(_sha256, path)
-        if digest is None:
-            return None
         out.append(
             FilmFrame(
                 frame.frame_id,
@@ -408,8 +410,20 @@ async def film_frames(runtime: ComicRuntime, *, scene_id: str) -> list[FilmFrame
 
 
 def _sha256(path: Path) -> str | None:
+    """The panel's content hash, read once per version of the file: panels are replaced atomically (a new
+    inode and mtime), so (path, inode, mtime, size) names the bytes. The video overview, which the page
+    polls, asks this for every frame: without the cache it re-read every panel each time."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return _digest(str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4096)
+def _digest(path: str, inode: int, mtime_ns: int, size: int) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except FileNotFoundError:
         return None
 

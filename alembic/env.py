@@ -30,6 +30,12 @@ def _url() -> str:
 MIGRATION_LOCK = 0x5CE11A7  # pg_advisory_xact_lock key: workers starting together migrate one after the other
 
 
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Full-text search structures the models do not describe (scripts/search.py): SQLite's FTS5 table and its
+    shadow tables, PostgreSQL's expression index."""
+    return not (name or "").startswith(("script_memory_fts", "ix_script_memory_terms_fts"))
+
+
 def _run(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":  # held until this transaction ends; SQLite's writers are serial
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
@@ -38,6 +44,7 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -54,7 +61,9 @@ async def _run_async() -> None:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=metadata, literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=_url(), target_metadata=metadata, literal_binds=True, render_as_batch=True, include_object=include_object
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -46,6 +46,7 @@ from sceneintruder.providers.llm.client import LLMClient
 from sceneintruder.realtime import router as realtime_router
 from sceneintruder.realtime.hub import Hub
 from sceneintruder.scenes import router as scenes_router
+from sceneintruder.scripts import router as scripts_router
 from sceneintruder.settings import router as settings_router
 from sceneintruder.story import router as story_router
 from sceneintruder.system import router as system_router
@@ -128,6 +129,7 @@ def _api_routes() -> tuple[BaseRoute, ...]:
     api.include_router(story_router.router)
     api.include_router(comic_router.router)
     api.include_router(video_router.router)
+    api.include_router(scripts_router.router)
     api.include_router(settings_router.router)
     api.include_router(jobs_router.router)
     api.include_router(realtime_router.router)

@@ -5,6 +5,7 @@ from sceneintruder.comic import models as comic_models
 from sceneintruder.db.base import Base
 from sceneintruder.jobs import models as jobs_models
 from sceneintruder.scenes import models as scenes_models
+from sceneintruder.scripts import models as scripts_models
 from sceneintruder.settings import models as settings_models
 from sceneintruder.story import models as story_models
 from sceneintruder.users import models as users_models
@@ -18,6 +19,7 @@ __all__ = [
     "jobs_models",
     "metadata",
     "scenes_models",
+    "scripts_models",
     "settings_models",
     "story_models",
     "users_models",

@@ -14,6 +14,7 @@ from sceneintruder.auth import service as auth_service
 from sceneintruder.chat import service as chat_service
 from sceneintruder.comic import service as comic_service
 from sceneintruder.scenes import service as scenes_service
+from sceneintruder.scripts import service as scripts_service
 from sceneintruder.settings import service as settings_service
 from sceneintruder.story import service as story_service
 from sceneintruder.system import service as system_service
@@ -34,6 +35,7 @@ def install_domains(state: AppState, *, http: httpx.AsyncClient) -> None:
     components.add(story_service.install(state))
     components.add(comic_service.install(state))
     components.add(video_service.install(state))
+    components.add(scripts_service.install(state))
 
 
 async def start_domains(state: AppState) -> None:

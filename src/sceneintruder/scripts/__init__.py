@@ -1,0 +1,1 @@
+"""The writing assistant: novels and scripts drafted chapter by chapter (`/api/scripts`)."""

@@ -22,7 +22,6 @@ from sceneintruder.providers.llm.base import Sampling
 from sceneintruder.providers.llm.client import CallInfo
 from sceneintruder.providers.llm.provenance import Provenance
 from sceneintruder.scripts import context, memory, outlining, records
-from sceneintruder.scripts.errors import ScriptNotFound
 from sceneintruder.scripts.llm_schemas import TASK_COMMAND, CommandAnswer
 from sceneintruder.scripts.models import Script, ScriptChapter
 from sceneintruder.scripts.prompts import command_messages
@@ -165,8 +164,6 @@ async def _persist(
     chapter, scene = target["chapter"], target["scene"]
     main_text = output["main_text"]
     base = await records.get_draft(session, script.id, script.active_draft_id) if script.active_draft_id else None
-    if script.active_draft_id and base is None:
-        raise ScriptNotFound(details=script.id)  # pragma: no cover - drafts are never deleted while the script lives
     chapter_row = await records.chapter(session, script.id, chapter)
     draft = await records.add_draft(
         session,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
-from sceneintruder.scripts.errors import ScriptNotFound
+from sceneintruder.scripts.errors import script_not_found
 from sceneintruder.scripts.runtime import ScriptsRuntime
 from sceneintruder.scripts.schemas import SCRIPT_ID
 from sceneintruder.web.dependencies import app_state
@@ -19,7 +19,7 @@ async def get_scripts_runtime(request: Request) -> ScriptsRuntime:
 
 async def script_id(script_id: Annotated[str, Path(max_length=64)]) -> str:
     if not SCRIPT_ID.match(script_id):
-        raise ScriptNotFound(details=script_id)
+        raise script_not_found(script_id)
     return script_id
 
 

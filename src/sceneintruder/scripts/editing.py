@@ -15,7 +15,7 @@ from sceneintruder.core.clock import rfc3339
 from sceneintruder.core.errors import BadRequest
 from sceneintruder.core.principal import Principal
 from sceneintruder.scripts import memory, records, views
-from sceneintruder.scripts.errors import ChapterNotFound, DraftNotFound, MemoryEntryNotFound
+from sceneintruder.scripts.errors import chapter_not_found, draft_not_found, memory_entry_not_found
 from sceneintruder.scripts.models import ScriptChapter, ScriptMemory
 from sceneintruder.scripts.projects import chapters
 from sceneintruder.scripts.runtime import ScriptsRuntime
@@ -55,7 +55,7 @@ async def put_draft(runtime: ScriptsRuntime, *, script_id: str, principal: Princ
         if base_id:
             base = await records.get_draft(session, script_id, base_id) if DRAFT_ID.match(base_id) else None
             if base is None:  # the reference started from nothing, losing every other scene (§12.23)
-                raise DraftNotFound(details=base_id)
+                raise draft_not_found(base_id)
             content = base.content
         draft = await records.add_draft(
             session,
@@ -96,7 +96,7 @@ async def rewind(runtime: ScriptsRuntime, *, script_id: str, principal: Principa
         script = await records.owned(session, script_id, principal, for_update=True)
         draft = await records.get_draft(session, script_id, draft_id) if DRAFT_ID.match(draft_id) else None
         if draft is None:
-            raise DraftNotFound(details=draft_id)
+            raise draft_not_found(draft_id)
         first = sorted(draft.content.get("chapters") or [], key=lambda c: c.get("index") or 0)
         chapter = int(first[0].get("index") or 1) if first else 1
         scenes = sorted(first[0].get("scenes") or [], key=lambda s: s.get("index") or 0) if first else []
@@ -153,7 +153,7 @@ async def prose_versions(
         await records.owned(session, script_id, principal)
         row = await session.get(ScriptChapter, (script_id, chapter))
         if row is None:
-            raise ChapterNotFound(details=chapter)
+            raise chapter_not_found(chapter)
         versions = await records.prose_versions(session, script_id, chapter)
     return {
         "chapter": chapter,
@@ -212,7 +212,7 @@ async def patch_memory(
         script = await records.owned(session, script_id, principal, for_update=True)
         entry = await session.get(ScriptMemory, entry_id[:64])
         if entry is None or entry.script_id != script_id:
-            raise MemoryEntryNotFound(details=entry_id[:64])
+            raise memory_entry_not_found(entry_id[:64])
         if body.status is not None:
             allowed = {"thread": ("open", "closed"), "foreshadowing": ("planned", "paid")}.get(entry.kind, ())
             if body.status not in allowed:

@@ -24,7 +24,7 @@ from sceneintruder.core.clock import rfc3339, utcnow
 from sceneintruder.core.exporting import ExportFormatInvalid
 from sceneintruder.core.principal import Principal
 from sceneintruder.scripts import memory, records, views
-from sceneintruder.scripts.errors import ExportFailed
+from sceneintruder.scripts.errors import export_failed
 from sceneintruder.scripts.models import ScriptChapter, ScriptDraft, ScriptProse, ScriptSummary
 from sceneintruder.scripts.runtime import ScriptsRuntime
 from sceneintruder.textkit import text as textkit_text
@@ -121,7 +121,7 @@ async def load_book(
                 "chapter_draft.json": {"chapters": [views.chapter_json(r) for r in rows]},
             }
     if source == "draft" and active is None:
-        raise ExportFailed(details="no active draft")
+        raise export_failed("no active draft")
     scenes: dict[int, tuple[str, str, bool]] = {}  # index -> (title, text, made offline)
     for chapter in (active.content.get("chapters") or []) if active else []:
         ordered = sorted(chapter.get("scenes") or [], key=lambda s: s.get("index") or 0)
@@ -153,7 +153,7 @@ async def load_book(
         title = (row.title if row is not None and row.title.strip() else draft_title).strip() or f"第{index}章"
         chapters.append(Chapter(index, title, row.summary if row is not None else "", prose, origin))
     if not chapters:
-        raise ExportFailed(details="nothing to export: no chapter and no draft")
+        raise export_failed("nothing to export: no chapter and no draft")
     sample = " ".join([script.title, *(c.title for c in chapters[:20]), *(c.prose[:200] for c in chapters[:5])])
     language = "zh" if textkit_text.detect_language(sample) == "zh" else "en"
     notice = ""

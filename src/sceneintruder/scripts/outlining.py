@@ -28,7 +28,7 @@ from sceneintruder.providers.llm.base import Sampling
 from sceneintruder.providers.llm.client import CallInfo
 from sceneintruder.providers.llm.provenance import Provenance
 from sceneintruder.scripts import records
-from sceneintruder.scripts.errors import OutlineFailed
+from sceneintruder.scripts.errors import script_not_found
 from sceneintruder.scripts.llm_schemas import TASK_KEY_BEATS, TASK_OUTLINE
 from sceneintruder.scripts.models import Script, ScriptChapter, ScriptOutlineRun
 from sceneintruder.scripts.parsing import OutlineBatch, accepted, max_tokens_for, parse_outline
@@ -304,7 +304,7 @@ def outline_job(runtime: ScriptsRuntime) -> JobHandler:
         async with runtime.db.reader() as session:
             script = await session.get(Script, script_id)
         if script is None:
-            raise OutlineFailed("script 不存在", details=script_id)
+            raise script_not_found(script_id)
         checkpoint, total = await _open_run(runtime, ctx, script)
         mode, first, last = checkpoint.mode, checkpoint.first_chapter, checkpoint.last_chapter
         done_at_start = checkpoint.next_chapter - first

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sceneintruder.core.clock import utcnow
 from sceneintruder.core.principal import Principal
 from sceneintruder.db.ownership import can_access
-from sceneintruder.scripts.errors import ScriptNotFound
+from sceneintruder.scripts.errors import script_not_found
 from sceneintruder.scripts.models import (
     Script,
     ScriptChapter,
@@ -40,15 +40,15 @@ def numbered_id(prefix: str) -> str:
 
 
 async def owned(session: AsyncSession, script_id: str, principal: Principal, *, for_update: bool = False) -> Script:
-    """The script if `principal` owns it (or is an admin); else ScriptNotFound, as for a missing one."""
+    """The script if `principal` owns it (or is an admin); else 404 RESOURCE_NOT_FOUND, as for a missing one."""
     if not SCRIPT_ID.match(script_id):
-        raise ScriptNotFound(details=script_id)
+        raise script_not_found(script_id)
     statement = select(Script).where(Script.id == script_id)
     if for_update:
         statement = statement.with_for_update()
     script = await session.scalar(statement)
     if script is None or not can_access(script, principal):
-        raise ScriptNotFound(details=script_id)
+        raise script_not_found(script_id)
     return script
 
 

@@ -18,11 +18,19 @@ from fastapi import FastAPI
 
 from sceneintruder.app import create_app
 from sceneintruder.core.settings import Settings
+from sceneintruder.textkit import warmup as textkit_warmup
 from tests.support import db as test_db
 from tests.support.db import fresh_data_dir, make_template
 from tests.support.live import Live, serve_demo
 
 SettingsFactory = Callable[..., Settings]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _start_up_resources() -> None:
+    """What every app's start-up loads once per process (the word splitter's dictionary), loaded before the
+    first app starts: an app's lifespan then finds it in, and no test's start-up timeout pays for it."""
+    textkit_warmup.preload()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

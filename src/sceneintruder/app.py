@@ -6,6 +6,7 @@ Everything with state (engine, token service, limiter, ...) is built here or in 
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import gc
 import logging
@@ -50,6 +51,7 @@ from sceneintruder.scripts import router as scripts_router
 from sceneintruder.settings import router as settings_router
 from sceneintruder.story import router as story_router
 from sceneintruder.system import router as system_router
+from sceneintruder.textkit import warmup as textkit_warmup
 from sceneintruder.users import router as users_router
 from sceneintruder.video import router as video_router
 from sceneintruder.web.api_docs import install_docs
@@ -165,6 +167,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     quiet_sql_logs()
     if problem := data_dir_problem(settings.data_dir):
         raise StartupError(problem)
+    # The word splitter's dictionary loads in a thread while the rest starts; the server takes requests (and
+    # answers /api/health) only once it is in, so no request pays for it (it took seconds in the first one).
+    warming = asyncio.get_running_loop().run_in_executor(None, textkit_warmup.preload)
     cluster = await open_cluster(settings)
     state.worker_id, state.bus, state.scene_locks = cluster.worker_id, cluster.bus, cluster.locks
     state.coherence = CacheCoherence(cluster.bus, node_id=cluster.worker_id)
@@ -251,6 +256,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     await jobs.start_worker(retention=timedelta(days=settings.job_retention_days))
     hub.start()
     await start_domains(state)
+    state.warmup.update(await warming)
+    log.info("start-up resources loaded: %s", state.warmup)
     # Everything built so far lives as long as the process: move it out of the collector's way, so that the
     # periodic full collections under load do not rescan ~10^5 long-lived objects each time.
     gc.collect()

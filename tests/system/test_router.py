@@ -18,6 +18,12 @@ async def test_liveness_needs_no_token_and_reports_db_and_data_dir(client: httpx
     assert body["version"]
 
 
+async def test_health_is_served_only_once_the_word_splitters_dictionary_is_in(client: httpx.AsyncClient) -> None:
+    resources = (await client.get("/api/health")).json()["data"]["resources"]
+    assert set(resources) == {"zh_dictionary", "zh_word_tags"}  # loaded by the start-up, before serving
+    assert all(r["status"] == "loaded" and r["seconds"] >= 0 for r in resources.values())
+
+
 async def test_liveness_is_503_when_the_data_dir_is_not_writable(app, client, settings) -> None:
     shutil.rmtree(settings.data_dir)  # the data directory is replaced by a file while the server runs
     settings.data_dir.write_text("file, not a directory", encoding="utf-8")

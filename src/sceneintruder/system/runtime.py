@@ -16,3 +16,4 @@ class SystemRuntime:
     data_dir: Path
     metrics: RequestMetrics  # the HTTP layer's counters
     settings: SettingsRuntime  # the LLM configuration's state and usage ledger
+    warmup: dict[str, float]  # the heavy resources loaded before the first request (filled by the lifespan)

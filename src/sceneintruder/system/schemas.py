@@ -18,11 +18,17 @@ class DataDirCheck(TypedDict):
     writable: bool
 
 
+class Resource(TypedDict):
+    status: str  # loaded
+    seconds: float  # how long the start-up took to load it
+
+
 class Health(TypedDict):
     status: str  # ok | unhealthy
     version: str
     database: DatabaseCheck
     data_dir: DataDirCheck
+    resources: NotRequired[dict[str, Resource]]  # loaded before the server took its first request
 
 
 class Check(TypedDict):

@@ -91,11 +91,16 @@ def install(state: AppState) -> SystemRuntime:
         data_dir=state.settings.data_dir,
         metrics=state.metrics,
         settings=state.components.get(SettingsRuntime),
+        warmup=state.warmup,
     )
 
 
 async def health_report(runtime: SystemRuntime) -> Liveness:
-    return await liveness(runtime.db, runtime.data_dir)
+    """Served only once the start-up has loaded its heavy resources (the lifespan waits for them), so a
+    200 here means the first request of any kind will not load them itself."""
+    result = await liveness(runtime.db, runtime.data_dir)
+    result.body["resources"] = {name: {"status": "loaded", "seconds": s} for name, s in runtime.warmup.items()}
+    return result
 
 
 async def config_health_report(runtime: SystemRuntime, session: AsyncSession) -> dict[str, Any]:

@@ -51,7 +51,7 @@ _TITLED = re.compile(
 )
 
 
-def _word_tags() -> Mapping[str, str]:
+def word_tags() -> Mapping[str, str]:
     with _LOAD_LOCK:
         return _load_word_tags()
 
@@ -70,7 +70,7 @@ def _load_word_tags() -> Mapping[str, str]:
 
 def extract(text: str, sentences: SentenceIndex) -> Extraction:
     del sentences  # the analyser maps spans to sentences itself
-    tokenizer, tags = zh_tokens.tokenizer(), _word_tags()
+    tokenizer, tags = zh_tokens.tokenizer(), word_tags()
     tokens = [(word, start) for word, start, _ in tokenizer.tokenize(text)]
     candidates, tagged, place_words = _candidates(tokens, tokenizer, tags)
     named = {_clean(match.group(1), strip_leading=False) for match in _NAMING.finditer(text)}

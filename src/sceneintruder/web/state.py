@@ -84,6 +84,7 @@ class AppState:
     principals: PrincipalResolver
     profile_cache: TTLCache[str, Any]  # user profiles by id; writes through the users service invalidate it
     scene_loader: SceneLoader
+    warmup: dict[str, float]  # what the start-up loaded before serving (the word splitter's dictionary), seconds
 
     def __init__(self, settings: Settings, *, rate_limiter: RateLimiter) -> None:
         self.settings = settings
@@ -92,6 +93,7 @@ class AppState:
         self.scene_locks = KeyedLocks()
         self.rate_limiter = rate_limiter
         self.components = Components()
+        self.warmup = {}
         self.worker_id = "local"
         self.bus = LocalBus()
         self.coherence = CacheCoherence(self.bus, node_id=self.worker_id)

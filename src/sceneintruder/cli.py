@@ -131,6 +131,9 @@ def _serve(settings: Settings, *, host: str | None, port: int | None, workers: i
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),
+        # uvicorn formats each access line's arguments before its logger drops them below INFO: ~5% of a small
+        # GET's CPU (bench/http_api.py --profile). Access lines are written only when they would be shown.
+        access_log=settings.log_level.upper() in ("DEBUG", "INFO"),
         proxy_headers=settings.trust_forwarded_for,
         # WebSocket keepalive at the protocol level: a peer that does not answer a ping in time is closed (the
         # reference's read deadline). Frames far over the app's own limit are refused by uvicorn before parsing.

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, String
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 from sceneintruder.core.clock import utcnow
@@ -49,3 +51,26 @@ class Base(DeclarativeBase):
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class rfc3339_text(FunctionElement[str]):
+    """A UTCDateTime column as the API writes it (`core.clock.rfc3339`: `2026-12-04T23:38:20.892569+00:00`),
+    formatted by the database: reading thousands of rows (a story's nodes and choices) then builds no datetime
+    objects in Python. SQLite stores `YYYY-MM-DD HH:MM:SS.ffffff` (always six digits) in UTC; PostgreSQL's
+    timestamptz is formatted in UTC."""
+
+    type = String()
+    inherit_cache = True
+    name = "rfc3339_text"
+
+
+@compiles(rfc3339_text, "sqlite")
+def _rfc3339_sqlite(element: rfc3339_text, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    return f"(replace({column}, ' ', 'T') || '+00:00')"
+
+
+@compiles(rfc3339_text, "postgresql")
+def _rfc3339_postgresql(element: rfc3339_text, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    return f"to_char(({column}) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"

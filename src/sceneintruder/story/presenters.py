@@ -21,6 +21,11 @@ from sceneintruder.story.schemas import ChoiceView, LocationView, NodeView, Obje
 ORIGINAL_PREVIEW_CHARS = 600  # GET /story shows this much of each source passage (the reference's cut)
 
 
+def stamp(value: datetime | str) -> str:
+    """A row's timestamp as the API writes it; already text when the query formatted it (`db.base.rfc3339_text`)."""
+    return value if isinstance(value, str) else rfc3339(value)
+
+
 def choice_view(choice: Any) -> ChoiceView:
     view: ChoiceView = {
         "id": choice.id,
@@ -29,7 +34,7 @@ def choice_view(choice: Any) -> ChoiceView:
         "next_node_hint": choice.next_node_hint,
         "selected": choice.selected,
         "is_selected": choice.selected,
-        "created_at": rfc3339(choice.created_at),
+        "created_at": stamp(choice.created_at),
         "description": choice.description,
         "type": choice.type,
         "impact": choice.impact,
@@ -57,7 +62,7 @@ def node_view(node: Any, choices: Iterable[Any], *, original_limit: int | None =
         "choices": [choice_view(choice) for choice in choices],
         "is_revealed": node.reveal_seq is not None and not node.abandoned,
         "abandoned": node.abandoned,
-        "created_at": rfc3339(node.created_at),
+        "created_at": stamp(node.created_at),
         "source": node.source,
         "metadata": node.meta or {},
         "related_item_ids": node.related_item_ids or [],

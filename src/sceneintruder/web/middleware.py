@@ -146,21 +146,19 @@ class BodyLimitMiddleware:
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         if scope["type"] != "http":
             return self.app(scope, receive, send)  # returned, not awaited: see HttpBaseMiddleware.__call__
-        return self._http(scope, receive, send)
-
-    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         has_body = False
         for name, value in scope["headers"]:
             if name == b"content-length":
                 if not value.isdigit() or int(value) > self.max_bytes:
-                    await self._refuse(scope, receive, send)
-                    return
+                    return self._refuse(scope, receive, send)
                 has_body = value != b"0"
             elif name == b"transfer-encoding":
                 has_body = True
-        if not has_body:
-            await self.app(scope, receive, send)
-            return
+        if not has_body:  # most requests (every GET): no coroutine of this layer at all
+            return self.app(scope, receive, send)
+        return self._limited(scope, receive, send)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
         received = 0
 
         async def limited_receive() -> Message:

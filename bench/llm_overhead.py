@@ -3,7 +3,8 @@
     python bench/llm_overhead.py [--seconds 5] [--concurrency 20] [--delay-ms 50]
 
 A fake OpenAI server (the tests' fake, in its own process) answers every request after a fixed delay.
-1. Baseline: the load generator calls the fake directly (POST /v1/chat/completions), 20 connections.
+1. Baseline: wrk (a compiled load generator) calls the fake directly (POST /v1/chat/completions), 20
+   connections.
 2. Server path: the project server (real uvicorn, real SQLite, settings saved pointing at the fake) is driven
    through a real endpoint that makes one completion per request: POST /api/settings/test-connection (admin
    token, saved config). This is the whole path: auth, routing, LLMClient, the OpenAI adapter, the shared httpx
@@ -31,8 +32,8 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from _load import LoadResult, run_load
 from _servers import BENCH_DIR, free_port, project_server, wait_until_up
+from _wrk import WrkResult, run_wrk
 
 from sceneintruder.providers.http import RetryPolicy, build_http_client
 from sceneintruder.providers.llm.base import ProviderConfig, Sampling
@@ -74,7 +75,7 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-def server_path(fake: str, args: argparse.Namespace) -> tuple[LoadResult, LoadResult]:
+def server_path(fake: str, args: argparse.Namespace) -> tuple[WrkResult, WrkResult]:
     auth = {"Authorization": f"Bearer {KEY}"}
     baseline_body = orjson.dumps(PROBE_BODY)
     with tempfile.TemporaryDirectory(prefix="bench-llm-") as tmp:
@@ -92,11 +93,11 @@ def server_path(fake: str, args: argparse.Namespace) -> tuple[LoadResult, LoadRe
             saved.raise_for_status()
             probe = f"{base}/api/settings/test-connection"
             direct = f"{fake}/v1/chat/completions"
-            load = {"concurrency": args.concurrency, "seconds": args.seconds}
-            asyncio.run(run_load(probe, **{**load, "seconds": 1.0}, headers=admin, method="POST", body=b"{}"))
-            asyncio.run(run_load(direct, **{**load, "seconds": 1.0}, headers=auth, method="POST", body=baseline_body))
-            ours = asyncio.run(run_load(probe, **load, headers=admin, method="POST", body=b"{}"))
-            baseline = asyncio.run(run_load(direct, **load, headers=auth, method="POST", body=baseline_body))
+            load = {"connections": args.concurrency, "seconds": args.seconds}
+            run_wrk(probe, **{**load, "seconds": 1.0}, headers=admin, method="POST", body=b"{}")
+            run_wrk(direct, **{**load, "seconds": 1.0}, headers=auth, method="POST", body=baseline_body)
+            ours = run_wrk(probe, **load, headers=admin, method="POST", body=b"{}")
+            baseline = run_wrk(direct, **load, headers=auth, method="POST", body=baseline_body)
     return ours, baseline
 
 

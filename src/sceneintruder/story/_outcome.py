@@ -158,10 +158,10 @@ async def add_item(
 async def relate(session: AsyncSession, node: StoryNode) -> None:
     """Link the node to the scene's items its text names, and to the place it happens in (which opens up)."""
     text = node.content.casefold()
-    items = await scenes_service.list_items(session, scene_id=node.scene_id)
+    items = await scenes_service.item_names(session, scene_id=node.scene_id)
     node.related_item_ids = [
         item.id
-        for item in (*items.scene_items, *items.owned_items)
+        for item in (*(i for i in items if not i.owned), *(i for i in items if i.owned))
         if len(item.name) > 1 and item.name.casefold() in text
     ]
     locations = (await session.scalars(select(StoryLocation).where(StoryLocation.scene_id == node.scene_id))).all()

@@ -73,7 +73,7 @@ async def gather(session: AsyncSession, scene: Scene, story: Story | None) -> St
     console = await scenes_service.latest_messages(
         session, scene_id=scene.id, conversation_types=("story_console",), limit=EVENTS
     )
-    items = await scenes_service.list_items(session, scene_id=scene.id)
+    items = await scenes_service.item_names(session, scene_id=scene.id)
     locations = (await session.scalars(select(StoryLocation).where(StoryLocation.scene_id == scene.id))).all()
     tasks = (await session.scalars(select(StoryTask.title).where(StoryTask.scene_id == scene.id))).all()
     return StoryContext(
@@ -87,11 +87,11 @@ async def gather(session: AsyncSession, scene: Scene, story: Story | None) -> St
         progress=story.progress if story is not None else 0,
         state=story.current_state if story is not None else "",
         known_locations=[location.name for location in locations],
-        known_items=[item.name for item in (*items.scene_items, *items.owned_items)],
+        known_items=[item.name for item in (*(i for i in items if not i.owned), *(i for i in items if i.owned))],
         known_tasks=list(tasks),
         locations=[
             {"id": loc.id, "name": loc.name, "description": loc.description, "accessible": loc.accessible}
             for loc in locations
         ],
-        held_items=[item.name for item in items.owned_items],
+        held_items=[item.name for item in items if item.owned],
     )

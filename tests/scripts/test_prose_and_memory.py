@@ -146,3 +146,18 @@ async def test_the_writer_keeps_the_ledger_by_hand(client) -> None:
     assert (await client.patch(f"/api/scripts/{script_id}/memory/fact_1", json={"status": "open"})).status_code == 404
     for body in ({"kind": "rumour", "text": "x"}, {"kind": "fact"}, {"kind": "character_state", "character": "Mara"}):
         assert (await client.post(f"/api/scripts/{script_id}/memory", json=body)).status_code == 400
+
+
+async def test_a_command_sees_a_bounded_part_of_a_long_chapter(make_settings) -> None:
+    async with writer_vendor() as vendor, scripts_app(make_settings, vendor) as (_, client):
+        script_id = await new_script(client, framework={"chapter_count": 10})
+        long_chapter = "HEAD-MARK " + "The tide came in. " * 2000 + " TAIL-MARK"
+        await client.put(f"/api/scripts/{script_id}/chapter_draft", json={"chapter": 4, "user_draft": long_chapter})
+        vendor.requests.clear()
+        ran = await client.post(
+            f"/api/scripts/{script_id}/command", json={**EXPAND, "target": {"chapter": 4, "scene": 1}}
+        )
+        assert ran.status_code == 200
+        prompt = orjson.dumps(vendor.requests[-1].body).decode("utf-8")
+        assert "TAIL-MARK" in prompt and "HEAD-MARK" not in prompt  # continuing: the end of the chapter
+        assert len(prompt) < 20_000

@@ -31,6 +31,7 @@ from sceneintruder.scripts.summaries import extractive_summary
 
 FILL_OUTLINE_NEXT = "fill_outline_next"
 EXPAND_SCENE = "expand_scene"
+CURRENT_TEXT_CHARS = 12_000  # of the scene's (or chapter's) text a command sees
 FILL_RUNNING = "大纲补全进行中：第{first}-{last}章（共{total}章），完成后刷新即可查看。"
 
 
@@ -101,6 +102,9 @@ async def _chapter_command(
             session, script_id, chapter, current_text=current, request=f"{body.command} {body.user_input}"
         )
     framework = dict(script.framework or {})
+    if len(current) > CURRENT_TEXT_CHARS:  # bounded like the rest: a polish sees the start, others the end
+        polish = command_id == "polish_language" or assist_mode == "polish"
+        current = current[:CURRENT_TEXT_CHARS] if polish else current[-CURRENT_TEXT_CHARS:]
     request = {
         "assist_mode": assist_mode,
         "command": body.command,

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from sceneintruder.core.storage import create_private_file
+from sceneintruder.db import sqlite_cursor
 
 SQLITE_BEGIN_OPTION = "sqlite_begin"  # execution option: "IMMEDIATE" for writer sessions
 
@@ -51,6 +52,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        sqlite_cursor.adopt(dbapi_connection)  # one thread hop per statement instead of four
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (below)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")

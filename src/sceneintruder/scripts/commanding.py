@@ -168,12 +168,13 @@ async def _persist(
     chapter, scene = target["chapter"], target["scene"]
     main_text = output["main_text"]
     base = await records.get_draft(session, script.id, script.active_draft_id) if script.active_draft_id else None
-    chapter_row = await records.chapter(session, script.id, chapter)
+    chapter_row = await session.get(ScriptChapter, (script.id, chapter))  # no empty row made for a title
+    chapter_title = chapter_row.title if chapter_row is not None else ""
     draft = await records.add_draft(
         session,
         script,
         content=records.with_scene_text(
-            base.content if base else {"chapters": []}, chapter, scene, main_text, chapter_title=chapter_row.title,
+            base.content if base else {"chapters": []}, chapter, scene, main_text, chapter_title=chapter_title,
             extra={"offline": True} if provenance["offline"] else {},
         ),
         notes={"user_prompt": body.user_input, "ai_summary": extractive_summary(main_text, max_chars=160)},

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from sceneintruder.core.clock import utcnow
 from sceneintruder.core.errors import BadRequest
@@ -126,9 +127,13 @@ async def detail(
     )
     async with runtime.db.reader() as session:
         script = await records.owned(session, script_id, principal)
-        drafts = (
+        active = await records.get_draft(session, script_id, script.active_draft_id) if script.active_draft_id else None
+        drafts = (  # the list needs no content: only the active draft's is read (above)
             await session.scalars(
-                select(ScriptDraft).where(ScriptDraft.script_id == script_id).order_by(ScriptDraft.seq.desc())
+                select(ScriptDraft)
+                .options(defer(ScriptDraft.content))
+                .where(ScriptDraft.script_id == script_id)
+                .order_by(ScriptDraft.seq.desc())
             )
         ).all()
         rows = await memory.entries(session, script_id)
@@ -150,7 +155,6 @@ async def detail(
         ).all()
         run = await session.get(ScriptOutlineRun, script_id)
     out = views.project_json(script)
-    active = next((d for d in drafts if d.id == script.active_draft_id), None)
     out.update(
         {
             "drafts": [views.draft_meta(d) for d in drafts],

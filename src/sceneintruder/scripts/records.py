@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from sceneintruder.core.clock import utcnow
 from sceneintruder.core.principal import Principal
@@ -186,10 +187,12 @@ async def chapter(session: AsyncSession, script_id: str, index: int) -> ScriptCh
 
 
 async def chapters_in(session: AsyncSession, script_id: str, first: int, last: int) -> list[ScriptChapter]:
+    """Chapters `first`..`last` with their outline fields; their prose is not read (`user_draft` deferred)."""
     return list(
         (
             await session.scalars(
                 select(ScriptChapter)
+                .options(defer(ScriptChapter.user_draft, raiseload=True))
                 .where(ScriptChapter.script_id == script_id, ScriptChapter.index.between(first, last))
                 .order_by(ScriptChapter.index)
             )

@@ -83,12 +83,16 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 8.0
     max_retry_after: float = 30.0  # a longer Retry-After is not waited for: the error goes to the caller
+    max_timeout_retries: int | None = None  # timeouts retried at most this often (None: as other errors)
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
     random: Callable[[], float] = field(default=random.random, repr=False)
 
     def delay_for(self, error: ProviderError, retry_number: int) -> float | None:
         """Seconds to wait before retry `retry_number` (1-based), or None when the error is not to be retried."""
         if not error.retryable or retry_number > self.max_retries:
+            return None
+        timeouts_capped = isinstance(error, ProviderTimeout) and self.max_timeout_retries is not None
+        if timeouts_capped and retry_number > (self.max_timeout_retries or 0):
             return None
         if isinstance(error, ProviderRateLimited) and error.retry_after is not None:
             return error.retry_after if error.retry_after <= self.max_retry_after else None

@@ -27,7 +27,7 @@ _COMMON = frozenset({"default_model", "model", "base_url", "endpoint", "region",
 PLAIN_FIELDS: dict[str, frozenset[str]] = {
     "llm": _COMMON
     | {"organization", "api_version", "deployment_id", "app_name", "http_referer", "custom_models"}
-    | {"context_window", "timeout", "max_tokens", "temperature", "top_p"},
+    | {"context_window", "timeout", "max_tokens", "temperature", "top_p", "json_mode"},
     # spec comic-video §5
     "vision": _COMMON
     | {"generation_path", "size", "auth_mode", "max_attempts", "png_recompress_threshold_bytes", "quality", "style"}

@@ -18,7 +18,7 @@ from sceneintruder.providers.errors import (
     ProviderTimeout,
     ProviderUnavailable,
 )
-from sceneintruder.providers.http import retry_after_seconds
+from sceneintruder.providers.http import RetryPolicy, retry_after_seconds
 from sceneintruder.providers.llm.base import ChatMessage, Completion, CompletionRequest, context_tokens_for
 
 _CONTEXT_MARKERS = (
@@ -35,6 +35,7 @@ _POLICY_MARKERS = ("content_policy", "content policy", "content_filter", "safety
 _FORMAT_MARKERS = ("response_format", "json_schema", "json_object", "grammar", "structured output", "format")
 FORMAT_REFUSED = "response_format_unsupported"
 LOCAL_CONTEXT_TOKENS = 4096  # a local model server whose window is not configured: assume a small one
+MAX_READ_TIMEOUT = 3600.0  # `timeout` in llm_config above this is ignored (a typo, not a wish)
 PROBE_SECONDS = 2.0  # asking a local server for its window (llama.cpp /props, Ollama /api/show)
 
 
@@ -120,6 +121,22 @@ def context_window(options: Mapping[str, str], base_url: str, model: str) -> int
     if configured.isdigit() and int(configured) >= 512:
         return int(configured)
     return LOCAL_CONTEXT_TOKENS if is_local_url(base_url) else context_tokens_for(model)
+
+
+def read_timeout_of(options: Mapping[str, str]) -> float | None:
+    """`timeout` from the provider's settings, in seconds, as the read timeout of its calls; None: the app's."""
+    try:
+        seconds = float(str(options.get("timeout") or "").strip())
+    except ValueError:
+        return None
+    return seconds if 0 < seconds <= MAX_READ_TIMEOUT else None
+
+
+def retry_for(base_url: str, retry: RetryPolicy) -> RetryPolicy:
+    """A local model server computes one request at a time and keeps computing one whose client gave up: a
+    timed-out call (its connection already closed by httpx) is retried at most once there, so the same request
+    never queues behind itself."""
+    return dataclasses.replace(retry, max_timeout_retries=1) if is_local_url(base_url) else retry
 
 
 def is_local_url(url: str) -> bool:

@@ -18,7 +18,14 @@ import orjson
 
 from sceneintruder.providers import http as vendor_http
 from sceneintruder.providers.errors import ProviderBadResponse, ProviderError, ProviderUnavailable
-from sceneintruder.providers.llm._common import classify_error, first_str, merge_consecutive, with_latency
+from sceneintruder.providers.llm._common import (
+    classify_error,
+    first_str,
+    merge_consecutive,
+    read_timeout_of,
+    retry_for,
+    with_latency,
+)
 from sceneintruder.providers.llm.base import (
     Completion,
     CompletionChunk,
@@ -127,7 +134,8 @@ class AnthropicProvider:
         self._base_url = (config.base_url or spec.base_url).rstrip("/")
         self._options = dict(config.options)
         self._http = http
-        self._retry = retry
+        self._retry = retry_for(self._base_url, retry)
+        self._read_timeout = read_timeout_of(config.options)
 
     @property
     def capabilities(self) -> LLMCapabilities:
@@ -147,7 +155,7 @@ class AnthropicProvider:
             provider=self.name,
             model=request.model,
             retry=self._retry,
-            read_timeout=request.sampling.read_timeout,
+            read_timeout=request.sampling.read_timeout or self._read_timeout,
         )
         return with_latency(_parse_completion(body, model=request.model), started)
 
@@ -165,7 +173,7 @@ class AnthropicProvider:
             provider=self.name,
             model=request.model,
             retry=self._retry,
-            read_timeout=request.sampling.read_timeout,
+            read_timeout=request.sampling.read_timeout or self._read_timeout,
         ) as lines:
             async for event in iter_sse(lines):
                 data = _decode(event.data, request.model)

@@ -22,6 +22,8 @@ from sceneintruder.providers.llm._common import (
     classify_error,
     first_str,
     merge_consecutive,
+    read_timeout_of,
+    retry_for,
     sampling_options,
     with_latency,
 )
@@ -137,7 +139,8 @@ class GeminiProvider:
         self._api_key = config.api_key
         self._base_url = (config.base_url or spec.base_url).rstrip("/")
         self._http = http
-        self._retry = retry
+        self._retry = retry_for(self._base_url, retry)
+        self._read_timeout = read_timeout_of(config.options)
 
     @property
     def capabilities(self) -> LLMCapabilities:
@@ -161,7 +164,7 @@ class GeminiProvider:
             provider=NAME,
             model=request.model,
             retry=self._retry,
-            read_timeout=request.sampling.read_timeout,
+            read_timeout=request.sampling.read_timeout or self._read_timeout,
         )
         return with_latency(_parse_completion(body, model=request.model), started)
 
@@ -179,7 +182,7 @@ class GeminiProvider:
             provider=NAME,
             model=request.model,
             retry=self._retry,
-            read_timeout=request.sampling.read_timeout,
+            read_timeout=request.sampling.read_timeout or self._read_timeout,
         ) as lines:
             async for event in iter_sse(lines):
                 try:

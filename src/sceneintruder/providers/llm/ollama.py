@@ -24,6 +24,8 @@ from sceneintruder.providers.llm._common import (
     context_window,
     first_accepted,
     first_str,
+    read_timeout_of,
+    retry_for,
     sampling_options,
     with_latency,
 )
@@ -105,7 +107,8 @@ class OllamaProvider:
         self._base_url = normalise_host(config.base_url or spec.base_url)
         self._headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
         self._http = http
-        self._retry = retry
+        self._retry = retry_for(self._base_url, retry)
+        self._read_timeout = read_timeout_of(config.options)
         self._options = dict(config.options)
         self._json_modes: dict[str, str] = {}  # model -> "schema" or "json", once the server refused a schema
         self._model_window = 0  # the model's context length from /api/show, 0: not known
@@ -168,7 +171,7 @@ class OllamaProvider:
                 provider=NAME,
                 model=request.model,
                 retry=self._retry,
-                read_timeout=request.sampling.read_timeout,
+                read_timeout=request.sampling.read_timeout or self._read_timeout,
             )
 
         body = await first_accepted(modes if asked_json else modes[:1], attempt, self._json_modes, request.model)
@@ -185,7 +188,7 @@ class OllamaProvider:
             provider=NAME,
             model=request.model,
             retry=self._retry,
-            read_timeout=request.sampling.read_timeout,
+            read_timeout=request.sampling.read_timeout or self._read_timeout,
         ) as lines:
             async for line in lines:
                 if not line.strip():

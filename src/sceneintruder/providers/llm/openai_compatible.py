@@ -28,6 +28,8 @@ from sceneintruder.providers.llm._common import (
     first_accepted,
     first_str,
     is_local_url,
+    read_timeout_of,
+    retry_for,
     with_latency,
 )
 from sceneintruder.providers.llm.base import (
@@ -247,8 +249,12 @@ class OpenAICompatibleProvider:
         self._base_url = config.base_url or spec.base_url
         self._options = dict(config.options)
         self._http = http
-        self._retry = retry
+        self._retry = retry_for(self._base_url, retry)
+        self._read_timeout = read_timeout_of(config.options)
         self._json_modes: dict[str, str] = {}  # model -> the strongest JSON mode this server accepted
+        # `json_mode` in llm_config: where negotiation starts, for a server known to refuse the stronger modes
+        pinned = str(self._options.get("json_mode") or "").strip()
+        self._pinned_mode = pinned if pinned in _MODE_LADDER else ""
         self._settled: set[str] = set()  # models whose JSON mode has worked once
         self._negotiating: dict[str, asyncio.Lock] = {}
         self._served_window = 0  # the window the server reported (llama.cpp's /props), 0: not known
@@ -286,7 +292,7 @@ class OpenAICompatibleProvider:
 
     def json_mode(self, model: str) -> str:
         """The JSON mode structured calls to `model` use: the vendor's best until the server refuses it."""
-        return self._json_modes.get(model) or _JSON_MODE.get(self.name, "none")
+        return self._json_modes.get(model) or self._pinned_mode or _JSON_MODE.get(self.name, "none")
 
     def _mapper(self, model: str, *, asked_json: bool = False) -> vendor_http.ErrorMapper:
         return lambda status, body, headers: _error_for(self.name, model, status, body, headers, asked_json=asked_json)
@@ -318,7 +324,7 @@ class OpenAICompatibleProvider:
                 provider=self.name,
                 model=request.model,
                 retry=self._retry,
-                read_timeout=request.sampling.read_timeout,
+                read_timeout=request.sampling.read_timeout or self._read_timeout,
             )
 
         body = await first_accepted(modes, attempt, self._json_modes, request.model)
@@ -337,7 +343,7 @@ class OpenAICompatibleProvider:
             provider=self.name,
             model=request.model,
             retry=self._retry,
-            read_timeout=request.sampling.read_timeout,
+            read_timeout=request.sampling.read_timeout or self._read_timeout,
         ) as lines:
             done = False
             async for event in iter_sse(lines):

@@ -7,6 +7,7 @@ an exploration all complete on the model; and a model whose replies cannot be us
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import AsyncIterator
 
 import httpx
@@ -19,6 +20,7 @@ from sceneintruder.app import create_app
 from sceneintruder.core.principal import Role
 from sceneintruder.settings.models import LLMCall
 from sceneintruder.settings.runtime import SettingsRuntime
+from tests.comic.support import run_step, wait_task
 from tests.fakes.small_model import FakeSmallModel
 from tests.story.support import current_node, excerpt, get_story, settle
 from tests.support.builders import bearer, make_user, token_for
@@ -188,3 +190,147 @@ async def test_the_ledger_has_a_row_for_every_request_the_server_saw(make_settin
     assert outcomes[:2] == ["format_refused", "unavailable"]  # refused mode, then a crash that was retried
     assert outcomes.count("parse_error") == outcomes.count("ok") >= 2  # every wrong-keys reply was re-asked
     assert all(row.provider == "openai_compatible" for row in rows)
+
+
+async def test_streamed_replies_without_a_usage_chunk_are_estimated_and_a_cut_stream_is_counted_as_cut(
+    make_settings,
+) -> None:
+    """llama-cpp-python's streams carry no usage even when asked: the ledger estimates their tokens and says so;
+    a stream that dies mid-answer is a row with the outcome "cut"; the metrics' totals equal the server's count."""
+    fake = FakeSmallModel(style="plain")
+    async with _served(fake, make_settings) as (app, client):
+        created = await client.post("/api/scenes", json={"title": "Small", "text": excerpt(1500)})
+        assert created.status_code == 201, created.text
+        scene_id = created.json()["data"]["id"]
+        await settle(client, scene_id)
+        cast = (await client.get(f"/api/scenes/{scene_id}/characters")).json()["data"]
+        body = {
+            "scene_id": scene_id,
+            "character_id": cast[0]["id"],
+            "message": "Tell me about the ball.",
+            "stream": True,
+        }
+        streamed = await client.post("/api/chat", json=body)
+        assert streamed.status_code == 200 and "event: done" in streamed.text, streamed.text
+        fake.plan("cut")
+        cut = await client.post("/api/chat", json={**body, "message": "And after the ball?"})
+        assert "event: error" in cut.text and "event: done" not in cut.text, cut.text
+
+        ledger = app.state.components.get(SettingsRuntime).ledger
+        await ledger.flush()
+        async with app.state.db.reader() as session:
+            rows = list((await session.scalars(select(LLMCall).order_by(LLMCall.id))).all())
+        admin = bearer(token_for(app, "root"))
+        metrics = (await client.get("/api/config/metrics", headers=admin)).json()["data"]["llm"]
+
+    chat_requests = [seen for seen in fake.requests if seen.path == "/v1/chat/completions"]
+    assert len(rows) == len(chat_requests) == metrics["calls"]
+    ok_stream, cut_stream = [row for row in rows if row.streamed]
+    assert ok_stream.outcome == "ok" and ok_stream.tokens_estimated
+    assert ok_stream.prompt_tokens > 0 and ok_stream.completion_tokens > 0  # estimated, not made-up zeros
+    assert cut_stream.outcome == "cut"
+    assert not any(row.tokens_estimated for row in rows if not row.streamed)  # the server counted those
+    assert metrics["estimated_calls"] == 1
+
+
+# Every task the project sends a model; the test below drives each one through the app.
+EVERY_TASK = {
+    "scene_analysis",
+    "chat_reply",
+    "chat_emotion",
+    "character_dialogue",
+    "story_segment",
+    "story_next_node",
+    "story_advance",
+    "story_command",
+    "story_explore",
+    "comic_storyboard",
+    "comic_frame_prompt",
+    "comic_key_elements",
+    "script_outline",
+    "script_key_beats",
+    "script_command",
+}
+
+
+def _template_problem(messages: list[dict]) -> str | None:
+    roles = [m["role"] for m in messages]
+    if "system" in roles[1:]:
+        return "a system message after the first"
+    turns = roles[1:] if roles[:1] == ["system"] else roles
+    if not turns or turns[0] != "user" or turns[-1] != "user":
+        return "turns do not run from a user turn to a user turn"
+    if any(a == b for a, b in itertools.pairwise(turns)):
+        return "two turns of one role in a row"
+    return None
+
+
+async def test_every_task_sends_one_system_message_alternating_turns_and_a_max_tokens(make_settings) -> None:
+    """Analysis (profiles included), chat (plain and streamed), emotion, an exchange, a simulation, an aggregate,
+    the story's opening, a choice, an advance, a command and an exploration, the comic's storyboard, frame prompts
+    and key elements, and the writing assistant's outline, key beats and command: each request the server got
+    had one system message, first, then user/assistant turns from a user turn to a user turn, and a max_tokens
+    that fits the window with the prompt. The strict server refused none of them for their shape."""
+    fake = FakeSmallModel(style="plain")
+    async with _served(fake, make_settings) as (app, client):
+        created = await client.post("/api/scenes", json={"title": "Small", "text": excerpt(2500)})
+        assert created.status_code == 201, created.text
+        scene_id = created.json()["data"]["id"]
+        await settle(client, scene_id)
+        cast = (await client.get(f"/api/scenes/{scene_id}/characters")).json()["data"]
+        ids = [c["id"] for c in cast[:2]]
+        ask = {"scene_id": scene_id, "character_id": ids[0], "message": "How was the ball?"}
+        steps = [
+            ("/api/chat", ask),
+            ("/api/chat", {**ask, "stream": True}),
+            ("/api/chat/emotion", ask),
+            ("/api/interactions/trigger", {"scene_id": scene_id, "character_ids": ids, "topic": "the ball"}),
+            ("/api/interactions/simulate", {"scene_id": scene_id, "character_ids": ids, "initial_situation": "Rain"}),
+            ("/api/interactions/aggregate", {"scene_id": scene_id, "character_ids": ids, "message": "Hello"}),
+        ]
+        for path, body in steps:
+            response = await client.post(path, json=body)
+            assert response.status_code == 200, (path, response.text)
+        node = current_node(await get_story(client, scene_id))
+        story = f"/api/scenes/{scene_id}/story"
+        for path, body in (
+            (f"{story}/choice", {"node_id": node["id"], "choice_id": node["choices"][0]["id"]}),
+            (f"{story}/advance", None),
+            (f"{story}/command", {"input": "look around"}),
+        ):
+            response = await client.post(path, json=body)
+            assert response.status_code == 200, (path, response.text)
+        places = (await get_story(client, scene_id)).get("locations") or []
+        assert places, "the story has a place to explore"
+        await client.post(f"{story}/locations/{places[0]['id']}/unlock")
+        explored = await client.post(f"{story}/locations/{places[0]['id']}/explore")
+        assert explored.status_code == 200, explored.text
+
+        comic = f"/api/scenes/{scene_id}/comic"
+        await run_step(client, f"{comic}/analysis", {"target_frames": 2})
+        await run_step(client, f"{comic}/prompts", {"style": "ink-wash"})
+        await run_step(client, f"{comic}/key_elements", {})
+
+        made = await client.post("/api/scripts", json={"title": "Lantern"})
+        assert made.status_code == 201, made.text
+        script_id = made.json()["data"]["id"]
+        started = await client.post(f"/api/scripts/{script_id}/generate")
+        assert started.status_code == 200, started.text
+        assert (await wait_task(client, started.json()["data"]["task_id"]))["status"] == "completed"
+        command = {"assist_mode": "completion", "command": "write it", "user_input": "", "options": {}}
+        wrote = await client.post(f"/api/scripts/{script_id}/command", json=command)
+        assert wrote.status_code == 200, wrote.text
+
+        ledger = app.state.components.get(SettingsRuntime).ledger
+        await ledger.flush()
+        async with app.state.db.reader() as session:
+            tasks = set((await session.scalars(select(LLMCall.task).where(LLMCall.provider != "builtin"))).all())
+
+    assert tasks >= EVERY_TASK, EVERY_TASK - tasks
+    assert fake.refusals == ["Unsupported response_format type 'json_schema': use json_object with a schema"]
+    for seen in fake.requests:
+        if seen.path != "/v1/chat/completions":
+            continue
+        messages = seen.body["messages"]
+        assert _template_problem(messages) is None, (_template_problem(messages), [m["role"] for m in messages])
+        assert isinstance(seen.body.get("max_tokens"), int) and seen.body["max_tokens"] > 0

@@ -15,6 +15,10 @@ in the system message's instruction), filled from the prompt (names for `name` f
 written in one of the ways small models write, in turn: prose around the JSON, the JSON twice, cut before its
 closing braces, in a code fence, or with wrong keys (a reply the project must re-ask). `style` fixes one,
 `styles` sets the turn.
+
+Streams (`stream: true`) are llama-cpp-python's: deltas, a last chunk with `finish_reason`, then `[DONE]`, and no
+usage chunk even when `stream_options.include_usage` asks for one. The behaviour "cut" (`fake.plan("cut")`)
+ends a stream after its first deltas, with neither a `finish_reason` nor `[DONE]` (the server died mid-answer).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tests.fakes._base import FakeVendor, json_response
+from tests.fakes._base import FakeVendor, emit, json_response, sse, streaming, words
 
 STYLES = ("prose", "twice", "cut", "fence", "plain", "wrong_keys")
 _SCHEMA_IN_PROMPT = re.compile(r"JSON Schema: (\{.*\})\s*$", re.DOTALL)
@@ -70,7 +74,8 @@ class FakeSmallModel(FakeVendor):
         seen = await self.record(request)
         body: dict[str, Any] = seen.body if isinstance(seen.body, dict) else {}
         messages = body.get("messages") or []
-        if self.next_behaviour() == "500":  # the model runner fell over: a transient error worth a retry
+        behaviour = self.next_behaviour()
+        if behaviour == "500":  # the model runner fell over: a transient error worth a retry
             return json_response({"error": {"message": "llama runner crashed", "type": "server_error"}}, 500)
         refusal = self._refusal(body, messages)
         if refusal is not None:
@@ -88,6 +93,8 @@ class FakeSmallModel(FakeVendor):
             )
             text = _written(_instance(schema, said), style)
         self.answered.append(style)
+        if body.get("stream"):
+            return streaming(emit(_stream_chunks(text, cut=behaviour == "cut")))
         return json_response(
             {
                 "id": "chatcmpl-small",
@@ -125,6 +132,17 @@ class FakeSmallModel(FakeVendor):
         system = messages[0].get("content", "") if messages and messages[0].get("role") == "system" else ""
         found = _SCHEMA_IN_PROMPT.search(system)
         return orjson.loads(found.group(1)) if found else None
+
+
+def _stream_chunks(text: str, *, cut: bool) -> list[bytes]:
+    deltas = [
+        sse({"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": piece}}]})
+        for piece in words(text)
+    ]
+    if cut:
+        return deltas[:2]
+    end = {"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+    return [*deltas, sse(end), sse("[DONE]")]
 
 
 def _prompt(messages: list[dict[str, Any]]) -> str:

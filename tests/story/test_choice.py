@@ -89,7 +89,9 @@ async def test_a_failed_model_call_stores_nothing_and_frees_the_choice(app, clie
         assert retried.status_code == 200, retried.text
 
 
-async def test_an_empty_narration_is_an_error_not_a_node(app, client) -> None:
+async def test_an_empty_narration_is_re_asked_then_answered_offline_and_labelled_never_stored_empty(
+    app, client
+) -> None:
     async with vendor_configured(app, client) as vendor:
         scene_id = await create_scene(client, excerpt(3000))
         await settle(client, scene_id)
@@ -98,8 +100,12 @@ async def test_an_empty_narration_is_an_error_not_a_node(app, client) -> None:
         response = await client.post(
             _choice_path(scene_id), json={"node_id": node["id"], "choice_id": node["choices"][0]["id"]}
         )
-        assert_error(response, 502, "LLM_BAD_RESPONSE")
-        assert not any(n["source"] == "GENERATED" for n in (await get_story(client, scene_id))["nodes"])
+        assert response.status_code == 200, response.text
+        assert not vendor.by_task["story_next_node"]  # both empty answers were asked for: the re-ask happened
+        step = response.json()["data"]["next_node"]
+        assert step["content"].strip()
+        assert step["metadata"]["provider"] == "builtin" and step["metadata"]["offline"] is True
+        assert "unusable JSON (content: empty" in step["metadata"]["fallback_reason"]
 
 
 async def test_a_node_not_reached_cannot_be_chosen_from(client) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Literal, get_args
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from sceneintruder.providers.llm.lenient import LenientModel, as_int_in_range, as_text, as_text_list
+from sceneintruder.providers.llm.structured import content_fields
 from sceneintruder.textkit.text import name_key
 
 TASK_CHAT_REPLY = "chat_reply"
@@ -57,6 +58,8 @@ def normalize_emotion(value: Any) -> Emotion | None:
 class EmotionalResponse(LenientModel):
     """A character's reply with its emotional display (reference `EmotionalResponse`, spec §5)."""
 
+    model_config = content_fields("response")
+
     response: str = Field("", validation_alias=AliasChoices("response", "reply", "message", "content"))
     emotion: Emotion = "neutral"
     intensity: int = Field(5, ge=1, le=10, description="1 (barely) to 10 (overwhelming)")
@@ -92,6 +95,8 @@ class EmotionalResponse(LenientModel):
 class DialogueLine(LenientModel):
     """One line of a character-to-character exchange (reference `InteractionDialogue`)."""
 
+    model_config = content_fields("message")
+
     character_id: str = Field("", validation_alias=AliasChoices("character_id", "id", "speaker_id"))
     character_name: str = Field("", validation_alias=AliasChoices("character_name", "name", "speaker"))
     message: str = Field("", validation_alias=AliasChoices("message", "content", "text", "line"))
@@ -110,6 +115,8 @@ class DialogueLine(LenientModel):
 
 class DialogueResult(LenientModel):
     """An exchange between characters. The reference asked for a bare JSON array; that is accepted too."""
+
+    model_config = content_fields("dialogues")
 
     dialogues: list[DialogueLine] = Field(default_factory=list)
 

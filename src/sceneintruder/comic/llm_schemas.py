@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from sceneintruder.providers.llm.structured import content_fields
+
 TASK_STORYBOARD = "comic_storyboard"
 TASK_FRAME_PROMPT = "comic_frame_prompt"
 TASK_KEY_ELEMENTS = "comic_key_elements"
@@ -29,11 +31,15 @@ class FrameDraft(BaseModel):
 
 
 class StoryboardAnswer(BaseModel):
+    model_config = content_fields("frames")
+
     language: str = ""
     frames: list[FrameDraft] = Field(default_factory=list)
 
 
 class FramePromptAnswer(BaseModel):
+    model_config = content_fields("prompt")
+
     prompt: str = ""
     negative_prompt: str = ""
     style: str = ""

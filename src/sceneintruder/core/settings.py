@@ -155,6 +155,8 @@ class LLMSettings(BaseSettings):
     llm_provider: str = ""  # empty: the offline `builtin` provider unless a vendor key below is set
     llm_model: str = ""  # default model for LLM_PROVIDER; empty: the vendor's default
     llm_base_url: str = ""  # base URL for LLM_PROVIDER (openai_compatible needs one)
+    llm_context_window: int = Field(default=0, ge=0, le=10_000_000)  # tokens; 0: asked of a local server, or known
+    llm_json_mode: Literal["", "json_schema", "json_object_schema", "json_object", "none"] = ""  # "": negotiated
     llm_fallback_providers: str = ""  # comma-separated providers tried when the active one fails
     llm_cooldown_seconds: float = Field(default=30.0, ge=0)  # a failing provider is skipped this long
     llm_connect_timeout_seconds: float = Field(default=10.0, gt=0)

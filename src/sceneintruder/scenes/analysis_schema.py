@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from sceneintruder.core.schemas import INT32_MAX, RequestModel, WireModel
+from sceneintruder.providers.llm.structured import content_fields
 
 Importance = Literal["critical", "important", "minor"]
 
@@ -85,6 +86,8 @@ class RelationFinding(_LenientModel):
 class CharacterFinding(_LenientModel):
     """A person found in one chunk (reference Character fields, plus aliases and counts)."""
 
+    model_config = content_fields("name")
+
     name: str = ""
     aliases: list[str] = Field(default_factory=list)
     role: str = ""
@@ -121,6 +124,8 @@ class CharacterFinding(_LenientModel):
 class ItemFinding(_LenientModel):
     """An object found in one chunk (reference Item: name, description, location; plus importance)."""
 
+    model_config = content_fields("name")
+
     name: str = ""
     description: str = ""
     location: str = ""
@@ -138,6 +143,8 @@ class ItemFinding(_LenientModel):
 class LocationFinding(_LenientModel):
     """A place found in one chunk (reference Location: name, description)."""
 
+    model_config = content_fields("name")
+
     name: str = ""
     description: str = ""
     mentions: int = 0
@@ -147,6 +154,8 @@ class LocationFinding(_LenientModel):
 
 class ChunkAnalysis(_LenientModel):
     """The analysis of one chunk of text: the shape asked of every provider, real or offline."""
+
+    model_config = content_fields("characters")
 
     characters: list[CharacterFinding] = Field(default_factory=list)
     items: list[ItemFinding] = Field(default_factory=list)

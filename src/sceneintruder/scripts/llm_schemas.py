@@ -6,12 +6,16 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from sceneintruder.providers.llm.structured import content_fields
+
 TASK_OUTLINE = "script_outline"
 TASK_KEY_BEATS = "script_key_beats"
 TASK_COMMAND = "script_command"
 
 
 class CommandAnswer(BaseModel):
+    model_config = content_fields("main_text")
+
     main_text: str = ""
     environment: str = ""
     dialogue_variants: list[str] = Field(default_factory=list)

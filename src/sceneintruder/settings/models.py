@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, Integer, String
+from sqlalchemy import JSON, Boolean, Float, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sceneintruder.core.clock import utcnow
@@ -56,5 +56,7 @@ class LLMCall(Base):
     latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
     cost_usd: Mapped[float | None] = mapped_column(Float)  # None when the price table has no entry
     streamed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the token counts are an estimate (a stream whose server sent no usage), not what the server counted
+    tokens_estimated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     user_id: Mapped[str | None] = mapped_column(String(64), index=True)  # no FK: accounting outlives accounts
     job_id: Mapped[str | None] = mapped_column(String(64), index=True)

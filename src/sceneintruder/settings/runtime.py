@@ -83,11 +83,17 @@ def env_config(settings: Settings, name: str, *, primary: bool) -> ProviderConfi
     base_url = settings.llm_base_url if primary else ""
     if name == "ollama" and not base_url:
         base_url = settings.ollama_host
+    options = {}
+    if primary and settings.llm_context_window:
+        options["context_window"] = str(settings.llm_context_window)
+    if primary and settings.llm_json_mode:
+        options["json_mode"] = settings.llm_json_mode
     return ProviderConfig(
         name=spec.name,
         api_key=env_key(settings, spec.name),
         base_url=base_url,
         default_model=settings.llm_model if primary else "",
+        options=options,
     )
 
 

@@ -71,6 +71,7 @@ class UsageTotals:
     prompt_tokens: int
     completion_tokens: int
     cost_usd: float
+    estimated_calls: int = 0  # calls whose token counts are estimates (streams whose server sent no usage)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -80,6 +81,7 @@ class UsageTotals:
             "completion_tokens": self.completion_tokens,
             "total_tokens": self.prompt_tokens + self.completion_tokens,
             "cost_usd": round(self.cost_usd, 6),
+            "estimated_calls": self.estimated_calls,
         }
 
 
@@ -108,6 +110,7 @@ class UsageLedger:
             "latency_ms": call.latency_ms,
             "cost_usd": self._prices.cost(call.provider, call.model, call.prompt_tokens, call.completion_tokens),
             "streamed": call.streamed,
+            "tokens_estimated": call.tokens_estimated,
             "user_id": call.user_id,
             "job_id": call.job_id,
         }
@@ -153,13 +156,14 @@ async def totals(session: AsyncSession, *, user_id: str | None = None, job_id: s
         func.coalesce(func.sum(LLMCall.prompt_tokens), 0),
         func.coalesce(func.sum(LLMCall.completion_tokens), 0),
         func.coalesce(func.sum(LLMCall.cost_usd), 0.0),
+        func.coalesce(func.sum(case((LLMCall.tokens_estimated, 1), else_=0)), 0),
     )
     if user_id is not None:
         query = query.where(LLMCall.user_id == user_id)
     if job_id is not None:
         query = query.where(LLMCall.job_id == job_id)
-    calls, failed, prompt, completion, cost = (await session.execute(query)).one()
-    return UsageTotals(int(calls), int(failed), int(prompt), int(completion), float(cost))
+    calls, failed, prompt, completion, cost, estimated = (await session.execute(query)).one()
+    return UsageTotals(int(calls), int(failed), int(prompt), int(completion), float(cost), int(estimated))
 
 
 async def totals_by_provider(session: AsyncSession) -> dict[str, dict[str, Any]]:
@@ -170,9 +174,10 @@ async def totals_by_provider(session: AsyncSession) -> dict[str, dict[str, Any]]
         func.coalesce(func.sum(LLMCall.prompt_tokens), 0),
         func.coalesce(func.sum(LLMCall.completion_tokens), 0),
         func.coalesce(func.sum(LLMCall.cost_usd), 0.0),
+        func.coalesce(func.sum(case((LLMCall.tokens_estimated, 1), else_=0)), 0),
     ).group_by(LLMCall.provider)
     rows = (await session.execute(query)).all()
     return {
-        provider: UsageTotals(int(c), int(f), int(p), int(o), float(cost)).as_dict()
-        for provider, c, f, p, o, cost in rows
+        provider: UsageTotals(int(c), int(f), int(p), int(o), float(cost), int(e)).as_dict()
+        for provider, c, f, p, o, cost, e in rows
     }

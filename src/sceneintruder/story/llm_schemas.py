@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from sceneintruder.providers.llm.lenient import LenientModel, as_bool, as_fraction, as_object_list, as_text
+from sceneintruder.providers.llm.structured import content_fields
 
 TASK_STORY_SEGMENT = "story_segment"
 TASK_STORY_NEXT_NODE = "story_next_node"
@@ -43,6 +44,8 @@ _TEXT = AliasChoices("text", "choice", "title", "label", "option")
 class ChoiceDraft(LenientModel):
     """A choice offered after a node: what the player may do, what it leads to, and a hint for the next node."""
 
+    model_config = content_fields("text")
+
     text: str = Field("", validation_alias=_TEXT)
     consequence: str = Field("", validation_alias=AliasChoices("consequence", "result", "outcome", "description"))
     next_node_hint: str = Field("", validation_alias=AliasChoices("next_node_hint", "next_hint", "hint"))
@@ -60,6 +63,8 @@ def _choices(value: Any, limit: int) -> Any:
 
 class SegmentNarration(LenientModel):
     """A source passage retold as the story node's narration, with 2-3 choices (spec §6.2 item 9)."""
+
+    model_config = content_fields("content")
 
     content: str = Field("", validation_alias=AliasChoices("content", "narration", "text", "story"))
     type: str = "main"
@@ -133,6 +138,8 @@ class NextNode(LenientModel):
     """The node that follows a choice (spec §6.2 item 3). The optional objects appear only when the story
     really introduces a task, a place or an object."""
 
+    model_config = content_fields("content")
+
     content: str = Field("", validation_alias=AliasChoices("content", "narration", "text", "story"))
     type: NextNodeType = "event"
     choices: list[ChoiceDraft] = Field(default_factory=list, description="2 or 3 choices")
@@ -166,6 +173,8 @@ class NextNode(LenientModel):
 class CommandChoice(LenientModel):
     """A suggestion of the story console; `impact` is a 0-1 weight of how much it would change the story."""
 
+    model_config = content_fields("text")
+
     text: str = Field("", validation_alias=_TEXT)
     consequence: str = Field("", validation_alias=AliasChoices("consequence", "result", "outcome", "description"))
     next_hint: str = Field("", validation_alias=AliasChoices("next_hint", "next_node_hint", "hint"))
@@ -184,6 +193,8 @@ class CommandReply(LenientModel):
     """The console's answer (spec §4 /story/command, §6.2 items 5-6): narration or a character's words,
     and up to four suggestions."""
 
+    model_config = content_fields("reply")
+
     reply: str = Field("", validation_alias=AliasChoices("reply", "narration", "content", "summary", "text"))
     choices: list[CommandChoice] = Field(
         default_factory=list, validation_alias=AliasChoices("choices", "recommendations", "choice_suggestions")
@@ -198,6 +209,8 @@ class CommandReply(LenientModel):
 
 
 class EventChoice(LenientModel):
+    model_config = content_fields("text")
+
     text: str = Field("", validation_alias=_TEXT)
     consequence: str = Field("", validation_alias=AliasChoices("consequence", "result", "outcome", "description"))
 
@@ -206,6 +219,8 @@ class EventChoice(LenientModel):
 
 class StoryEventDraft(LenientModel):
     """Something that happens while exploring; it becomes a node."""
+
+    model_config = content_fields("content")
 
     content: str = Field("", validation_alias=AliasChoices("content", "narration", "text", "description"))
     type: EventType = "discovery"
@@ -226,6 +241,8 @@ class StoryEventDraft(LenientModel):
 
 class ExploreResult(LenientModel):
     """What exploring a location yields (spec §6.2 item 7)."""
+
+    model_config = content_fields("description")
 
     description: str = Field("", validation_alias=AliasChoices("description", "content", "narration"))
     found_item: ItemDraft | None = None

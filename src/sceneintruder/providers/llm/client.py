@@ -76,6 +76,7 @@ class CallRecord:
     job_id: str | None
     streamed: bool = False
     error_code: str | None = None
+    tokens_estimated: bool = False  # the counts are window.estimate_tokens' figures: the server sent no usage
 
 
 UsageRecorder = Callable[[CallRecord], Awaitable[None]]
@@ -134,7 +135,7 @@ def _unusable(text: str, *, schema: type[BaseModel]) -> str | None:
     if not text.strip():
         return "empty"
     try:
-        parse_structured(text, schema)
+        parse_structured(text, schema, content=True)
     except StructuredOutputError:
         return "parse_error"
     return None
@@ -155,6 +156,19 @@ def _json_mode(provider: LLMProvider | None) -> str:
     if callable(learned):
         return str(learned(provider.default_model))
     return "json" if provider.capabilities.json_mode else "none"
+
+
+def _stream_usage(
+    provider: LLMProvider, request: CompletionRequest, usage: Usage | None, written: list[str]
+) -> tuple[Usage, bool]:
+    """A stream's tokens: the server's final usage chunk when it sent one; else, for a model, an estimate of the
+    prompt and of what was streamed, flagged as one (the offline provider used none)."""
+    if usage is not None and (usage.prompt_tokens or usage.completion_tokens):
+        return usage, False
+    if provider.name == BUILTIN:
+        return Usage(), False
+    estimate = Usage(window.prompt_tokens(request.messages), window.estimate_tokens("".join(written)))
+    return estimate, True
 
 
 def _excerpt(text: str) -> str:
@@ -286,10 +300,11 @@ class LLMClient:
             request = self._request(provider, request_messages, call, params)
             started = time.perf_counter()
             emitted = False
+            written: list[str] = []
             try:
                 async for chunk in provider.stream(request):
                     if chunk.done:
-                        usage = chunk.usage
+                        usage, estimated = _stream_usage(provider, request, chunk.usage, written)
                         await self._record(
                             call,
                             provider.name,
@@ -297,15 +312,20 @@ class LLMClient:
                             "ok",
                             started,
                             streamed=True,
-                            prompt_tokens=usage.prompt_tokens if usage else 0,
-                            completion_tokens=usage.completion_tokens if usage else 0,
+                            prompt_tokens=usage.prompt_tokens,
+                            completion_tokens=usage.completion_tokens,
+                            estimated=estimated,
                         )
                         self._recovered(provider)
+                    else:
+                        written.append(chunk.delta)
                     emitted = True
                     yield chunk
                 return
             except ProviderError as error:
-                await self._record(call, provider.name, request.model, error.kind, started, streamed=True, error=error)
+                # a stream that broke off after it started is "cut" (the server saw it through, we did not)
+                outcome = "cut" if emitted and error.kind in ("unavailable", "bad_response") else error.kind
+                await self._record(call, provider.name, request.model, outcome, started, streamed=True, error=error)
                 if emitted or not self._falls_back(error, position, len(chain)):
                     raise
                 self._cool(provider)
@@ -341,7 +361,8 @@ class LLMClient:
         judge = functools.partial(_unusable, schema=schema)
         completion = await self._complete(request_messages, task_call, base, judge)
         try:
-            return StructuredResult(parse_structured(completion.text, schema), completion, 1)
+            value = parse_structured(completion.text, schema, content=completion.provider != BUILTIN)
+            return StructuredResult(value, completion, 1)
         except StructuredOutputError as first_error:
             retry_messages = (
                 *request_messages,
@@ -358,7 +379,8 @@ class LLMClient:
             first_usage.completion_tokens + completion.usage.completion_tokens,
         )
         try:
-            return StructuredResult(parse_structured(completion.text, schema), completion, 2, usage)
+            value = parse_structured(completion.text, schema, content=completion.provider != BUILTIN)
+            return StructuredResult(value, completion, 2, usage)
         except StructuredOutputError as error:
             failed = ProviderBadResponse(
                 "LLM返回的结构化结果不符合要求",
@@ -419,7 +441,7 @@ class LLMClient:
                 call,
                 provider.name,
                 completion.model,
-                (judge(completion.text) if judge else None) or "ok",
+                (judge(completion.text) if judge and provider.name != BUILTIN else None) or "ok",
                 started,
                 prompt_tokens=completion.usage.prompt_tokens,
                 completion_tokens=completion.usage.completion_tokens,
@@ -493,6 +515,7 @@ class LLMClient:
         error: ProviderError | None = None,
         latency_ms: float | None = None,
         code: str | None = None,
+        estimated: bool = False,
     ) -> None:
         if self._recorder is None:
             return
@@ -509,5 +532,6 @@ class LLMClient:
                 job_id=call.job_id,
                 streamed=streamed,
                 error_code=error.code if error else code,
+                tokens_estimated=estimated,
             )
         )

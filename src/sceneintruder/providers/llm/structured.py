@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import json_repair
 import orjson
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -61,18 +61,70 @@ def _answer(data: Any) -> Any:
     return data
 
 
-def parse_structured(text: str, schema: type[M]) -> M:
+def content_fields(*names: str) -> ConfigDict:
+    """`model_config` of an answer schema whose fields `names` carry its content: the schema sent to the server
+    requires them, non-empty (`minLength`/`minItems` 1), so a server that enforces it by grammar cannot answer
+    without them; and a model's reply is usable only when they are filled (`parse_structured(content=True)`).
+    Pydantic itself still accepts them empty: the offline skills answer in the same shape and may have none."""
+
+    def mark(schema: dict[str, Any]) -> None:
+        properties = schema.get("properties") or {}
+        required = list(schema.get("required") or [])
+        for name in names:
+            prop = properties.get(name)
+            if prop is None:
+                continue
+            required += [] if name in required else [name]
+            if prop.get("type") == "array":
+                prop["minItems"] = 1
+            elif prop.get("type") == "string":
+                prop["minLength"] = 1
+        schema["required"] = required
+
+    return ConfigDict(json_schema_extra=mark)
+
+
+def missing_content(value: Any, schema: dict[str, Any], path: str = "") -> str | None:
+    """The first required content `value` (a model's dump) lacks under the compact `schema`, as `a.b: empty`;
+    None when it has it all. An array needs `minItems` elements that are complete themselves."""
+    if isinstance(value, dict):
+        properties = schema.get("properties") or {}
+        for name in schema.get("required") or ():
+            where = f"{path}{name}"
+            if name not in value:
+                continue  # a key pydantic names otherwise; nothing to check against
+            problem = missing_content(value[name], properties.get(name) or {}, f"{where}.")
+            if problem:
+                return problem
+        return None
+    if isinstance(value, str):
+        return f"{path.rstrip('.')}: empty" if len(value.strip()) < schema.get("minLength", 0) else None
+    if isinstance(value, list):
+        items = schema.get("items") or {}
+        complete = [item for item in value if missing_content(item, items, path) is None]
+        return f"{path.rstrip('.')}: empty" if len(complete) < schema.get("minItems", 0) else None
+    return None
+
+
+def parse_structured(text: str, schema: type[M], *, content: bool = False) -> M:
+    """`text`'s JSON as a `schema` instance. With `content` (a model's reply), its required content fields must
+    be filled too (`content_fields`): a reply that validates but says nothing is not an answer."""
     data = extract_json(text)
     expected = set(json_schema_of(schema).get("properties") or {})
     if isinstance(data, dict) and expected and not expected & set(data):  # lenient schemas accept anything
         raise StructuredOutputError(f"none of the expected keys ({', '.join(sorted(expected)[:8])}) were there")
     try:
-        return schema.model_validate(data)
+        value = schema.model_validate(data)
     except ValidationError as exc:
         problems = [
             f"{'.'.join(str(p) for p in error['loc']) or '(root)'}: {error['msg']}" for error in exc.errors()[:8]
         ]
         raise StructuredOutputError("; ".join(problems)) from exc
+    if content:
+        problem = missing_content(value.model_dump(), json_schema_of(schema))
+        if problem:
+            raise StructuredOutputError(f"{problem} (it must be filled in)")
+    return value
 
 
 @functools.cache

@@ -21,7 +21,7 @@ from sceneintruder.core.principal import Role
 from sceneintruder.settings.models import LLMCall
 from sceneintruder.settings.runtime import SettingsRuntime
 from tests.comic.support import run_step, wait_task
-from tests.fakes.small_model import FakeSmallModel
+from tests.fakes.small_model import FakeSmallModel, FakeSmallOllama
 from tests.story.support import current_node, excerpt, get_story, settle
 from tests.support.builders import bearer, make_user, token_for
 
@@ -36,7 +36,7 @@ async def _app_on(fake: FakeSmallModel, make_settings, **config: str) -> AsyncIt
 
 @contextlib.asynccontextmanager
 async def _served(
-    fake: FakeSmallModel, make_settings, **config: str
+    fake: FakeSmallModel | FakeSmallOllama, make_settings, **config: str
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     app = create_app(make_settings(allow_private_provider_urls=True, story_narrate_ahead=1))
     transport = httpx.ASGITransport(app=app)
@@ -50,8 +50,9 @@ async def _served(
             "/api/settings",
             headers=bearer(token_for(app, "root")),
             json={
-                "llm_provider": "openai_compatible",
-                "llm_config": {"base_url": f"{base}/v1", "model": MODEL, **config},
+                "llm_provider": "ollama" if isinstance(fake, FakeSmallOllama) else "openai_compatible",
+                "llm_config": {"base_url": base if isinstance(fake, FakeSmallOllama) else f"{base}/v1", "model": MODEL}
+                | config,
             },
         )
         assert saved.status_code == 200, saved.text
@@ -265,13 +266,15 @@ def _template_problem(messages: list[dict]) -> str | None:
     return None
 
 
-async def test_every_task_sends_one_system_message_alternating_turns_and_a_max_tokens(make_settings) -> None:
+@pytest.mark.parametrize("server", ["llama_cpp", "ollama"])
+async def test_every_task_sends_one_system_message_alternating_turns_and_a_max_tokens(make_settings, server) -> None:
     """Analysis (profiles included), chat (plain and streamed), emotion, an exchange, a simulation, an aggregate,
     the story's opening, a choice, an advance, a command and an exploration, the comic's storyboard, frame prompts
     and key elements, and the writing assistant's outline, key beats and command: each request the server got
     had one system message, first, then user/assistant turns from a user turn to a user turn, and a max_tokens
-    that fits the window with the prompt. The strict server refused none of them for their shape."""
-    fake = FakeSmallModel(style="plain")
+    that fits the window with the prompt. The strict server refused none of them for their shape. Through a
+    llama-cpp-python-like server and an Ollama-like one; and the ledger has exactly the requests each received."""
+    fake = FakeSmallModel(style="plain") if server == "llama_cpp" else FakeSmallOllama()
     async with _served(fake, make_settings) as (app, client):
         created = await client.post("/api/scenes", json={"title": "Small", "text": excerpt(2500)})
         assert created.status_code == 201, created.text
@@ -324,13 +327,19 @@ async def test_every_task_sends_one_system_message_alternating_turns_and_a_max_t
         ledger = app.state.components.get(SettingsRuntime).ledger
         await ledger.flush()
         async with app.state.db.reader() as session:
-            tasks = set((await session.scalars(select(LLMCall.task).where(LLMCall.provider != "builtin"))).all())
+            rows = list((await session.scalars(select(LLMCall).where(LLMCall.provider != "builtin"))).all())
 
+    tasks = {row.task for row in rows}
     assert tasks >= EVERY_TASK, EVERY_TASK - tasks
-    assert fake.refusals == ["Unsupported response_format type 'json_schema': use json_object with a schema"]
-    for seen in fake.requests:
-        if seen.path != "/v1/chat/completions":
-            continue
-        messages = seen.body["messages"]
+    chat_path = "/v1/chat/completions" if server == "llama_cpp" else "/api/chat"
+    sent = [seen.body for seen in fake.requests if seen.path == chat_path]
+    assert len(rows) == len(sent)  # the ledger counts every request the server received
+    if server == "llama_cpp":
+        assert fake.refusals == ["Unsupported response_format type 'json_schema': use json_object with a schema"]
+    else:
+        assert fake.refusals == [] and all(body["options"]["num_ctx"] == 2048 for body in sent)  # /api/show
+    for body in sent:
+        messages = body["messages"]
         assert _template_problem(messages) is None, (_template_problem(messages), [m["role"] for m in messages])
-        assert isinstance(seen.body.get("max_tokens"), int) and seen.body["max_tokens"] > 0
+        cap = body.get("max_tokens") if server == "llama_cpp" else body["options"].get("num_predict")
+        assert isinstance(cap, int) and cap > 0

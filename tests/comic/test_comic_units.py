@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sceneintruder.comic.image_prompts import apply_style
 from sceneintruder.comic.key_elements import with_ids
+from sceneintruder.comic.llm_schemas import StoryboardAnswer
 from sceneintruder.comic.pages import LAYOUTS, plan
 from sceneintruder.comic.panels import chosen_references, negative_for
 from sceneintruder.providers.image.fonts import find_fonts
@@ -57,3 +60,10 @@ def test_references_follow_the_elements_a_frame_names_by_whole_word() -> None:
     elements = {"characters": [{"id": "char_ann", "name": "Ann"}], "objects": [{"id": "obj_cup", "name": "cup"}]}
     assert chosen_references("Ann lifts the cup", elements, ["char_ann", "obj_cup"]) == ["char_ann", "obj_cup"]
     assert chosen_references("Annabel at the cupboard", elements, ["char_ann", "obj_cup"]) == []
+
+
+@pytest.mark.parametrize(
+    ("written", "kept"), [("zh", "zh"), ("EN", "en"), ("zh_CN", "zh-cn"), ("A plain answer, number 5.", ""), (7, "")]
+)
+def test_a_storyboards_language_is_a_code_or_nothing(written: object, kept: str) -> None:
+    assert StoryboardAnswer.model_validate({"language": written, "frames": []}).language == kept

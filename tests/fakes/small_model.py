@@ -204,3 +204,80 @@ def _written(value: Any, style: str) -> str:
     if style == "wrong_keys":
         return orjson.dumps({"answer": "I think the story is nice.", "result": [1, 2, 3]}).decode("utf-8")
     return text
+
+
+class FakeSmallOllama(FakeVendor):
+    """The same small model behind Ollama (`/api/chat`, `/api/show`): the schema comes as `format` (or "json"
+    with the schema in the system message), `options.num_ctx` and `options.num_predict` are required (without
+    them Ollama silently cuts the prompt to its default window), the chat template is strict, and an answer ends
+    with `done: true` and the token counts (streamed as NDJSON lines, the last one `done`)."""
+
+    def __init__(self, *, context_length: int = 2048, style: str = "plain") -> None:
+        super().__init__(api_key="")
+        self.context_length = context_length
+        self.style = style
+        self.refusals: list[str] = []
+        self.answered: list[str] = []
+
+    def app(self) -> Starlette:
+        return Starlette(
+            routes=[
+                Route("/api/chat", self.chat, methods=["POST"]),
+                Route("/api/show", self.show, methods=["POST"]),
+            ]
+        )
+
+    async def show(self, request: Request) -> Response:
+        await self.record(request)
+        return json_response({"model_info": {"general.architecture": "llama", "llama.context_length": 2048}})
+
+    async def chat(self, request: Request) -> Response:
+        seen = await self.record(request)
+        body: dict[str, Any] = seen.body if isinstance(seen.body, dict) else {}
+        messages = body.get("messages") or []
+        refusal = self._refusal(body, messages)
+        if refusal is not None:
+            self.refusals.append(refusal)
+            return json_response({"error": refusal}, 400)
+        fmt = body.get("format")
+        schema = fmt if isinstance(fmt, dict) else None
+        if schema is None and fmt == "json":
+            system = messages[0].get("content", "") if messages and messages[0].get("role") == "system" else ""
+            found = _SCHEMA_IN_PROMPT.search(system)
+            schema = orjson.loads(found.group(1)) if found else None
+        if schema is None:
+            text = "I am a small model. " + (messages[-1].get("content", "")[:60] if messages else "")
+        else:
+            said = "\n".join(
+                str(m.get("content") or "").split("\n", 1)[-1] for m in messages if m.get("role") == "user"
+            )
+            text = _written(_instance(schema, said), self.style)
+        self.answered.append("text" if schema is None else self.style)
+        counts = {"prompt_eval_count": estimate_tokens(_prompt(messages)), "eval_count": len(text) // 4}
+        final = {"model": body.get("model", ""), "created_at": "2026-01-01T00:00:00Z", "done": True}
+        final |= {"done_reason": "stop", **counts}
+        if not body.get("stream", True):
+            return json_response({**final, "message": {"role": "assistant", "content": text}})
+        lines = [
+            orjson.dumps({"model": body.get("model", ""), "message": {"role": "assistant", "content": piece}}) + b"\n"
+            for piece in words(text)
+        ]
+        lines.append(orjson.dumps({**final, "message": {"role": "assistant", "content": ""}}) + b"\n")
+        return streaming(emit(lines), media_type="application/x-ndjson")
+
+    def _refusal(self, body: dict[str, Any], messages: list[dict[str, Any]]) -> str | None:
+        roles = [m.get("role") for m in messages]
+        if "system" in roles[1:]:
+            return "System message must be at the beginning."
+        turns = roles[1:] if roles[:1] == ["system"] else roles
+        if not turns or turns[0] != "user" or turns[-1] != "user" or any(a == b for a, b in itertools.pairwise(turns)):
+            return "Conversation roles must alternate user/assistant/user/assistant/..."
+        options = body.get("options") or {}
+        num_ctx, num_predict = options.get("num_ctx"), options.get("num_predict")
+        if not isinstance(num_ctx, int) or not isinstance(num_predict, int) or num_predict <= 0:
+            return "this test server needs options.num_ctx and options.num_predict"
+        if num_ctx > self.context_length:
+            return f"num_ctx {num_ctx} is more than the model's context length {self.context_length}"
+        if estimate_tokens(_prompt(messages)) + num_predict > num_ctx:
+            return f"the prompt and num_predict exceed num_ctx {num_ctx}"
+        return None

@@ -52,3 +52,20 @@ def test_absurd_counts_are_capped_to_what_a_column_holds() -> None:
         {"characters": [{"name": "A", "mentions": 1e12}, {"name": "B", "mentions": "inf", "dialogue_lines": "1e400"}]}
     )
     assert [(c.mentions, c.dialogue_lines) for c in analysis.characters] == [(2**31 - 1, 0), (0, 0)]
+
+
+def test_a_models_over_long_strings_are_cut_to_the_columns_they_end_up_in() -> None:
+    """PostgreSQL refuses a value longer than its column (SQLite does not): a small model's rambling era or name
+    would fail the whole analysis there."""
+    answer = ChunkAnalysis.model_validate(
+        {
+            "characters": [{"name": "N" * 300, "role": "R" * 500}],
+            "items": [{"name": "I" * 300, "location": "L" * 300}],
+            "locations": [{"name": "P" * 300}],
+            "era": "E" * 300,
+            "atmosphere": "A" * 300,
+        }
+    )
+    assert [len(answer.characters[0].name), len(answer.characters[0].role)] == [200, 200]
+    assert [len(answer.items[0].name), len(answer.items[0].location), len(answer.locations[0].name)] == [200] * 3
+    assert [len(answer.era), len(answer.atmosphere)] == [100, 200]

@@ -91,6 +91,7 @@ class Exchange:
     seconds: float  # from the request's arrival to the end of the server's answer (its own time)
     body: dict
     answer: bytes = b""  # the server's answer (empty for a stream)
+    ended: float = 0.0  # time.perf_counter() when the answer ended
 
 
 @dataclass
@@ -99,12 +100,25 @@ class RecordingProxy:
 
     upstream: str
     exchanges: list[Exchange] = field(default_factory=list)
+    in_flight: int = 0
 
     def app(self) -> Starlette:
         self._http = httpx.AsyncClient(base_url=self.upstream, timeout=httpx.Timeout(600.0))
         return Starlette(routes=[Route("/{path:path}", self.forward, methods=["GET", "POST"])])
 
     async def forward(self, request: Request) -> Response:
+        self.in_flight += 1
+        try:
+            return await self._forward(request)
+        except BaseException:
+            self.in_flight -= 1
+            raise
+
+    def _note(self, exchange: Exchange) -> None:
+        self.exchanges.append(exchange)
+        self.in_flight -= 1
+
+    async def _forward(self, request: Request) -> Response:
         started = time.perf_counter()
         raw = await request.body()
         try:
@@ -121,14 +135,14 @@ class RecordingProxy:
         response = await self._http.send(upstream, stream=True)
         if not body.get("stream"):
             content = await response.aread()
-            self.exchanges.append(Exchange(request.url.path, response.status_code, _since(started), body, content))
+            self._note(Exchange(request.url.path, response.status_code, _since(started), body, content, _now()))
             media = response.headers.get("content-type")
             return Response(content, status_code=response.status_code, media_type=media)
 
         async def relay() -> AsyncIterator[bytes]:
             async for chunk in response.aiter_raw():
                 yield chunk
-            self.exchanges.append(Exchange(request.url.path, response.status_code, _since(started), body))
+            self._note(Exchange(request.url.path, response.status_code, _since(started), body, ended=_now()))
 
         return StreamingResponse(
             relay(),
@@ -147,6 +161,10 @@ class RecordingProxy:
                 yield base
             finally:
                 await self.aclose()
+
+
+def _now() -> float:
+    return time.perf_counter()
 
 
 def _since(started: float) -> float:

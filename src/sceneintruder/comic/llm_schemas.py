@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from sceneintruder.providers.llm.structured import content_fields
 
@@ -30,11 +31,20 @@ class FrameDraft(BaseModel):
     lines: list[Line] = Field(default_factory=list)  # speech lettered in balloons
 
 
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[a-z]{2,4})?$")
+
+
 class StoryboardAnswer(BaseModel):
     model_config = content_fields("frames")
 
-    language: str = ""
+    language: str = ""  # a language code ("zh", "en"); anything else a model writes here is dropped
     frames: list[FrameDraft] = Field(default_factory=list)
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _code(cls, value: Any) -> str:
+        code = str(value or "").strip().lower().replace("_", "-")
+        return code if _LANGUAGE.match(code) else ""
 
 
 class FramePromptAnswer(BaseModel):

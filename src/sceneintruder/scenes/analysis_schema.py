@@ -67,6 +67,20 @@ def _non_negative(value: Any) -> Any:
         return 0
 
 
+NAME_CHARS = 200  # scene_character.name/role, scene_item.name/location: a model's longer string is cut
+ERA_CHARS = 100  # scene.era
+ATMOSPHERE_CHARS = 200  # scene.atmosphere
+
+
+def _clipped(limit: int) -> Any:
+    """A before-validator cutting a model's string to `limit` characters (the column it ends up in)."""
+
+    def clip(value: Any) -> Any:
+        return value.strip()[:limit] if isinstance(value, str) else value
+
+    return clip
+
+
 def _names_as_objects(value: Any) -> Any:
     """`["Elizabeth", {...}]` → `[{"name": "Elizabeth"}, {...}]`; a single object becomes a list."""
     if isinstance(value, dict):
@@ -103,6 +117,7 @@ class CharacterFinding(_LenientModel):
 
     _lists = field_validator("aliases", "traits", "knowledge", mode="before")(_as_list)
     _counts = field_validator("mentions", "dialogue_lines", mode="before")(_non_negative)
+    _short = field_validator("name", "role", mode="before")(_clipped(NAME_CHARS))
 
     @field_validator("personality", mode="before")
     @classmethod
@@ -133,6 +148,7 @@ class ItemFinding(_LenientModel):
     mentions: int = 0
 
     _counts = field_validator("mentions", mode="before")(_non_negative)
+    _short = field_validator("name", "location", mode="before")(_clipped(NAME_CHARS))
 
     @field_validator("importance", mode="before")
     @classmethod
@@ -150,6 +166,7 @@ class LocationFinding(_LenientModel):
     mentions: int = 0
 
     _counts = field_validator("mentions", mode="before")(_non_negative)
+    _short = field_validator("name", mode="before")(_clipped(NAME_CHARS))
 
 
 class ChunkAnalysis(_LenientModel):
@@ -167,6 +184,8 @@ class ChunkAnalysis(_LenientModel):
 
     _entities = field_validator("characters", "items", "locations", mode="before")(_names_as_objects)
     _themes = field_validator("themes", mode="before")(_as_list)
+    _era = field_validator("era", mode="before")(_clipped(ERA_CHARS))
+    _atmosphere = field_validator("atmosphere", mode="before")(_clipped(ATMOSPHERE_CHARS))
 
 
 class SceneCharacter(WireModel):

@@ -50,3 +50,15 @@ def test_the_output_budget_is_a_quarter_of_the_window_within_bounds() -> None:
     assert window.output_budget(2048) == 512
     assert window.output_budget(512) == window.MIN_OUTPUT_TOKENS
     assert window.output_budget(1_000_000) == window.MAX_OUTPUT_TOKENS
+
+
+def test_a_task_asking_for_more_output_than_its_prompt_leaves_room_for_gets_what_is_left() -> None:
+    prompt = _conversation(1, 2000)  # some 700 tokens of prompt
+    used = window.prompt_tokens(prompt)
+    assert window.output_cap(prompt, 32_768, 2000) == 2000  # room enough: the task's own figure
+    assert window.output_cap(prompt, 2048, 2000) == 2048 - used  # the prompt is kept whole, the output shrinks
+    assert window.output_cap(prompt, 2048, None) == window.output_budget(2048)
+    huge = _conversation(1, 12_000)  # longer than the window: output keeps its budget, fit() trims the prompt
+    assert window.output_cap(huge, 2048, 2000) == window.output_budget(2048)
+    kept = window.fit(huge, 2048, window.output_cap(huge, 2048, 2000))
+    assert window.prompt_tokens(kept) + window.output_budget(2048) <= 2048

@@ -470,10 +470,11 @@ class LLMClient:
         model = wanted if wanted and provider is self._active.primary else provider.default_model
         sampling, turns = params.sampling, normalise_turns(messages)
         if provider.name != BUILTIN:
-            budget = window.output_budget(provider.capabilities.max_context_tokens)
-            if sampling.max_tokens is None:
-                sampling = dataclasses.replace(sampling, max_tokens=budget)
-            turns = window.fit(turns, provider.capabilities.max_context_tokens, sampling.max_tokens or budget)
+            size = provider.capabilities.max_context_tokens
+            cap = window.output_cap(turns, size, sampling.max_tokens)
+            if cap != sampling.max_tokens:
+                sampling = dataclasses.replace(sampling, max_tokens=cap)
+            turns = window.fit(turns, size, cap)
         return CompletionRequest(
             messages=turns,
             model=model,

@@ -35,6 +35,17 @@ def output_budget(window: int) -> int:
     return max(MIN_OUTPUT_TOKENS, min(MAX_OUTPUT_TOKENS, window // 4))
 
 
+def output_cap(messages: tuple[ChatMessage, ...], window: int, wanted: int | None) -> int:
+    """`max_tokens` of a call: what the task wants (else `output_budget`), lowered when the prompt leaves less
+    room in the window, but never below `output_budget` (a prompt that long is trimmed by `fit` instead): a
+    task that asks for 2,000 tokens of a 2,048-token model must not squeeze its own prompt to nothing."""
+    budget = output_budget(window)
+    if wanted is None:
+        return budget
+    room = window - prompt_tokens(messages)
+    return min(wanted, max(budget, room))
+
+
 def fit(messages: tuple[ChatMessage, ...], window: int, max_tokens: int) -> tuple[ChatMessage, ...]:
     """`messages` trimmed until their estimate plus `max_tokens` fits `window`: first the oldest turns between
     the system message and the last user turn (two at a time, so turns keep alternating), then the middle of

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 from sqlalchemy import update
 
@@ -54,3 +55,20 @@ async def test_the_cache_does_not_leak_across_owners(app, client) -> None:
     assert_error(await client.get(f"/api/scenes/{scene['id']}", headers=bob), 404, "SCENE_NOT_FOUND")
     await client.delete(f"/api/scenes/{scene['id']}", headers=alice)
     assert_error(await client.get(f"/api/scenes/{scene['id']}", headers=alice), 404, "SCENE_NOT_FOUND")
+
+
+async def test_a_new_scene_is_in_the_read_cache_when_its_creation_answers_and_only_for_its_owner(app, client) -> None:
+    """The page reads a scene right after creating it: that read is served from the cache like any later one."""
+    await make_user(app, "alice")
+    await make_user(app, "bob")
+    alice, bob = bearer(token_for(app, "alice")), bearer(token_for(app, "bob"))
+    text = "Anna walked to the mill. Boris waited there. 'Late again,' said Boris.\n\n" * 20
+    created = await client.post("/api/scenes", headers=alice, json={"title": "Mill", "text": text})
+    assert created.status_code == 201, created.text
+    scene_id = created.json()["data"]["id"]
+    runtime = app.state.components.get(scenes_service.ScenesRuntime)
+    cached = runtime.read_cache.entries.get(scene_id)
+    assert cached is not None and cached.owner_id == "alice"
+    read = (await client.get(f"/api/scenes/{scene_id}", headers=alice)).json()["data"]
+    assert orjson.loads(cached.json) == read  # the very payload a GET serves
+    assert_error(await client.get(f"/api/scenes/{scene_id}", headers=bob), 404, "SCENE_NOT_FOUND")

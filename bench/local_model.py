@@ -71,6 +71,18 @@ def excerpt(chars: int) -> str:
     return text if cut < 0 else text[:cut]
 
 
+def busy_seconds(exchanges: list[llama_server.Exchange]) -> float:
+    """How long the model server was working on any of `exchanges`: the union of their intervals (the server
+    computes one request at a time; requests sent together wait in its queue, which is not its work twice)."""
+    busy, reach = 0.0, float("-inf")
+    for exchange in sorted(exchanges, key=lambda e: e.started):
+        start = max(exchange.started, reach)
+        if exchange.ended > start:
+            busy += exchange.ended - start
+        reach = max(reach, exchange.ended)
+    return busy
+
+
 async def idle(proxy: llama_server.RecordingProxy, quiet: float = 1.0) -> None:
     """Until the model server has had nothing to do for `quiet` seconds (background narration included)."""
     while True:
@@ -126,12 +138,12 @@ async def run(args: argparse.Namespace) -> None:
                 await idle(proxy, 0.3)
                 assert response.status_code in (200, 201), (name, response.status_code, response.text[:300])
                 data = response.json()["data"]
-                mine = proxy.exchanges[first:]
+                mine = [e for e in proxy.exchanges[first:] if e.ended <= started + wall + 0.001]
                 entry = figures[name]
                 entry.steps += 1
                 entry.wall.append(wall)
-                entry.model.append(sum(e.seconds for e in mine if e.ended <= started + wall + 0.001))
-                entry.calls += sum(1 for e in mine if e.ended <= started + wall + 0.001)
+                entry.model.append(busy_seconds(mine))
+                entry.calls += len(mine)
                 entry.on_model += 1 if on_model(data) else 0
                 return data
 
@@ -177,9 +189,12 @@ async def run(args: argparse.Namespace) -> None:
 
 
 def _ledger_outcomes(database: Path) -> dict[str, dict[str, int]]:
+    """Per task, the model's replies by outcome (the offline fallbacks' rows are not the model's)."""
     connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
-        rows = connection.execute("SELECT task, outcome, COUNT(*) FROM settings_llm_call GROUP BY task, outcome")
+        rows = connection.execute(
+            "SELECT task, outcome, COUNT(*) FROM settings_llm_call WHERE provider != 'builtin' GROUP BY task, outcome"
+        )
         counted: dict[str, dict[str, int]] = defaultdict(dict)
         for task, outcome, count in rows:
             counted[task][outcome] = count
@@ -198,12 +213,12 @@ def _report(
     answered = [e for e in proxy.exchanges if e.path == "/v1/chat/completions"]
     refused = [e for e in answered if e.status != 200]
     print(f"\nSmolLM2-135M-Instruct, llama-cpp-python server, n_ctx 2048, {args.threads} threads; {args.runs} runs")
-    print(f"{'task':<28}{'replies':>8}{'usable':>9}{'parse ok':>10}")
+    print(f"{'task':<28}{'replies':>8}{'usable':>9}{'parse ok':>10}   outcomes")
     for task in sorted(outcomes):
         counts = outcomes[task]
         replies = counts.get(USABLE, 0) + sum(counts.get(o, 0) for o in UNUSABLE)
         rate = counts.get(USABLE, 0) / replies if replies else 0.0
-        print(f"{task:<28}{replies:>8}{counts.get(USABLE, 0):>9}{rate:>9.1%}")
+        print(f"{task:<28}{replies:>8}{counts.get(USABLE, 0):>9}{rate:>9.1%}   {dict(sorted(counts.items()))}")
     print(
         f"\n{'step':<12}{'on model':>10}{'calls':>7}{'wall s':>9}{'model s':>9}{'overhead ms/call':>18}{'of model':>10}"
     )
@@ -216,8 +231,15 @@ def _report(
             f"{model / entry.steps:>9.2f}{per_call:>18.1f}{share:>10.2%}"
         )
     print(f"\nrequests the model server answered: {len(answered)}, refused (any status but 200): {len(refused)}")
-    calls = metrics.get("calls")
-    print(f"ledger rows (GET /api/config/metrics calls): {calls}; equal to the server's: {calls == len(answered)}")
+    calls = (metrics.get("by_provider") or {}).get("openai_compatible", {}).get("calls")
+    print(f"ledger rows for the model (GET /api/config/metrics): {calls}; equal: {calls == len(answered)}")
+    print(f"ledger rows in all (offline fallbacks included): {metrics.get('calls')}")
+    cut = [e for e in answered if e.finish_reason() == "length"]
+    print(f"answers the model ended at max_tokens (finish_reason length): {len(cut)}")
+    if args.show_cut:
+        for exchange in cut:
+            content = httpx.Response(200, content=exchange.answer).json()["choices"][0]["message"]["content"]
+            print(f"--- max_tokens {exchange.body.get('max_tokens')}: {content[:200]!r} ... {content[-300:]!r}")
     print(f"streamed calls with estimated tokens: {metrics.get('estimated_calls')}")
 
 
@@ -226,6 +248,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--chars", type=int, default=6000)
     parser.add_argument("--threads", type=int, default=2, help="the model server's threads")
+    parser.add_argument("--show-cut", action="store_true", help="print the answers the model ended at max_tokens")
     args = parser.parse_args()
     if not llama_server.available():
         sys.exit("needs the `local` extra: pip install -e '.[local]'")

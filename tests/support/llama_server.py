@@ -93,6 +93,17 @@ class Exchange:
     answer: bytes = b""  # the server's answer (empty for a stream)
     ended: float = 0.0  # time.perf_counter() when the answer ended
 
+    @property
+    def started(self) -> float:
+        return self.ended - self.seconds
+
+    def finish_reason(self) -> str:
+        """The answer's `finish_reason` ("stop", "length"; "" for a stream or an error)."""
+        try:
+            return str(httpx.Response(200, content=self.answer).json()["choices"][0]["finish_reason"])
+        except (ValueError, KeyError, IndexError, TypeError):
+            return ""
+
 
 @dataclass
 class RecordingProxy:

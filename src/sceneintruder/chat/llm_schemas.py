@@ -16,7 +16,7 @@ from typing import Any, Literal, get_args
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from sceneintruder.providers.llm.lenient import LenientModel, as_int_in_range, as_text, as_text_list
-from sceneintruder.providers.llm.structured import content_fields
+from sceneintruder.providers.llm.structured import bounded_list, bounded_text, content_fields
 from sceneintruder.textkit.text import name_key
 
 TASK_CHAT_REPLY = "chat_reply"
@@ -60,13 +60,13 @@ class EmotionalResponse(LenientModel):
 
     model_config = content_fields("response")
 
-    response: str = Field("", validation_alias=AliasChoices("response", "reply", "message", "content"))
+    response: str = bounded_text(1200, validation_alias=AliasChoices("response", "reply", "message", "content"))
     emotion: Emotion = "neutral"
     intensity: int = Field(5, ge=1, le=10, description="1 (barely) to 10 (overwhelming)")
     body_language: str = ""
     facial_expression: str = ""
     voice_tone: str = ""
-    secondary_emotions: list[Emotion] = Field(default_factory=list, description="at most two, not the main one")
+    secondary_emotions: list[Emotion] = bounded_list(2, description="at most two, not the main one")
 
     _texts = field_validator("response", "body_language", "facial_expression", "voice_tone", mode="before")(as_text)
 
@@ -118,7 +118,7 @@ class DialogueResult(LenientModel):
 
     model_config = content_fields("dialogues")
 
-    dialogues: list[DialogueLine] = Field(default_factory=list)
+    dialogues: list[DialogueLine] = bounded_list(12)
 
     @model_validator(mode="before")
     @classmethod

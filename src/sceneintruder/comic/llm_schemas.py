@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from sceneintruder.providers.llm.structured import content_fields
+from sceneintruder.providers.llm.structured import bounded_list, content_fields
 
 TASK_STORYBOARD = "comic_storyboard"
 TASK_FRAME_PROMPT = "comic_frame_prompt"
@@ -68,7 +68,7 @@ class Element(BaseModel):
 
 
 class KeyElementsAnswer(BaseModel):
-    characters: list[Element] = Field(default_factory=list)
-    objects: list[Element] = Field(default_factory=list)
-    locations: list[Element] = Field(default_factory=list)
-    style_tags: list[str] = Field(default_factory=list)
+    characters: list[Element] = bounded_list(12)
+    objects: list[Element] = bounded_list(12)
+    locations: list[Element] = bounded_list(8)
+    style_tags: list[str] = bounded_list(8)

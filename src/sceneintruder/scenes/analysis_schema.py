@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from sceneintruder.core.schemas import INT32_MAX, RequestModel, WireModel
-from sceneintruder.providers.llm.structured import content_fields
+from sceneintruder.providers.llm.structured import bounded_list, bounded_text, content_fields
 
 Importance = Literal["critical", "important", "minor"]
 
@@ -103,15 +103,15 @@ class CharacterFinding(_LenientModel):
     model_config = content_fields("name")
 
     name: str = ""
-    aliases: list[str] = Field(default_factory=list)
+    aliases: list[str] = bounded_list(5)
     role: str = ""
-    description: str = ""
-    personality: str = ""
-    traits: list[str] = Field(default_factory=list)
-    speech_style: str = ""
-    background: str = ""
-    relationships: list[RelationFinding] = Field(default_factory=list)
-    knowledge: list[str] = Field(default_factory=list)
+    description: str = bounded_text(300)
+    personality: str = bounded_text(200)
+    traits: list[str] = bounded_list(6)
+    speech_style: str = bounded_text(200)
+    background: str = bounded_text(300)
+    relationships: list[RelationFinding] = bounded_list(6)
+    knowledge: list[str] = bounded_list(6)
     mentions: int = 0
     dialogue_lines: int = 0
 
@@ -142,7 +142,7 @@ class ItemFinding(_LenientModel):
     model_config = content_fields("name")
 
     name: str = ""
-    description: str = ""
+    description: str = bounded_text(300)
     location: str = ""
     importance: Importance = "minor"
     mentions: int = 0
@@ -162,7 +162,7 @@ class LocationFinding(_LenientModel):
     model_config = content_fields("name")
 
     name: str = ""
-    description: str = ""
+    description: str = bounded_text(300)
     mentions: int = 0
 
     _counts = field_validator("mentions", mode="before")(_non_negative)
@@ -174,13 +174,13 @@ class ChunkAnalysis(_LenientModel):
 
     model_config = content_fields("characters")
 
-    characters: list[CharacterFinding] = Field(default_factory=list)
-    items: list[ItemFinding] = Field(default_factory=list)
-    locations: list[LocationFinding] = Field(default_factory=list)
-    era: str = ""
-    atmosphere: str = ""
-    themes: list[str] = Field(default_factory=list)
-    summary: str = ""
+    characters: list[CharacterFinding] = bounded_list(12)
+    items: list[ItemFinding] = bounded_list(10)
+    locations: list[LocationFinding] = bounded_list(8)
+    era: str = bounded_text(ERA_CHARS)
+    atmosphere: str = bounded_text(ATMOSPHERE_CHARS)
+    themes: list[str] = bounded_list(5)
+    summary: str = bounded_text(600)
 
     _entities = field_validator("characters", "items", "locations", mode="before")(_names_as_objects)
     _themes = field_validator("themes", mode="before")(_as_list)

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from sceneintruder.providers.llm.lenient import LenientModel, as_bool, as_fraction, as_object_list, as_text
-from sceneintruder.providers.llm.structured import content_fields
+from sceneintruder.providers.llm.structured import bounded_list, content_fields
 
 TASK_STORY_SEGMENT = "story_segment"
 TASK_STORY_NEXT_NODE = "story_next_node"
@@ -68,7 +68,7 @@ class SegmentNarration(LenientModel):
 
     content: str = Field("", validation_alias=AliasChoices("content", "narration", "text", "story"))
     type: str = "main"
-    choices: list[ChoiceDraft] = Field(default_factory=list, description="2 or 3 choices")
+    choices: list[ChoiceDraft] = bounded_list(3, description="2 or 3 choices")
 
     _content = field_validator("content", mode="before")(as_text)
 
@@ -89,7 +89,7 @@ class TaskDraft(LenientModel):
 
     title: str = ""
     description: str = ""
-    objectives: list[str] = Field(default_factory=list)
+    objectives: list[str] = bounded_list(4)
     reward: str = ""
 
     _texts = field_validator("title", "description", "reward", mode="before")(as_text)
@@ -142,7 +142,7 @@ class NextNode(LenientModel):
 
     content: str = Field("", validation_alias=AliasChoices("content", "narration", "text", "story"))
     type: NextNodeType = "event"
-    choices: list[ChoiceDraft] = Field(default_factory=list, description="2 or 3 choices")
+    choices: list[ChoiceDraft] = bounded_list(3, description="2 or 3 choices")
     new_task: TaskDraft | None = None
     new_location: LocationDraft | None = None
     new_item: ItemDraft | None = None
@@ -224,7 +224,7 @@ class StoryEventDraft(LenientModel):
 
     content: str = Field("", validation_alias=AliasChoices("content", "narration", "text", "description"))
     type: EventType = "discovery"
-    choices: list[EventChoice] = Field(default_factory=list)
+    choices: list[EventChoice] = bounded_list(3)
 
     _content = field_validator("content", mode="before")(as_text)
 

@@ -10,7 +10,14 @@ from pydantic import BaseModel
 from sceneintruder.core.errors import ServiceNotReady
 from sceneintruder.providers.errors import ProviderBadResponse, ProviderRejected
 from sceneintruder.providers.http import RetryPolicy
-from sceneintruder.providers.llm.base import ChatMessage, Sampling
+from sceneintruder.providers.llm.base import (
+    ChatMessage,
+    Completion,
+    CompletionRequest,
+    LLMCapabilities,
+    Sampling,
+    Usage,
+)
 from sceneintruder.providers.llm.builtin import BuiltinProvider
 from sceneintruder.providers.llm.client import ActiveLLM, CallInfo, CallRecord, LLMClient
 from sceneintruder.settings.offline import DEMO, DemoSummary, register
@@ -217,3 +224,37 @@ async def test_messages_and_skills_must_be_well_formed() -> None:
         await client.complete([{"role": "system", "content": "only a system prompt"}], call=CALL)
     with pytest.raises(ValueError):
         await client.complete([{"role": "tool", "content": "x"}], call=CALL)
+
+
+class Scripted:
+    """A provider answering each call with the next of `replies` (text, finish_reason)."""
+
+    name = "scripted"
+    default_model = "tiny"
+    capabilities = LLMCapabilities(max_context_tokens=2048)
+
+    def __init__(self, *replies: tuple[str, str]) -> None:
+        self.replies = list(replies)
+        self.requests: list[CompletionRequest] = []
+
+    async def complete(self, request: CompletionRequest) -> Completion:
+        self.requests.append(request)
+        text, finish = self.replies.pop(0)
+        return Completion(text=text, finish_reason=finish, usage=Usage(10, 5), model="tiny", provider=self.name)
+
+
+async def test_a_reply_without_its_content_is_re_asked_and_each_try_is_a_row_with_what_was_wrong() -> None:
+    """Valid JSON that leaves the answer's content empty is no answer; a reply the model cut at max_tokens is
+    "cut", an empty one "empty"; the second failure falls back to the offline skill with the reason."""
+    records: list[CallRecord] = []
+    client = make_client(records)
+    provider = Scripted(('{"verdict": {"guilty": ""', "length"), ("", "stop"))
+    client.configure(ActiveLLM(primary=provider, source="settings"))
+    result = await client.complete_structured(
+        task=DEMO, schema=DemoSummary, messages=HELLO, inputs={"text": "A short text. It has two sentences."}, call=CALL
+    )
+    assert [r.outcome for r in records] == ["cut", "empty", "ok"]
+    assert [r.provider for r in records] == ["scripted", "scripted", "builtin"]
+    assert result.attempts == 3 and result.completion.provider == "builtin"
+    assert "replied twice with unusable JSON" in result.completion.fallback_reason
+    assert all(request.sampling.max_tokens for request in provider.requests)

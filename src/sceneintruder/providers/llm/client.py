@@ -130,14 +130,15 @@ class _Params:
 REASK_EXCERPT_CHARS = 1_500  # of a failed structured reply, quoted back when re-asking
 
 
-def _unusable(text: str, *, schema: type[BaseModel]) -> str | None:
-    """The ledger's outcome for a structured reply that arrived but cannot be used; None when it can."""
-    if not text.strip():
+def _unusable(completion: Completion, *, schema: type[BaseModel]) -> str | None:
+    """The ledger's outcome for a model's structured reply that arrived but cannot be used ("empty", "cut" when
+    the model ran out of `max_tokens` before finishing it, else "parse_error"); None when it can be used."""
+    if not completion.text.strip():
         return "empty"
     try:
-        parse_structured(text, schema, content=True)
+        parse_structured(completion.text, schema, content=True)
     except StructuredOutputError:
-        return "parse_error"
+        return "cut" if completion.finish_reason == "length" else "parse_error"
     return None
 
 
@@ -412,11 +413,11 @@ class LLMClient:
         messages: tuple[ChatMessage, ...],
         call: CallInfo,
         params: _Params,
-        judge: Callable[[str], str | None] | None = None,
+        judge: Callable[[Completion], str | None] | None = None,
     ) -> Completion:
         """One answer from the chain. Every request a server received is a ledger row: the attempts that failed
         and were followed by another (retries, refused JSON modes), then the call's outcome, which `judge` may
-        name from the text ("empty", "parse_error") when the reply arrived but cannot be used."""
+        name ("empty", "parse_error", "cut") when the reply arrived but cannot be used."""
         chain = self._chain()
         for position, provider in enumerate(chain):
             await _prepared(provider)
@@ -441,7 +442,7 @@ class LLMClient:
                 call,
                 provider.name,
                 completion.model,
-                (judge(completion.text) if judge and provider.name != BUILTIN else None) or "ok",
+                (judge(completion) if judge and provider.name != BUILTIN else None) or "ok",
                 started,
                 prompt_tokens=completion.usage.prompt_tokens,
                 completion_tokens=completion.usage.completion_tokens,

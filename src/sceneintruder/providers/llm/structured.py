@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import json_repair
 import orjson
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -82,6 +82,18 @@ def content_fields(*names: str) -> ConfigDict:
         schema["required"] = required
 
     return ConfigDict(json_schema_extra=mark)
+
+
+def bounded_list(at_most: int, **field: Any) -> Any:
+    """A list field whose schema, as sent to the server, allows at most `at_most` items: a server enforcing it by
+    grammar then closes the list (a small model otherwise repeats an entry until `max_tokens` cuts it off).
+    Validation still takes a longer list from a model that ignored the schema."""
+    return Field(default_factory=list, json_schema_extra={"maxItems": at_most}, **field)
+
+
+def bounded_text(at_most: int, **field: Any) -> Any:
+    """A text field whose schema, as sent to the server, allows at most `at_most` characters (as bounded_list)."""
+    return Field(field.pop("default", ""), json_schema_extra={"maxLength": at_most}, **field)
 
 
 def missing_content(value: Any, schema: dict[str, Any], path: str = "") -> str | None:

@@ -60,7 +60,7 @@ class EmotionalResponse(LenientModel):
 
     model_config = content_fields("response")
 
-    response: str = bounded_text(1200, validation_alias=AliasChoices("response", "reply", "message", "content"))
+    response: str = bounded_text(600, validation_alias=AliasChoices("response", "reply", "message", "content"))
     emotion: Emotion = "neutral"
     intensity: int = Field(5, ge=1, le=10, description="1 (barely) to 10 (overwhelming)")
     body_language: str = ""

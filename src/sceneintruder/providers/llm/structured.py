@@ -91,8 +91,15 @@ def bounded_list(at_most: int, **field: Any) -> Any:
     return Field(default_factory=list, json_schema_extra={"maxItems": at_most}, **field)
 
 
+MAX_TEXT_BOUND = 800
+"""llama.cpp turns `maxLength` into a repetition of its grammar and refuses one above ~1,000 (llama-cpp-python's
+server died on `maxLength: 1200`, seen with 0.3.36): a bound stays well below."""
+
+
 def bounded_text(at_most: int, **field: Any) -> Any:
     """A text field whose schema, as sent to the server, allows at most `at_most` characters (as bounded_list)."""
+    if not 0 < at_most <= MAX_TEXT_BOUND:
+        raise ValueError(f"a text bound must be 1..{MAX_TEXT_BOUND} (llama.cpp's grammar repetition limit)")
     return Field(field.pop("default", ""), json_schema_extra={"maxLength": at_most}, **field)
 
 

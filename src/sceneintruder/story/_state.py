@@ -24,6 +24,7 @@ from sceneintruder.story.models import Story, StoryChoice, StoryNode, StoryTask
 SUMMARY_NODES = 14  # path nodes the rolling summary looks back on
 SUMMARY_CHARS = 1200
 RECENT_NODES = 2  # the newest path nodes go to prompts whole (clipped), not as summary lines
+DIGEST_SOURCE_CHARS = 4000  # of a node's text read for its summary line (a digest takes its first ~160)
 
 GRAPH_COLUMNS = (
     StoryNode.id,
@@ -73,17 +74,6 @@ async def current_node(session: AsyncSession, scene_id: str) -> StoryNode | None
     )
 
 
-async def recent_path(session: AsyncSession, scene_id: str, count: int) -> list[StoryNode]:
-    """The last `count` nodes of the current path, oldest first."""
-    rows = await session.scalars(
-        select(StoryNode)
-        .where(StoryNode.scene_id == scene_id, StoryNode.reveal_seq.is_not(None), StoryNode.abandoned.is_(False))
-        .order_by(StoryNode.reveal_seq.desc())
-        .limit(count)
-    )
-    return list(rows.all())[::-1]
-
-
 async def next_position(session: AsyncSession, scene_id: str) -> int:
     last = await session.scalar(select(func.max(StoryNode.position)).where(StoryNode.scene_id == scene_id))
     return 0 if last is None else last + 1
@@ -111,17 +101,52 @@ async def reveal(session: AsyncSession, story: Story, node: StoryNode, now: date
 
 
 async def refresh(session: AsyncSession, story: Story, now: datetime) -> None:
-    """Recompute progress, the state label and the rolling summary from the rows, after any change."""
+    """Recompute progress, the state label and the rolling summary from the rows, after any change: two
+    statements, whatever the story's size (its counts in one, the path's last texts, clipped, in the other)."""
     await session.flush()
-    nodes = await graph_rows(session, story.scene_id)
-    tasks = (await session.execute(select(StoryTask.status).where(StoryTask.scene_id == story.scene_id))).all()
-    story.progress = graph.progress(nodes, tasks)
+    story.progress = graph.progress_of(*(await _progress_counts(session, story.scene_id)))
     story.current_state = graph.state_label(story.progress, story.language)
-    path = await recent_path(session, story.scene_id, SUMMARY_NODES)
-    earlier = path[:-RECENT_NODES] if len(path) > RECENT_NODES else []
-    lines = [f"- {digest(node.content or node.original_content)}" for node in earlier]
+    texts = await recent_texts(session, story.scene_id, SUMMARY_NODES, DIGEST_SOURCE_CHARS)
+    earlier = texts[:-RECENT_NODES] if len(texts) > RECENT_NODES else []
+    lines = [f"- {digest(text)}" for text in earlier]
     story.rolling_summary = "\n".join(bounded_lines([line for line in lines if len(line) > 2], SUMMARY_CHARS))
     story.last_updated = now
+
+
+async def _progress_counts(session: AsyncSession, scene_id: str) -> tuple[int, int, int, int]:
+    """graph.progress's counts in one statement: passages told on the current path (a passage revealed, or one a
+    revealed written node told in its place) of the book's, and tasks completed of all."""
+    passages = select(StoryNode.segment_index).where(
+        StoryNode.scene_id == scene_id, StoryNode.segment_index.is_not(None)
+    )
+    told_index = func.coalesce(StoryNode.segment_index, StoryNode.covers_segment)
+    told = (
+        select(func.count(func.distinct(told_index)))
+        .where(StoryNode.scene_id == scene_id, StoryNode.reveal_seq.is_not(None), StoryNode.abandoned.is_(False))
+        .where(told_index.in_(passages))
+        .scalar_subquery()
+    )
+    total = select(func.count(func.distinct(StoryNode.segment_index))).where(
+        StoryNode.scene_id == scene_id, StoryNode.segment_index.is_not(None)
+    )
+    tasks = select(func.count(StoryTask.id)).where(StoryTask.scene_id == scene_id)
+    done = select(func.count(StoryTask.id)).where(StoryTask.scene_id == scene_id, StoryTask.status == "completed")
+    row = (
+        await session.execute(select(told, total.scalar_subquery(), done.scalar_subquery(), tasks.scalar_subquery()))
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0)
+
+
+async def recent_texts(session: AsyncSession, scene_id: str, count: int, chars: int) -> list[str]:
+    """The text of the last `count` nodes of the current path (what was written, else the source passage), each
+    read only up to `chars` characters, oldest first."""
+    rows = await session.execute(
+        select(func.substr(StoryNode.content, 1, chars), func.substr(StoryNode.original_content, 1, chars))
+        .where(StoryNode.scene_id == scene_id, StoryNode.reveal_seq.is_not(None), StoryNode.abandoned.is_(False))
+        .order_by(StoryNode.reveal_seq.desc())
+        .limit(count)
+    )
+    return [content or original or "" for content, original in rows.all()][::-1]
 
 
 def in_flight(choice: StoryChoice) -> bool:

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.scenes import service as scenes_service
-from sceneintruder.story._state import RECENT_NODES, recent_path
+from sceneintruder.story._state import DIGEST_SOURCE_CHARS, RECENT_NODES, recent_texts
 from sceneintruder.story._text import clip
-from sceneintruder.story.models import Story, StoryLocation, StoryNode, StoryTask
+from sceneintruder.story.models import Story, StoryLocation, StoryTask
 
 if TYPE_CHECKING:
     from sceneintruder.scenes.service import Scene
@@ -61,15 +61,11 @@ def scene_facts(scene: Scene, characters: list[dict[str, Any]]) -> dict[str, Any
     }
 
 
-def node_text(node: StoryNode) -> str:
-    return node.content or node.original_content
-
-
 async def gather(session: AsyncSession, scene: Scene, story: Story | None) -> StoryContext:
     characters = await scenes_service.list_characters(session, scene_id=scene.id, title=scene.title)
     profiles = [character.model_dump(include=set(PROFILE_FIELDS)) for character in characters[:CAST_SIZE]]
     cast = [{key: p[key] for key in ("id", "name", "role", "aliases")} for p in profiles]
-    path = await recent_path(session, scene.id, RECENT_NODES) if story is not None else []
+    path = await recent_texts(session, scene.id, RECENT_NODES, DIGEST_SOURCE_CHARS) if story is not None else []
     console = await scenes_service.latest_messages(
         session, scene_id=scene.id, conversation_types=("story_console",), limit=EVENTS
     )
@@ -82,7 +78,7 @@ async def gather(session: AsyncSession, scene: Scene, story: Story | None) -> St
         cast=cast,
         profiles=profiles,
         summary=story.rolling_summary if story is not None else "",
-        recent=[clip(node_text(node), RECENT_CHARS) for node in path],
+        recent=[clip(text, RECENT_CHARS) for text in path],
         events=[clip(message.content, EVENT_CHARS) for message in console],
         progress=story.progress if story is not None else 0,
         state=story.current_state if story is not None else "",

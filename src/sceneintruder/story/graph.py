@@ -68,13 +68,18 @@ def next_source_node(nodes: Sequence[NodeLike]) -> NodeLike | None:
 def progress(nodes: Sequence[NodeLike], tasks: Sequence[TaskLike]) -> int:
     """0-100 from state, never from increments: how much of the book is told, and of the tasks done."""
     segments = {node.segment_index for node in nodes if node.segment_index is not None}
-    reading = len(told_segments(nodes) & segments) / len(segments) if segments else 0.0
+    done = sum(1 for task in tasks if task.status == "completed")
+    return progress_of(len(told_segments(nodes) & segments), len(segments), done, len(tasks))
+
+
+def progress_of(told: int, segments: int, tasks_done: int, tasks: int) -> int:
+    """`progress` from its counts: passages told of the book's, tasks completed of all."""
+    reading = told / segments if segments else 0.0
     if not tasks:
         return round(100 * reading)
-    done = sum(1 for task in tasks if task.status == "completed") / len(tasks)
     if not segments:
-        return round(100 * done)
-    return round(80 * reading + 20 * done)
+        return round(100 * tasks_done / tasks)
+    return round(80 * reading + 20 * tasks_done / tasks)
 
 
 def state_label(value: int, language: str) -> str:

@@ -1,0 +1,41 @@
+"""Progress is computed by one aggregate statement (`_state.refresh`); it must say what `graph.progress` says of
+the rows themselves, through choices, advances (passages told in place by a written node) and a rewind."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from sceneintruder.story import _state, graph
+from sceneintruder.story.models import Story, StoryTask
+from tests.story.support import create_scene, current_node, excerpt, get_story, settle
+
+
+async def _both(app, scene_id: str) -> tuple[int, int]:
+    async with app.state.db.reader() as session:
+        story = await session.get(Story, scene_id)
+        rows = await _state.graph_rows(session, scene_id)
+        tasks = (await session.execute(select(StoryTask.status).where(StoryTask.scene_id == scene_id))).all()
+        assert story is not None
+        return story.progress, graph.progress(rows, tasks)
+
+
+async def test_the_stored_progress_is_graph_progress_of_the_rows_after_every_kind_of_move(app, client) -> None:
+    scene_id = await create_scene(client, excerpt(4000))
+    await settle(client, scene_id)
+    first = current_node(await get_story(client, scene_id))
+    seen = []
+    for _ in range(2):
+        node = current_node(await get_story(client, scene_id))
+        chose = await client.post(
+            f"/api/scenes/{scene_id}/story/choice", json={"node_id": node["id"], "choice_id": node["choices"][0]["id"]}
+        )
+        assert chose.status_code == 200, chose.text
+        seen.append(await _both(app, scene_id))
+    advanced = await client.post(f"/api/scenes/{scene_id}/story/advance")
+    assert advanced.status_code == 200, advanced.text
+    seen.append(await _both(app, scene_id))
+    rewound = await client.post(f"/api/scenes/{scene_id}/story/rewind", json={"node_id": first["id"]})
+    assert rewound.status_code == 200, rewound.text
+    seen.append(await _both(app, scene_id))
+    assert all(stored == computed for stored, computed in seen), seen
+    assert seen[-2][0] > seen[-1][0]  # the moves made progress, and the rewind took it back

@@ -59,6 +59,15 @@ async def _served(
         yield app, client
 
 
+async def _settled_scene(client: httpx.AsyncClient, chars: int) -> tuple[str, list[dict]]:
+    """A scene of `chars` characters analysed on the model, its story's opening narrated; its id and cast."""
+    created = await client.post("/api/scenes", json={"title": "Small", "text": excerpt(chars)})
+    assert created.status_code == 201, created.text
+    scene_id = created.json()["data"]["id"]
+    await settle(client, scene_id)
+    return scene_id, (await client.get(f"/api/scenes/{scene_id}/characters")).json()["data"]
+
+
 async def test_every_structured_step_completes_on_a_small_model(make_settings) -> None:
     fake = FakeSmallModel()
     async with _app_on(fake, make_settings) as client:
@@ -200,11 +209,7 @@ async def test_streamed_replies_without_a_usage_chunk_are_estimated_and_a_cut_st
     a stream that dies mid-answer is a row with the outcome "cut"; the metrics' totals equal the server's count."""
     fake = FakeSmallModel(style="plain")
     async with _served(fake, make_settings) as (app, client):
-        created = await client.post("/api/scenes", json={"title": "Small", "text": excerpt(1500)})
-        assert created.status_code == 201, created.text
-        scene_id = created.json()["data"]["id"]
-        await settle(client, scene_id)
-        cast = (await client.get(f"/api/scenes/{scene_id}/characters")).json()["data"]
+        scene_id, cast = await _settled_scene(client, 1500)
         body = {
             "scene_id": scene_id,
             "character_id": cast[0]["id"],
@@ -276,11 +281,7 @@ async def test_every_task_sends_one_system_message_alternating_turns_and_a_max_t
     llama-cpp-python-like server and an Ollama-like one; and the ledger has exactly the requests each received."""
     fake = FakeSmallModel(style="plain") if server == "llama_cpp" else FakeSmallOllama()
     async with _served(fake, make_settings) as (app, client):
-        created = await client.post("/api/scenes", json={"title": "Small", "text": excerpt(2500)})
-        assert created.status_code == 201, created.text
-        scene_id = created.json()["data"]["id"]
-        await settle(client, scene_id)
-        cast = (await client.get(f"/api/scenes/{scene_id}/characters")).json()["data"]
+        scene_id, cast = await _settled_scene(client, 2500)
         ids = [c["id"] for c in cast[:2]]
         ask = {"scene_id": scene_id, "character_id": ids[0], "message": "How was the ball?"}
         steps = [

@@ -6,8 +6,8 @@ network call, so the settings service can build the new provider before it commi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -29,13 +29,16 @@ class ProviderDeps:
     http: httpx.AsyncClient
     retry: RetryPolicy
     skills: OfflineSkills
+    # The JSON mode each model server accepted, by "provider|base_url|model": kept across provider rebuilds, and
+    # shared by every worker when the settings domain passes a mapping told through the cluster bus.
+    json_modes: MutableMapping[str, str] = field(default_factory=dict)
 
 
 Factory = Callable[[ProviderConfig, ProviderDeps], LLMProvider]
 
 
 def _openai_family(config: ProviderConfig, deps: ProviderDeps) -> LLMProvider:
-    return OpenAICompatibleProvider(config, http=deps.http, retry=deps.retry)
+    return OpenAICompatibleProvider(config, http=deps.http, retry=deps.retry, json_modes=deps.json_modes)
 
 
 def _anthropic(config: ProviderConfig, deps: ProviderDeps) -> LLMProvider:
@@ -47,7 +50,7 @@ def _gemini(config: ProviderConfig, deps: ProviderDeps) -> LLMProvider:
 
 
 def _ollama(config: ProviderConfig, deps: ProviderDeps) -> LLMProvider:
-    return OllamaProvider(config, http=deps.http, retry=deps.retry)
+    return OllamaProvider(config, http=deps.http, retry=deps.retry, json_modes=deps.json_modes)
 
 
 def _builtin(_: ProviderConfig, deps: ProviderDeps) -> LLMProvider:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -40,6 +40,7 @@ from sceneintruder.settings.errors import (
     InvalidTestConfig,
     LLMNotConfigured,
 )
+from sceneintruder.settings.json_modes import SharedJsonModes
 from sceneintruder.settings.models import SINGLETON_ID, ProviderSettings
 from sceneintruder.settings.offline import TEST_CONNECTION
 from sceneintruder.settings.runtime import (
@@ -285,7 +286,9 @@ def _custom_models(config: dict[str, str]) -> list[str]:
 def install(state: AppState, *, http: httpx.AsyncClient) -> SettingsRuntime:
     """The settings domain, built once: its offline skills and its runtime (`start` then applies what is stored)."""
     offline.register(state.llm)
-    runtime = create_runtime(state.settings, db=state.db, http=http, llm=state.llm)
+    runtime = create_runtime(
+        state.settings, db=state.db, http=http, llm=state.llm, json_modes=SharedJsonModes(state.bus)
+    )
     state.coherence.share("llm_settings", _StoredSettingsFollower(state.db, runtime))
     return runtime
 
@@ -314,8 +317,17 @@ class _StoredSettingsFollower:
             log.exception("could not apply the settings saved on another worker")
 
 
-def create_runtime(settings: Settings, *, db: Database, http: httpx.AsyncClient, llm: LLMClient) -> SettingsRuntime:
-    """Everything the settings service needs (nothing is built at import)."""
+def create_runtime(
+    settings: Settings,
+    *,
+    db: Database,
+    http: httpx.AsyncClient,
+    llm: LLMClient,
+    json_modes: MutableMapping[str, str] | None = None,
+) -> SettingsRuntime:
+    """Everything the settings service needs (nothing is built at import). `json_modes`: the JSON modes servers
+    accepted, shared by the workers (settings.json_modes); a map of this process's own when not given."""
+    learned: MutableMapping[str, str] = {} if json_modes is None else json_modes
     retry = RetryPolicy(max_retries=settings.llm_max_retries)
     ledger = UsageLedger(db, PriceTable.load(settings.llm_price_table))
     return SettingsRuntime(
@@ -325,8 +337,8 @@ def create_runtime(settings: Settings, *, db: Database, http: httpx.AsyncClient,
             data_dir=settings.data_dir,
         ),
         registry=default_registry(),
-        deps=ProviderDeps(http=http, retry=retry, skills=llm.skills),
-        probe_deps=ProviderDeps(http=http, retry=RetryPolicy(max_retries=0), skills=llm.skills),
+        deps=ProviderDeps(http=http, retry=retry, skills=llm.skills, json_modes=learned),
+        probe_deps=ProviderDeps(http=http, retry=RetryPolicy(max_retries=0), skills=llm.skills, json_modes=learned),
         llm=llm,
         started_at=utcnow(),
         ledger=ledger,

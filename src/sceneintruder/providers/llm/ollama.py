@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, MutableMapping
 from typing import Any
 
 import httpx
@@ -101,7 +101,14 @@ def _error_for(
 class OllamaProvider:
     name = NAME
 
-    def __init__(self, config: ProviderConfig, *, http: httpx.AsyncClient, retry: vendor_http.RetryPolicy) -> None:
+    def __init__(
+        self,
+        config: ProviderConfig,
+        *,
+        http: httpx.AsyncClient,
+        retry: vendor_http.RetryPolicy,
+        json_modes: MutableMapping[str, str] | None = None,
+    ) -> None:
         spec = SPECS[NAME]
         self.default_model = config.default_model or spec.default_model
         self._base_url = normalise_host(config.base_url or spec.base_url)
@@ -110,7 +117,9 @@ class OllamaProvider:
         self._retry = retry_for(self._base_url, retry)
         self._read_timeout = read_timeout_of(config.options)
         self._options = dict(config.options)
-        self._json_modes: dict[str, str] = {}  # model -> "schema" or "json", once the server refused a schema
+        # "{provider}|{base_url}|{model}" -> "schema" or "json", once the server refused a schema (shared by every
+        # worker when the settings domain passes ProviderDeps.json_modes)
+        self._json_modes: MutableMapping[str, str] = {} if json_modes is None else json_modes
         self._model_window = 0  # the model's context length from /api/show, 0: not known
         self._probed = False
         self._probe_lock = asyncio.Lock()
@@ -147,9 +156,12 @@ class OllamaProvider:
             if lengths and lengths[0] >= 512:
                 self._model_window = lengths[0]
 
+    def _mode_key(self, model: str) -> str:
+        return f"{self.name}|{self._base_url}|{model}"
+
     def json_mode(self, model: str) -> str:
         """`format` of structured calls to `model`: "schema" until the server refused one, then "json"."""
-        return self._json_modes.get(model, "schema")
+        return self._json_modes.get(self._mode_key(model), "schema")
 
     def _mapper(self, model: str, *, asked_json: bool = False) -> vendor_http.ErrorMapper:
         return lambda status, body, headers: _error_for(model, status, body, headers, asked_json=asked_json)
@@ -174,7 +186,8 @@ class OllamaProvider:
                 read_timeout=request.sampling.read_timeout or self._read_timeout,
             )
 
-        body = await first_accepted(modes if asked_json else modes[:1], attempt, self._json_modes, request.model)
+        key = self._mode_key(request.model)
+        body = await first_accepted(modes if asked_json else modes[:1], attempt, self._json_modes, key)
         return with_latency(_parse_completion(body, model=request.model), started)
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[CompletionChunk]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, MutableMapping
 from typing import Any
 
 import httpx
@@ -241,7 +241,14 @@ def _error_for(
 
 
 class OpenAICompatibleProvider:
-    def __init__(self, config: ProviderConfig, *, http: httpx.AsyncClient, retry: vendor_http.RetryPolicy) -> None:
+    def __init__(
+        self,
+        config: ProviderConfig,
+        *,
+        http: httpx.AsyncClient,
+        retry: vendor_http.RetryPolicy,
+        json_modes: MutableMapping[str, str] | None = None,
+    ) -> None:
         spec = SPECS[config.name]
         self.name = config.name
         self.default_model = config.default_model or spec.default_model
@@ -251,7 +258,9 @@ class OpenAICompatibleProvider:
         self._http = http
         self._retry = retry_for(self._base_url, retry)
         self._read_timeout = read_timeout_of(config.options)
-        self._json_modes: dict[str, str] = {}  # model -> the strongest JSON mode this server accepted
+        # "{provider}|{base_url}|{model}" -> the strongest JSON mode this server accepted (shared by every worker
+        # when the settings domain passes ProviderDeps.json_modes)
+        self._json_modes: MutableMapping[str, str] = {} if json_modes is None else json_modes
         # `json_mode` in llm_config: where negotiation starts, for a server known to refuse the stronger modes
         pinned = str(self._options.get("json_mode") or "").strip()
         self._pinned_mode = pinned if pinned in _MODE_LADDER else ""
@@ -290,9 +299,12 @@ class OpenAICompatibleProvider:
             if isinstance(n_ctx, int) and n_ctx >= 512:
                 self._served_window = n_ctx
 
+    def _mode_key(self, model: str) -> str:
+        return f"{self.name}|{self._base_url}|{model}"
+
     def json_mode(self, model: str) -> str:
         """The JSON mode structured calls to `model` use: the vendor's best until the server refuses it."""
-        return self._json_modes.get(model) or self._pinned_mode or _JSON_MODE.get(self.name, "none")
+        return self._json_modes.get(self._mode_key(model)) or self._pinned_mode or _JSON_MODE.get(self.name, "none")
 
     def _mapper(self, model: str, *, asked_json: bool = False) -> vendor_http.ErrorMapper:
         return lambda status, body, headers: _error_for(self.name, model, status, body, headers, asked_json=asked_json)
@@ -327,7 +339,7 @@ class OpenAICompatibleProvider:
                 read_timeout=request.sampling.read_timeout or self._read_timeout,
             )
 
-        body = await first_accepted(modes, attempt, self._json_modes, request.model)
+        body = await first_accepted(modes, attempt, self._json_modes, self._mode_key(request.model))
         return with_latency(_parse_completion(body, provider=self.name, model=request.model), started)
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[CompletionChunk]:

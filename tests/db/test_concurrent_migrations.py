@@ -27,3 +27,16 @@ def test_six_workers_migrating_one_fresh_sqlite_file_all_succeed(tmp_path: Path)
             assert len(connection.execute(sa.text("SELECT version_num FROM alembic_version")).all()) == 1
     finally:
         engine.dispose()
+
+
+def test_a_prepared_sqlite_file_is_in_wal_mode_before_any_engine_connects(tmp_path: Path) -> None:
+    """Workers started together then never race to switch it (SQLite answers that race "database is locked")."""
+    path = tmp_path / "data" / "sceneintruder.db"
+    prepare_sqlite_file(sqlite_url(path))
+    prepare_sqlite_file(sqlite_url(path))  # a second worker: nothing to do
+    engine = sa.create_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+    finally:
+        engine.dispose()

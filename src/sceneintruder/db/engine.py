@@ -4,6 +4,9 @@ writers race; IMMEDIATE makes the second one wait for the first instead)."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +35,32 @@ _JSON = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
 
 
 def prepare_sqlite_file(url: str) -> None:
-    """Create a SQLite database file 0600 (in a 0700 directory) before SQLite creates it with the umask's mode."""
+    """Create a SQLite database file 0600 (in a 0700 directory) before SQLite creates it with the umask's mode,
+    and put it in WAL mode once, here, before any engine connects."""
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:" and not database.startswith("file:"):
             create_private_file(Path(database))
+            _use_wal(Path(database))
+
+
+WAL_ATTEMPTS = 100
+
+
+def _use_wal(path: Path) -> None:
+    """WAL is a property of the file. Switching a fresh file to it needs the file to itself, and SQLite answers
+    "database is locked" at once (no busy wait) when workers started together all try: the first one switches
+    it, the others see it done. Afterwards every connection's `PRAGMA journal_mode=WAL` changes nothing."""
+    for attempt in range(WAL_ATTEMPTS):
+        try:
+            with contextlib.closing(sqlite3.connect(path, timeout=30)) as connection:
+                if str(connection.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                    connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt + 1 == WAL_ATTEMPTS:
+                raise
+            time.sleep(0.02 * (1 + attempt % 5))
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:

@@ -1,5 +1,6 @@
-"""Progress is computed by one aggregate statement (`_state.refresh`); it must say what `graph.progress` says of
-the rows themselves, through choices, advances (passages told in place by a written node) and a rewind."""
+"""Progress is computed by one aggregate statement (`_state.refresh`), and the book's next passage by one query
+(`_state.next_source`); they must say what `graph.progress` and `graph.next_source_node` say of the rows
+themselves, through choices, advances (passages told in place by a written node) and a rewind."""
 
 from __future__ import annotations
 
@@ -16,6 +17,14 @@ async def _both(app, scene_id: str) -> tuple[int, int]:
         rows = await _state.graph_rows(session, scene_id)
         tasks = (await session.execute(select(StoryTask.status).where(StoryTask.scene_id == scene_id))).all()
         assert story is not None
+        ahead = graph.next_source_node(rows)
+        source = await _state.next_source(session, scene_id)
+        assert (source.node_id, source.segment_index) == (
+            (ahead.id, ahead.segment_index) if ahead is not None else (None, None)
+        )
+        assert source.has_book == any(row.segment_index is not None for row in rows)
+        if ahead is not None:
+            assert source.text == await _state.source_text(session, ahead.id)
         return story.progress, graph.progress(rows, tasks)
 
 
@@ -23,7 +32,7 @@ async def test_the_stored_progress_is_graph_progress_of_the_rows_after_every_kin
     scene_id = await create_scene(client, excerpt(4000))
     await settle(client, scene_id)
     first = current_node(await get_story(client, scene_id))
-    seen = []
+    seen = [await _both(app, scene_id)]
     for _ in range(2):
         node = current_node(await get_story(client, scene_id))
         chose = await client.post(

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, or_, select, update
+from sqlalchemy import BindParameter, ColumnElement, Integer, bindparam, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.core.clock import utcnow
@@ -77,6 +77,27 @@ def message_node(message: ConversationMessage) -> MessageNode:
         active=message.active,
         hidden=message.hidden,
     )
+
+
+_SCENE: BindParameter[str] = bindparam("scene_id")
+# What story and chat prompts read on every step, built once (see story._state on why).
+_LATEST = (
+    select(ConversationMessage)
+    .where(
+        ConversationMessage.scene_id == _SCENE,
+        ConversationMessage.active.is_(True),
+        ConversationMessage.hidden.is_(False),
+        ConversationMessage.conversation_type.in_(bindparam("types", expanding=True)),
+    )
+    .order_by(ConversationMessage.seq.desc())
+    .limit(bindparam("limit", type_=Integer))
+)
+_LAST_SEQ = (
+    select(ConversationMessage.seq)
+    .where(ConversationMessage.scene_id == _SCENE)
+    .order_by(ConversationMessage.seq.desc())
+    .limit(1)
+)
 
 
 def _visible(scene_id: str) -> ColumnElement[bool]:
@@ -164,14 +185,8 @@ async def latest_messages(
 ) -> list[ConversationRead]:
     """The newest `limit` visible messages of these types on the active path, oldest first: one query (no total,
     no alternatives), for prompts that only look back a few lines."""
-    rows = (
-        await session.scalars(
-            select(ConversationMessage)
-            .where(_visible(scene_id), ConversationMessage.conversation_type.in_(conversation_types))
-            .order_by(ConversationMessage.seq.desc())
-            .limit(limit)
-        )
-    ).all()
+    params = {"scene_id": scene_id, "types": list(conversation_types), "limit": limit}
+    rows = (await session.scalars(_LATEST, params)).all()
     return [conversation_read(row) for row in reversed(rows)]
 
 
@@ -311,13 +326,7 @@ async def append_message(
 
 async def last_message_seq(session: AsyncSession, *, scene_id: str) -> int:
     """Where the scene's log stands (0 when empty); the story marks it on each node it reveals."""
-    seq = await session.scalar(
-        select(ConversationMessage.seq)
-        .where(ConversationMessage.scene_id == scene_id)
-        .order_by(ConversationMessage.seq.desc())
-        .limit(1)
-    )
-    return int(seq or 0)
+    return int(await session.scalar(_LAST_SEQ, {"scene_id": scene_id}) or 0)
 
 
 async def hide_messages(session: AsyncSession, *, scene_id: str, after_seq: int, node_ids: Sequence[str] = ()) -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -288,13 +288,21 @@ def _character_read(character: SceneCharacter, names: dict[str, str], title: str
     )
 
 
+# Read on every chat and story step: built once (see story._state on why).
+_CHARACTERS = (
+    select(SceneCharacter)
+    .where(SceneCharacter.scene_id == bindparam("scene_id"))
+    .order_by(SceneCharacter.position, SceneCharacter.id)
+)
+_ITEM_NAMES = (
+    select(SceneItem.id, SceneItem.name, SceneItem.is_owned, SceneItem.source)
+    .where(SceneItem.scene_id == bindparam("scene_id"))
+    .order_by(SceneItem.created_at, SceneItem.id)
+)
+
+
 async def _character_rows(session: AsyncSession, scene_id: str) -> list[SceneCharacter]:
-    rows = await session.scalars(
-        select(SceneCharacter)
-        .where(SceneCharacter.scene_id == scene_id)
-        .order_by(SceneCharacter.position, SceneCharacter.id)
-    )
-    return list(rows.all())
+    return list((await session.scalars(_CHARACTERS, {"scene_id": scene_id})).all())
 
 
 async def list_characters(session: AsyncSession, *, scene_id: str, title: str | None = None) -> list[CharacterRead]:
@@ -337,11 +345,7 @@ class ItemName:
 async def item_names(session: AsyncSession, *, scene_id: str) -> list[ItemName]:
     """The scene's items as id, name and whether the player holds them, in `list_items`' order: what a story
     step needs to name them, in one light query (no item models built)."""
-    rows = await session.execute(
-        select(SceneItem.id, SceneItem.name, SceneItem.is_owned, SceneItem.source)
-        .where(SceneItem.scene_id == scene_id)
-        .order_by(SceneItem.created_at, SceneItem.id)
-    )
+    rows = await session.execute(_ITEM_NAMES, {"scene_id": scene_id})
     return [ItemName(row.id, row.name, bool(row.is_owned) or row.source in OWNED_SOURCES) for row in rows]
 
 

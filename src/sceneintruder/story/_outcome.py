@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +15,7 @@ from sceneintruder.core.ids import new_id, new_numbered_id
 from sceneintruder.providers.llm.provenance import Provenance
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.scenes.schemas import ItemRead, ItemWrite
+from sceneintruder.scenes.service import ItemName
 from sceneintruder.story import _state
 from sceneintruder.story._text import clip
 from sceneintruder.story.llm_schemas import ItemDraft, LocationDraft, TaskDraft
@@ -41,7 +42,41 @@ async def add_node(
 ) -> StoryNode:
     """A generated node at the end of the current path (it becomes the current node), labelled with who made it."""
     position = await _state.next_position(session, story.scene_id)
-    node = StoryNode(
+    log_seq = await scenes_service.last_message_seq(session, scene_id=story.scene_id)
+    node = revealed_node(
+        story,
+        position=position,
+        log_seq=log_seq,
+        parent_id=parent_id,
+        node_type=node_type,
+        content=content,
+        source=source,
+        meta=meta,
+        made_by=made_by,
+        now=now,
+    )
+    story.reveal_counter = node.reveal_seq or 0
+    session.add(node)
+    await session.flush()  # the choices a caller adds next refer to it
+    return node
+
+
+def revealed_node(
+    story: Story,
+    *,
+    position: int,
+    log_seq: int,
+    parent_id: str | None,
+    node_type: str,
+    content: str,
+    source: str,
+    meta: dict[str, Any],
+    made_by: Provenance,
+    now: datetime,
+) -> StoryNode:
+    """A generated node built whole in memory, revealed as the story's next (`story.reveal_counter + 1`; `log_seq`
+    marks where the message log stood, see `_state.reveal`), so that it is inserted in one statement."""
+    return StoryNode(
         id=new_numbered_id("node", position + 1),
         scene_id=story.scene_id,
         parent_id=parent_id,
@@ -53,14 +88,13 @@ async def add_node(
         content_source=generated_by(made_by),
         source=source,
         abandoned=False,
+        reveal_seq=story.reveal_counter + 1,
+        revealed_at=now,
         related_item_ids=[],
-        meta={**meta, **made_by.wire()},
+        meta={**meta, **made_by.wire(), "log_seq": log_seq},
         created_at=now,
         updated_at=now,
     )
-    session.add(node)
-    await _state.reveal(session, story, node, now)
-    return node
 
 
 def add_choices(
@@ -155,17 +189,41 @@ async def add_item(
     return await scenes_service.add_item_in_transaction(session, scene_id=story.scene_id, data=data)
 
 
-async def relate(session: AsyncSession, node: StoryNode) -> None:
-    """Link the node to the scene's items its text names, and to the place it happens in (which opens up)."""
-    text = node.content.casefold()
-    items = await scenes_service.item_names(session, scene_id=node.scene_id)
-    node.related_item_ids = [
+class Place(Protocol):
+    """A story location as `related_to` reads it (a row, or a reference the prompt's context kept)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def accessible(self) -> bool: ...
+
+
+def related_to(text: str, items: Sequence[ItemName], places: Sequence[Place]) -> tuple[list[str], Place | None]:
+    """The items a node's text names (the scene's first, then the player's), and the first place it names."""
+    folded = text.casefold()
+    named = [
         item.id
         for item in (*(i for i in items if not i.owned), *(i for i in items if i.owned))
-        if len(item.name) > 1 and item.name.casefold() in text
+        if len(item.name) > 1 and item.name.casefold() in folded
     ]
-    locations = (await session.scalars(select(StoryLocation).where(StoryLocation.scene_id == node.scene_id))).all()
-    here = next((loc for loc in locations if len(loc.name) > 1 and loc.name.casefold() in text), None)
+    here = next((place for place in places if len(place.name) > 1 and place.name.casefold() in folded), None)
+    return named, here
+
+
+def place_node(node: StoryNode, item_ids: list[str], here: Place | None) -> None:
+    """Set what `related_to` found on the node (its items, and the place it happens in)."""
+    node.related_item_ids = item_ids
     if here is not None:
-        here.accessible = True
         node.meta = {**(node.meta or {}), "current_location_id": here.id, "current_location_name": here.name}
+
+
+async def relate(session: AsyncSession, node: StoryNode) -> None:
+    """Link the node to the scene's items its text names, and to the place it happens in (which opens up)."""
+    items = await scenes_service.item_names(session, scene_id=node.scene_id)
+    locations = (await session.scalars(select(StoryLocation).where(StoryLocation.scene_id == node.scene_id))).all()
+    item_ids, here = related_to(node.content, items, locations)
+    place_node(node, item_ids, here)
+    if isinstance(here, StoryLocation):
+        here.accessible = True

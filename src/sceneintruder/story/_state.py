@@ -3,15 +3,20 @@
 Callers hold the scene's lock and an open writer session; nothing here commits. After anything that changes
 the current path, `refresh` recomputes what is derived from it (progress, state label, rolling summary), so
 those are never incremented and never drift (the reference added +5/+10 and lost updates, spec B16).
+
+The statements a story move runs are built once, here, with bound parameters (`bindparam`): building a
+SELECT of SQLAlchemy's expression language costs 0.15-0.5 ms of Python per call (its cache key included),
+several times what SQLite takes to run it; a statement built once is keyed once and compiled once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import BindParameter, Integer, Row, bindparam, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.core.ids import is_valid_id
@@ -37,6 +42,57 @@ GRAPH_COLUMNS = (
 )
 
 
+_SCENE: BindParameter[str] = bindparam("scene_id")
+_ON_PATH = (StoryNode.reveal_seq.is_not(None), StoryNode.abandoned.is_(False))  # revealed on the current path
+_TOLD_INDEX = func.coalesce(StoryNode.segment_index, StoryNode.covers_segment)  # the passage a node told
+
+_GRAPH_ROWS = select(*GRAPH_COLUMNS).where(StoryNode.scene_id == _SCENE).order_by(StoryNode.position)
+_NEXT_SOURCE = (
+    select(StoryNode.id, StoryNode.segment_index, StoryNode.original_content)
+    .where(
+        StoryNode.scene_id == _SCENE,
+        StoryNode.segment_index.is_not(None),
+        StoryNode.segment_index
+        > func.coalesce(
+            select(func.max(_TOLD_INDEX)).where(StoryNode.scene_id == _SCENE, *_ON_PATH).scalar_subquery(), -1
+        ),
+        or_(StoryNode.reveal_seq.is_(None), StoryNode.abandoned.is_(True)),
+    )
+    .order_by(StoryNode.segment_index)
+    .limit(1)
+)
+_HAS_BOOK = select(exists().where(StoryNode.scene_id == _SCENE, StoryNode.segment_index.is_not(None)))
+_CURRENT_NODE = (
+    select(StoryNode).where(StoryNode.scene_id == _SCENE, *_ON_PATH).order_by(StoryNode.reveal_seq.desc()).limit(1)
+)
+_LAST_POSITION = select(func.max(StoryNode.position)).where(StoryNode.scene_id == _SCENE)
+_NODE_CHOICES = (
+    select(StoryChoice)
+    .where(StoryChoice.node_id == bindparam("node_id"))
+    .order_by(StoryChoice.position, StoryChoice.id)
+)
+_PASSAGES = select(StoryNode.segment_index).where(StoryNode.scene_id == _SCENE, StoryNode.segment_index.is_not(None))
+_PROGRESS_COUNTS = select(
+    select(func.count(func.distinct(_TOLD_INDEX)))
+    .where(StoryNode.scene_id == _SCENE, *_ON_PATH, _TOLD_INDEX.in_(_PASSAGES))
+    .scalar_subquery(),
+    select(func.count(func.distinct(StoryNode.segment_index)))
+    .where(StoryNode.scene_id == _SCENE, StoryNode.segment_index.is_not(None))
+    .scalar_subquery(),
+    select(func.count(StoryTask.id))
+    .where(StoryTask.scene_id == _SCENE, StoryTask.status == "completed")
+    .scalar_subquery(),
+    select(func.count(StoryTask.id)).where(StoryTask.scene_id == _SCENE).scalar_subquery(),
+)
+_CHARS: BindParameter[int] = bindparam("chars", type_=Integer)
+_RECENT_TEXTS = (
+    select(func.substr(StoryNode.content, 1, _CHARS), func.substr(StoryNode.original_content, 1, _CHARS))
+    .where(StoryNode.scene_id == _SCENE, *_ON_PATH)
+    .order_by(StoryNode.reveal_seq.desc())
+    .limit(bindparam("count", type_=Integer))
+)
+
+
 async def get_story(session: AsyncSession, scene_id: str) -> Story:
     story = await session.get(Story, scene_id)
     if story is None:
@@ -53,10 +109,27 @@ async def get_node(session: AsyncSession, scene_id: str, node_id: str) -> StoryN
 
 async def graph_rows(session: AsyncSession, scene_id: str) -> Sequence[Row[*tuple[Any, ...]]]:
     """Every node's place in the graph (no text): what `story.graph` works on."""
-    result = await session.execute(
-        select(*GRAPH_COLUMNS).where(StoryNode.scene_id == scene_id).order_by(StoryNode.position)
-    )
-    return result.all()
+    return (await session.execute(_GRAPH_ROWS, {"scene_id": scene_id})).all()
+
+
+@dataclass(frozen=True)
+class NextSource:
+    """The book's next passage for a step (`graph.next_source_node`), read by `next_source`."""
+
+    node_id: str | None  # None: every passage is told, or the story has no book
+    segment_index: int | None
+    text: str | None  # its source passage
+    has_book: bool  # the story has source passages at all (a shell scene's has none)
+
+
+async def next_source(session: AsyncSession, scene_id: str) -> NextSource:
+    """`graph.next_source_node` as one statement (a second only when nothing is left to tell): the first passage
+    after the furthest one told on the current path, not revealed itself, with its text."""
+    row = (await session.execute(_NEXT_SOURCE, {"scene_id": scene_id})).first()
+    if row is not None:
+        return NextSource(row.id, row.segment_index, row.original_content, has_book=True)
+    has_book = await session.scalar(_HAS_BOOK, {"scene_id": scene_id})
+    return NextSource(None, None, None, has_book=bool(has_book))
 
 
 async def source_text(session: AsyncSession, node_id: str) -> str | None:
@@ -66,24 +139,16 @@ async def source_text(session: AsyncSession, node_id: str) -> str | None:
 
 async def current_node(session: AsyncSession, scene_id: str) -> StoryNode | None:
     """The revealed, non-abandoned node with the highest reveal order (graph.current_node, as a query)."""
-    return await session.scalar(
-        select(StoryNode)
-        .where(StoryNode.scene_id == scene_id, StoryNode.reveal_seq.is_not(None), StoryNode.abandoned.is_(False))
-        .order_by(StoryNode.reveal_seq.desc())
-        .limit(1)
-    )
+    return await session.scalar(_CURRENT_NODE, {"scene_id": scene_id})
 
 
 async def next_position(session: AsyncSession, scene_id: str) -> int:
-    last = await session.scalar(select(func.max(StoryNode.position)).where(StoryNode.scene_id == scene_id))
+    last = await session.scalar(_LAST_POSITION, {"scene_id": scene_id})
     return 0 if last is None else last + 1
 
 
 async def node_choices(session: AsyncSession, node_id: str) -> list[StoryChoice]:
-    rows = await session.scalars(
-        select(StoryChoice).where(StoryChoice.node_id == node_id).order_by(StoryChoice.position, StoryChoice.id)
-    )
-    return list(rows.all())
+    return list((await session.scalars(_NODE_CHOICES, {"node_id": node_id})).all())
 
 
 async def reveal(session: AsyncSession, story: Story, node: StoryNode, now: datetime) -> None:
@@ -100,9 +165,11 @@ async def reveal(session: AsyncSession, story: Story, node: StoryNode, now: date
     }
 
 
-async def refresh(session: AsyncSession, story: Story, now: datetime) -> None:
+async def refresh(session: AsyncSession, story: Story, now: datetime, *, reveal_counter: int | None = None) -> None:
     """Recompute progress, the state label and the rolling summary from the rows, after any change: two
-    statements, whatever the story's size (its counts in one, the path's last texts, clipped, in the other)."""
+    statements, whatever the story's size (its counts in one, the path's last texts, clipped, in the other).
+    `reveal_counter`: the story's new counter, set here after the flush, so that the story row is written once,
+    at commit, with everything else that changed on it."""
     await session.flush()
     story.progress = graph.progress_of(*(await _progress_counts(session, story.scene_id)))
     story.current_state = graph.state_label(story.progress, story.language)
@@ -111,41 +178,21 @@ async def refresh(session: AsyncSession, story: Story, now: datetime) -> None:
     lines = [f"- {digest(text)}" for text in earlier]
     story.rolling_summary = "\n".join(bounded_lines([line for line in lines if len(line) > 2], SUMMARY_CHARS))
     story.last_updated = now
+    if reveal_counter is not None:
+        story.reveal_counter = reveal_counter
 
 
 async def _progress_counts(session: AsyncSession, scene_id: str) -> tuple[int, int, int, int]:
     """graph.progress's counts in one statement: passages told on the current path (a passage revealed, or one a
     revealed written node told in its place) of the book's, and tasks completed of all."""
-    passages = select(StoryNode.segment_index).where(
-        StoryNode.scene_id == scene_id, StoryNode.segment_index.is_not(None)
-    )
-    told_index = func.coalesce(StoryNode.segment_index, StoryNode.covers_segment)
-    told = (
-        select(func.count(func.distinct(told_index)))
-        .where(StoryNode.scene_id == scene_id, StoryNode.reveal_seq.is_not(None), StoryNode.abandoned.is_(False))
-        .where(told_index.in_(passages))
-        .scalar_subquery()
-    )
-    total = select(func.count(func.distinct(StoryNode.segment_index))).where(
-        StoryNode.scene_id == scene_id, StoryNode.segment_index.is_not(None)
-    )
-    tasks = select(func.count(StoryTask.id)).where(StoryTask.scene_id == scene_id)
-    done = select(func.count(StoryTask.id)).where(StoryTask.scene_id == scene_id, StoryTask.status == "completed")
-    row = (
-        await session.execute(select(told, total.scalar_subquery(), done.scalar_subquery(), tasks.scalar_subquery()))
-    ).one()
+    row = (await session.execute(_PROGRESS_COUNTS, {"scene_id": scene_id})).one()
     return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0)
 
 
 async def recent_texts(session: AsyncSession, scene_id: str, count: int, chars: int) -> list[str]:
     """The text of the last `count` nodes of the current path (what was written, else the source passage), each
     read only up to `chars` characters, oldest first."""
-    rows = await session.execute(
-        select(func.substr(StoryNode.content, 1, chars), func.substr(StoryNode.original_content, 1, chars))
-        .where(StoryNode.scene_id == scene_id, StoryNode.reveal_seq.is_not(None), StoryNode.abandoned.is_(False))
-        .order_by(StoryNode.reveal_seq.desc())
-        .limit(count)
-    )
+    rows = await session.execute(_RECENT_TEXTS, {"scene_id": scene_id, "chars": chars, "count": count})
     return [content or original or "" for content, original in rows.all()][::-1]
 
 

@@ -1,11 +1,11 @@
 """`POST /story/advance`: the story moves on to the next passage of the book, narrated by the model.
 
-The next passage is the first one after the furthest the player reached (graph.next_source_node). It is
-revealed only once the narration succeeded, in the same transaction that logs it (the reference revealed it
-before the model call, so a failed advance still consumed it, spec B17). With no passage left (the end of the
-book, or a shell scene with no text) a model continues freely and its continuation becomes a new node after
-the current one, so the story never silently stands still; the offline provider, which cannot write what the
-book does not have, ends the story instead (ending.py).
+The next passage is the first one after the furthest the player reached (graph.next_source_node, read in one
+statement by `_state.next_source`). It is revealed only once the narration succeeded, in the same transaction
+that logs it (the reference revealed it before the model call, so a failed advance still consumed it, spec B17).
+With no passage left (the end of the book, or a shell scene with no text) a model continues freely and its
+continuation becomes a new node after the current one, so the story never silently stands still; the offline
+provider, which cannot write what the book does not have, ends the story instead (ending.py).
 
 The log gets what the reference wrote (the UI reads it): the passage as `story_original`, the narration as
 `story_console`, both tied to the revealed node.
@@ -93,12 +93,9 @@ async def advance(runtime: StoryRuntime, *, scene: Scene, principal: Principal) 
 async def _plan(runtime: StoryRuntime, scene: Scene) -> _Step:
     async with runtime.db.reader() as session:
         story = await _state.get_story(session, scene.id)
-        rows = await _state.graph_rows(session, scene.id)
-        ahead = graph.next_source_node(rows)
-        passage = (await _state.source_text(session, ahead.id) or "") if ahead is not None else ""
+        ahead = await _state.next_source(session, scene.id)
         story_context = await context.gather(session, scene, story)
-    has_book = any(row.segment_index is not None for row in rows)
-    return _Step(ahead.id if ahead else None, passage, story_context, has_book)
+    return _Step(ahead.node_id, ahead.text or "", story_context, ahead.has_book)
 
 
 async def _reveal(

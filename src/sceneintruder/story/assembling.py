@@ -12,7 +12,7 @@ from collections import namedtuple
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.core.jsoncodec import dumps
@@ -55,13 +55,7 @@ async def _story_json(session: AsyncSession, scene_id: str, cache: NodeJsonCache
     story = await session.get(Story, scene_id)
     if story is None or story.init_status in WAITING:
         return None
-    order = (
-        await session.execute(
-            select(StoryNode.id, StoryNode.reveal_seq, StoryNode.abandoned)
-            .where(StoryNode.scene_id == scene_id)
-            .order_by(StoryNode.position)
-        )
-    ).all()
+    order = (await session.execute(_ORDER, {"scene_id": scene_id})).all()
     cached = {row.id: cache.entries.get(row.id) for row in order}
     missing = [node_id for node_id, json in cached.items() if json is None]
     if len(missing) == len(order):  # nothing cached (a cold start): the whole story in one query per table
@@ -107,6 +101,18 @@ _CHOICE_COLUMNS = _labelled(reading.CHOICE_COLUMNS)
 # a named tuple's ~0.04 us, and a story's thousands of nodes and choices are read a dozen attributes each.
 _NodeRow = _row_type("_NodeRow", _NODE_COLUMNS)
 _ChoiceRow = _row_type("_ChoiceRow", _CHOICE_COLUMNS)
+# The statements of a rebuild after a move, built once (see _state on why).
+_ORDER = (
+    select(StoryNode.id, StoryNode.reveal_seq, StoryNode.abandoned)
+    .where(StoryNode.scene_id == bindparam("scene_id"))
+    .order_by(StoryNode.position)
+)
+_NODES_IN = select(*_NODE_COLUMNS).where(StoryNode.id.in_(bindparam("ids", expanding=True)))
+_CHOICES_IN = (
+    select(*_CHOICE_COLUMNS)
+    .where(StoryChoice.node_id.in_(bindparam("ids", expanding=True)))
+    .order_by(StoryChoice.node_id, StoryChoice.position, StoryChoice.id)
+)
 
 
 async def _encode_story_nodes(session: AsyncSession, scene_id: str) -> dict[str, bytes]:
@@ -133,14 +139,10 @@ async def _encode_nodes(session: AsyncSession, node_ids: list[str]) -> dict[str,
     connection = await session.connection()
     for start in range(0, len(node_ids), _IN_CHUNK):
         chunk = node_ids[start : start + _IN_CHUNK]
-        rows = await connection.execute(select(*_NODE_COLUMNS).where(StoryNode.id.in_(chunk)))
+        rows = await connection.execute(_NODES_IN, {"ids": chunk})
         nodes = [_NodeRow._make(row) for row in rows]
         choices: dict[str, list[Any]] = {node_id: [] for node_id in chunk}
-        for row in await connection.execute(
-            select(*_CHOICE_COLUMNS)
-            .where(StoryChoice.node_id.in_(chunk))
-            .order_by(StoryChoice.node_id, StoryChoice.position, StoryChoice.id)
-        ):
+        for row in await connection.execute(_CHOICES_IN, {"ids": chunk}):
             choice = _ChoiceRow._make(row)
             choices[choice.node_id].append(choice)
         for node in nodes:

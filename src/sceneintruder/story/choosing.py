@@ -6,11 +6,14 @@ Three short steps, the model call outside both the scene's lock and any transact
 1. Claim (locked transaction): the node must be on the current path and no decision may be taken there yet,
    neither stored (a choice whose node is on the path) nor running (selected, no node yet). The choice is
    marked selected and committed, so of concurrent choices on one node exactly one gets past this point; the
-   others get 409 CHOICE_ALREADY_MADE. The prompt's context is then read outside the lock.
+   others get 409 CHOICE_ALREADY_MADE. The prompt's context and the book's next passage are read in the same
+   transaction, before it commits (one transaction instead of two).
 2. The model writes the next node (story_next_node).
 3. Store (locked transaction): the node, its choices, the task/place/object it brought; the choice's
    `next_node_id` is set (the reference never set it). If the model failed, the claim is undone instead, so
    the choice can be taken again; if a rewind went past the node meanwhile, the claim is undone and 409.
+   The node is built whole before it is inserted (its items and place matched against those the prompt saw,
+   plus any the step added), so the node, its choices and the story row are each written once.
 
 Offline, the node tells the book's next passage (`covers_segment`), so choices walk forward through the book
 and never tell one passage twice; once every passage is told, a choice leads to the story's ending (ending.py).
@@ -31,10 +34,12 @@ from sceneintruder.providers.llm.base import Sampling
 from sceneintruder.providers.llm.catalog import BUILTIN
 from sceneintruder.providers.llm.client import CallInfo, StructuredResult
 from sceneintruder.providers.llm.provenance import Provenance
+from sceneintruder.scenes import service as scenes_service
+from sceneintruder.scenes.service import ItemName
 from sceneintruder.story import _outcome, _state, assembling, broadcast, context, ending, graph, prompts
 from sceneintruder.story.errors import ChoiceAlreadyMade, ChoiceInvalid, NodeNotFound
 from sceneintruder.story.llm_schemas import TASK_STORY_NEXT_NODE, NextNode
-from sceneintruder.story.models import Story, StoryChoice, StoryNode
+from sceneintruder.story.models import Story, StoryChoice, StoryLocation, StoryNode
 from sceneintruder.story.presenters import node_view
 from sceneintruder.story.runtime import StoryRuntime
 from sceneintruder.story.schemas import DEFAULT_PREFERENCES, NodeView, UserPreferences
@@ -67,17 +72,16 @@ async def make_choice(
 ) -> dict[str, Any]:
     """`{next_node, story_data}` after the choice; broadcasts `story:choice_confirmed` and `story:updated`."""
     preferences = preferences or DEFAULT_PREFERENCES
-    claim = await _claim(runtime, scene, node_id, choice_id)
+    claim, ahead = await _claim(runtime, scene, node_id, choice_id)
     try:
-        ahead = await _prompt_inputs(runtime, scene)
         offline = runtime.llm.status().provider == BUILTIN
-        if ahead.passage is None and ahead.has_book and offline:
+        if ahead.source.node_id is None and ahead.source.has_book and offline:
             next_node, story = await _end(runtime, scene, claim)
             return await _confirmed(runtime, scene, principal, claim, next_node, story)
         prompt = prompts.next_node(
             ahead.context,
             choice=claim.choice,
-            next_passage=ahead.passage,
+            next_passage=ahead.source.text,
             creativity=preferences.creativity_level,
             twists=preferences.allow_plot_twists,
         )
@@ -96,7 +100,7 @@ async def make_choice(
     except BaseException:
         await asyncio.shield(_release(runtime, scene.id, claim))
         raise
-    next_node, story = await _store(runtime, scene, claim, result, ahead.segment_index)
+    next_node, story = await _store(runtime, scene, claim, result, ahead)
     return await _confirmed(runtime, scene, principal, claim, next_node, story)
 
 
@@ -119,9 +123,15 @@ async def _confirmed(
     return {"next_node": next_node, "story_data": story_data}
 
 
-async def _claim(runtime: StoryRuntime, scene: Scene, node_id: str, choice_id: str) -> _Claim:
+@dataclass(frozen=True)
+class _Ahead:
+    context: StoryContext  # the prompt's bounded context
+    source: _state.NextSource  # the book's passage that comes next, if any
+
+
+async def _claim(runtime: StoryRuntime, scene: Scene, node_id: str, choice_id: str) -> tuple[_Claim, _Ahead]:
     async with runtime.locks.hold(scene.id), runtime.db.writer() as session:
-        await _state.get_story(session, scene.id)
+        story = await _state.get_story(session, scene.id)
         node = await _state.get_node(session, scene.id, node_id)
         choices = await _state.node_choices(session, node.id)
         choice = next((c for c in choices if c.id == choice_id), None)
@@ -135,27 +145,10 @@ async def _claim(runtime: StoryRuntime, scene: Scene, node_id: str, choice_id: s
             raise ChoiceAlreadyMade(details={"node_id": node_id, "choice_id": taken.id})
         choice.selected, choice.selected_at, choice.next_node_id = True, now, None
         picked = {"text": choice.text, "consequence": choice.consequence, "next_node_hint": choice.next_node_hint}
+        with session.no_autoflush:  # the claim is written once, at commit
+            ahead = _Ahead(await context.gather(session, scene, story), await _state.next_source(session, scene.id))
         await session.commit()
-    return _Claim(node_id, choice_id, picked)
-
-
-@dataclass(frozen=True)
-class _Ahead:
-    context: StoryContext  # the prompt's bounded context
-    passage: str | None  # the source passage that comes next, if any
-    segment_index: int | None  # which one
-    has_book: bool  # the story has source passages (a shell scene has none)
-
-
-async def _prompt_inputs(runtime: StoryRuntime, scene: Scene) -> _Ahead:
-    async with runtime.db.reader() as session:
-        story = await _state.get_story(session, scene.id)
-        story_context = await context.gather(session, scene, story)
-        rows = await _state.graph_rows(session, scene.id)
-        ahead = graph.next_source_node(rows)
-        next_passage = await _state.source_text(session, ahead.id) if ahead is not None else None
-    has_book = any(row.segment_index is not None for row in rows)
-    return _Ahead(story_context, next_passage, ahead.segment_index if ahead is not None else None, has_book)
+    return _Claim(node_id, choice_id, picked), ahead
 
 
 async def _end(runtime: StoryRuntime, scene: Scene, claim: _Claim) -> tuple[NodeView, Story]:
@@ -209,10 +202,10 @@ async def _still_claimed(session: AsyncSession, parent: StoryNode | None, claim:
 
 
 async def _store(
-    runtime: StoryRuntime, scene: Scene, claim: _Claim, result: StructuredResult[NextNode], told: int | None
+    runtime: StoryRuntime, scene: Scene, claim: _Claim, result: StructuredResult[NextNode], ahead: _Ahead
 ) -> tuple[NodeView, Story]:
-    """The node the model wrote after the choice. Offline, it tells the next source passage (`told`), so the
-    story moves on through the book: the next choice or advance goes on from the passage after it."""
+    """The node the model wrote after the choice. Offline, it tells the next source passage, so the story moves
+    on through the book: the next choice or advance goes on from the passage after it."""
     value = result.value
     made_by = Provenance.of(result.completion)
     async with runtime.locks.hold(scene.id), runtime.db.writer() as session:
@@ -221,9 +214,24 @@ async def _store(
         choice = await _still_claimed(session, parent, claim)
         assert parent is not None
         now = utcnow()
-        node = await _outcome.add_node(
-            session,
+        with session.no_autoflush:  # reads first; then every row is written once, by the flush in `refresh`
+            position = await _state.next_position(session, scene.id)
+            log_seq = await scenes_service.last_message_seq(session, scene_id=scene.id)
+            items: list[ItemName] = list(ahead.context.items)
+            places: list[_outcome.Place] = list(ahead.context.places)
+            if value.new_task is not None:
+                await _outcome.add_task(session, story, value.new_task, source="STORY", now=now)
+            if value.new_location is not None:
+                places.append(
+                    await _outcome.add_location(session, story, value.new_location, source="GENERATED", now=now)
+                )
+            if value.new_item is not None:
+                added = await _outcome.add_item(session, story, value.new_item, source="STORY")
+                items.append(ItemName(added.id, added.name, owned=True))
+        node = _outcome.revealed_node(
             story,
+            position=position,
+            log_seq=log_seq,
             parent_id=parent.id,
             node_type=value.type,
             content=value.content,
@@ -232,18 +240,19 @@ async def _store(
             made_by=made_by,
             now=now,
         )
-        if made_by.offline and told is not None:
-            node.covers_segment = told
-            node.meta = {**node.meta, "told_segment_index": told}
+        if made_by.offline and ahead.source.segment_index is not None:
+            node.covers_segment = ahead.source.segment_index
+            node.meta = {**node.meta, "told_segment_index": ahead.source.segment_index}
+        item_ids, here = _outcome.related_to(node.content, items, places)
+        _outcome.place_node(node, item_ids, here)
+        if here is not None and not here.accessible:
+            opened = here if isinstance(here, StoryLocation) else await session.get(StoryLocation, here.id)
+            if opened is not None:
+                opened.accessible = True
+        session.add(node)
+        await session.flush()  # its choices refer to it
         choices = _outcome.add_choices(session, node.id, value.choices, made_by=made_by, now=now)
         choice.next_node_id = node.id
-        if value.new_task is not None:
-            await _outcome.add_task(session, story, value.new_task, source="STORY", now=now)
-        if value.new_location is not None:
-            await _outcome.add_location(session, story, value.new_location, source="GENERATED", now=now)
-        if value.new_item is not None:
-            await _outcome.add_item(session, story, value.new_item, source="STORY")
-        await _outcome.relate(session, node)
-        await _state.refresh(session, story, now)
+        await _state.refresh(session, story, now, reveal_counter=node.reveal_seq)
         await session.commit()
         return node_view(node, choices), story

@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.scenes import service as scenes_service
+from sceneintruder.scenes.service import ItemName
 from sceneintruder.story._state import DIGEST_SOURCE_CHARS, RECENT_NODES, recent_texts
 from sceneintruder.story._text import clip
 from sceneintruder.story.models import Story, StoryLocation, StoryTask
@@ -28,6 +29,8 @@ RECENT_CHARS = 700  # of each of the last path nodes
 EVENT_CHARS = 300  # of each recent console line
 EVENTS = 3
 PASSAGE_CHARS = 1500  # the passage a step reveals (the reference's limit for init prompts)
+_LOCATIONS = select(StoryLocation).where(StoryLocation.scene_id == bindparam("scene_id"))  # built once (_state)
+_TASK_TITLES = select(StoryTask.title).where(StoryTask.scene_id == bindparam("scene_id"))
 PROFILE_FIELDS = ("id", "name", "aliases", "role", "description", "personality", "speech_style", "knowledge")
 
 
@@ -47,6 +50,15 @@ class StoryContext:
     known_tasks: list[str] = field(default_factory=list)
     locations: list[dict[str, Any]] = field(default_factory=list)  # id, name, description, accessible
     held_items: list[str] = field(default_factory=list)
+    items: list[ItemName] = field(default_factory=list)  # the scene's items with their ids (to relate a node)
+    places: list[PlaceRef] = field(default_factory=list)  # the story's places with their ids (likewise)
+
+
+@dataclass(frozen=True)
+class PlaceRef:
+    id: str
+    name: str
+    accessible: bool
 
 
 def scene_facts(scene: Scene, characters: list[dict[str, Any]]) -> dict[str, Any]:
@@ -70,8 +82,8 @@ async def gather(session: AsyncSession, scene: Scene, story: Story | None) -> St
         session, scene_id=scene.id, conversation_types=("story_console",), limit=EVENTS
     )
     items = await scenes_service.item_names(session, scene_id=scene.id)
-    locations = (await session.scalars(select(StoryLocation).where(StoryLocation.scene_id == scene.id))).all()
-    tasks = (await session.scalars(select(StoryTask.title).where(StoryTask.scene_id == scene.id))).all()
+    locations = (await session.scalars(_LOCATIONS, {"scene_id": scene.id})).all()
+    tasks = (await session.scalars(_TASK_TITLES, {"scene_id": scene.id})).all()
     return StoryContext(
         language=story.language if story is not None else scene.language,
         scene=scene_facts(scene, cast),
@@ -90,4 +102,6 @@ async def gather(session: AsyncSession, scene: Scene, story: Story | None) -> St
             for loc in locations
         ],
         held_items=[item.name for item in items if item.owned],
+        items=items,
+        places=[PlaceRef(loc.id, loc.name, loc.accessible) for loc in locations],
     )

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.core.clock import rfc3339
@@ -51,6 +51,20 @@ NODE_COLUMNS = (
 CHOICE_COLUMNS = tuple(getattr(StoryChoice, column.key) for column in StoryChoice.__mapper__.column_attrs)
 
 
+# Read after every move: built once (see _state on why).
+_TASKS = select(StoryTask).where(StoryTask.scene_id == bindparam("scene_id")).order_by(StoryTask.position, StoryTask.id)
+_OBJECTIVES = (
+    select(StoryObjective)
+    .where(StoryObjective.task_id.in_(bindparam("task_ids", expanding=True)))
+    .order_by(StoryObjective.position, StoryObjective.id)
+)
+_LOCATIONS = (
+    select(StoryLocation)
+    .where(StoryLocation.scene_id == bindparam("scene_id"))
+    .order_by(StoryLocation.position, StoryLocation.id)
+)
+
+
 @dataclass(frozen=True)
 class StorySnapshot:
     story: Story
@@ -76,26 +90,12 @@ async def load_world(
     session: AsyncSession, scene_id: str
 ) -> tuple[Sequence[StoryTask], dict[str, list[StoryObjective]], Sequence[StoryLocation]]:
     """The story's tasks (with their objectives by task id) and locations, in order."""
-    tasks = (
-        await session.scalars(
-            select(StoryTask).where(StoryTask.scene_id == scene_id).order_by(StoryTask.position, StoryTask.id)
-        )
-    ).all()
+    tasks = (await session.scalars(_TASKS, {"scene_id": scene_id})).all()
     objectives: dict[str, list[StoryObjective]] = defaultdict(list)
     if tasks:
-        for objective in await session.scalars(
-            select(StoryObjective)
-            .where(StoryObjective.task_id.in_([task.id for task in tasks]))
-            .order_by(StoryObjective.position, StoryObjective.id)
-        ):
+        for objective in await session.scalars(_OBJECTIVES, {"task_ids": [task.id for task in tasks]}):
             objectives[objective.task_id].append(objective)
-    locations = (
-        await session.scalars(
-            select(StoryLocation)
-            .where(StoryLocation.scene_id == scene_id)
-            .order_by(StoryLocation.position, StoryLocation.id)
-        )
-    ).all()
+    locations = (await session.scalars(_LOCATIONS, {"scene_id": scene_id})).all()
     return tasks, objectives, locations
 
 

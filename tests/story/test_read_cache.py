@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import orjson
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from sceneintruder.core.jsoncodec import dumps
 from sceneintruder.scenes.models import Scene
@@ -122,3 +122,43 @@ async def test_a_story_read_with_nothing_cached_equals_a_fresh_reading(app, clie
     assert cold == fresh
     assert any(c["selected"] for n in cold["nodes"] for c in n["choices"])  # the moves are in it
     assert all(n["created_at"].endswith("+00:00") and "T" in n["created_at"] for n in cold["nodes"])
+
+
+async def test_a_choice_answers_with_the_story_it_wrote_without_reading_the_story_again(app, client) -> None:
+    """A choice made on a cached story answers with StoryData made from the cached one, the story row and the
+    two nodes it wrote (`assembling.after_choice`): no statement reads the story's node order, and what it
+    answers is exactly what reading everything afresh gives, and what the next GET serves."""
+    scene_id, _ = await _cached_story(app, client)
+    base = f"/api/scenes/{scene_id}/story"
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    async def fresh() -> dict:
+        async with app.state.db.reader() as session:
+            scene = await session.get(Scene, scene_id)
+            return orjson.loads(dumps(await reading.story_data(session, scene)))
+
+    engine = app.state.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        for _ in range(3):
+            story = await get_story(client, scene_id)  # cached again after the previous move
+            node = next(n for n in story["nodes"] if n["id"] == story["current_node_id"])
+            body = {"node_id": node["id"], "choice_id": node["choices"][0]["id"]}
+            statements.clear()
+            response = await client.post(f"{base}/choice", json=body)
+            assert response.status_code == 200, response.text
+            answered = response.json()["data"]["story_data"]
+            order_reads = [
+                s
+                for s in statements
+                if s.startswith("SELECT story_node.id, story_node.reveal_seq, story_node.abandoned")
+            ]
+            assert order_reads == [], "the answer was rebuilt from the database"
+            assert answered == await fresh()
+            assert answered["current_node_id"] == response.json()["data"]["next_node"]["id"]
+            assert await get_story(client, scene_id) == answered
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)

@@ -4,11 +4,15 @@ The whole StoryData is cached per scene (`runtime.views`); when a move has dropp
 story row, the node order, the tasks and locations (small), and each node's JSON from `runtime.node_views`:
 only the nodes the move changed (the new node, the one chosen from) are read and encoded again. A story still
 being built is not cached (its GET waits and names the job); the caller reads it as a snapshot instead.
+
+A choice answers without that rebuild: the cached StoryData keeps what it was assembled from (`StoryLayout`),
+and `after_choice` makes the next one from it, the story row and the two nodes the choice wrote, all in hand.
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -20,13 +24,14 @@ from sceneintruder.db.base import rfc3339_text
 from sceneintruder.story import reading
 from sceneintruder.story.initialisation import WAITING
 from sceneintruder.story.models import Story, StoryChoice, StoryNode
-from sceneintruder.story.presenters import ORIGINAL_PREVIEW_CHARS, assemble_story_view, node_view
-from sceneintruder.story.read_cache import NodeJsonCache
+from sceneintruder.story.presenters import ORIGINAL_PREVIEW_CHARS, node_view, story_data_view, world_views
+from sceneintruder.story.read_cache import NodeJsonCache, OrderRow, StoryJson, StoryLayout
 from sceneintruder.story.runtime import StoryRuntime
 
 if TYPE_CHECKING:
     from sceneintruder.scenes.service import Scene
 
+World = tuple[list[Any], list[Any]]  # StoryData's task and location views
 _IN_CHUNK = 500  # ids per IN (...) list, well under SQLite's bound-parameter limit
 
 
@@ -34,12 +39,55 @@ async def playable_story_json(runtime: StoryRuntime, scene_id: str) -> bytes | N
     """StoryData as JSON, from `runtime.views` or rebuilt and cached there; None while the story is missing or
     still being built."""
 
-    async def build() -> bytes | None:
+    async def build() -> StoryJson | None:
         generation = runtime.node_views.generation  # before the read transaction starts (see put_many)
         async with runtime.db.reader() as session:
             return await _story_json(session, scene_id, runtime.node_views, generation)
 
-    return await runtime.views.entries.get_or_load(scene_id, build)
+    cached = await runtime.views.entries.get_or_load(scene_id, build)
+    return cached.payload if cached is not None else None
+
+
+def cached_layout(runtime: StoryRuntime, scene_id: str) -> StoryLayout | None:
+    """What the cached StoryData of the scene was assembled from, if it is cached."""
+    cached = runtime.views.entries.get(scene_id)
+    return cached.layout if cached is not None else None
+
+
+def encode_node(node: Any, choices: Sequence[Any]) -> bytes:
+    """A node's JSON as StoryData carries it."""
+    return dumps(node_view(node, choices, original_limit=ORIGINAL_PREVIEW_CHARS))
+
+
+async def world_of(session: AsyncSession, scene_id: str) -> World:
+    """StoryData's tasks and locations as the session sees them."""
+    return world_views(*await reading.load_world(session, scene_id))
+
+
+def after_choice(
+    layout: StoryLayout, story: Story, *, changed: dict[str, bytes], added: OrderRow, world: World | None = None
+) -> StoryJson:
+    """The StoryData that follows `layout`'s when a move changed only the nodes in `changed` (their new JSON), the
+    story row and (`world`, if given) the tasks and locations, and revealed one new node, `added`, at the end (it
+    becomes the current node)."""
+    order = (*layout.order, added)
+    nodes = {**layout.nodes, **changed}
+    task_views, location_views = world if world is not None else (layout.task_views, layout.location_views)
+    view = story_data_view(
+        story,
+        nodes=[orjson.Fragment(nodes[row.id]) for row in order],
+        current_node_id=added.id,
+        task_views=task_views,
+        location_views=location_views,
+    )
+    return StoryJson(dumps(view), StoryLayout(order, nodes, task_views, location_views))
+
+
+def keep(runtime: StoryRuntime, scene_id: str, story_json: StoryJson, changed: dict[str, bytes]) -> None:
+    """Cache what a move just committed. Call it right after the commit, with no await in between: the commit
+    has dropped the old entries and nothing else can have committed since."""
+    runtime.views.put_many({scene_id: story_json}, generation=runtime.views.generation)
+    runtime.node_views.put_many(changed, generation=runtime.node_views.generation)
 
 
 async def current_story_data(runtime: StoryRuntime, scene: Scene) -> dict[str, Any] | orjson.Fragment:
@@ -51,11 +99,11 @@ async def current_story_data(runtime: StoryRuntime, scene: Scene) -> dict[str, A
         return await reading.story_data(session, scene)
 
 
-async def _story_json(session: AsyncSession, scene_id: str, cache: NodeJsonCache, generation: int) -> bytes | None:
+async def _story_json(session: AsyncSession, scene_id: str, cache: NodeJsonCache, generation: int) -> StoryJson | None:
     story = await session.get(Story, scene_id)
     if story is None or story.init_status in WAITING:
         return None
-    order = (await session.execute(_ORDER, {"scene_id": scene_id})).all()
+    order = tuple(OrderRow(*row) for row in (await session.execute(_ORDER, {"scene_id": scene_id})).all())
     cached = {row.id: cache.entries.get(row.id) for row in order}
     missing = [node_id for node_id, json in cached.items() if json is None]
     if len(missing) == len(order):  # nothing cached (a cold start): the whole story in one query per table
@@ -64,18 +112,17 @@ async def _story_json(session: AsyncSession, scene_id: str, cache: NodeJsonCache
         fresh = await _encode_nodes(session, missing)
     cache.put_many(fresh, generation=generation)
     encoded = {node_id: json for node_id, json in cached.items() if json is not None} | fresh
-    tasks, objectives, locations = await reading.load_world(session, scene_id)
+    task_views, location_views = await world_of(session, scene_id)
     revealed = [row for row in order if row.reveal_seq is not None and not row.abandoned]
-    current = max(revealed, key=lambda row: row.reveal_seq, default=None)
-    view = assemble_story_view(
+    current = max(revealed, key=lambda row: row.reveal_seq or 0, default=None)
+    view = story_data_view(
         story,
         nodes=[orjson.Fragment(encoded[row.id]) for row in order],
         current_node_id=current.id if current is not None else None,
-        tasks=tasks,
-        objectives=objectives,
-        locations=locations,
+        task_views=task_views,
+        location_views=location_views,
     )
-    return dumps(view)
+    return StoryJson(dumps(view), StoryLayout(order, encoded, task_views, location_views))
 
 
 _ORIGINAL = func.substr(StoryNode.original_content, 1, ORIGINAL_PREVIEW_CHARS + 1).label("original_content")
@@ -130,7 +177,7 @@ async def _encode_story_nodes(session: AsyncSession, scene_id: str) -> dict[str,
     ):
         choice = _ChoiceRow._make(row)
         choices[choice.node_id].append(choice)
-    return {node.id: dumps(node_view(node, choices[node.id], original_limit=ORIGINAL_PREVIEW_CHARS)) for node in nodes}
+    return {node.id: encode_node(node, choices[node.id]) for node in nodes}
 
 
 async def _encode_nodes(session: AsyncSession, node_ids: list[str]) -> dict[str, bytes]:

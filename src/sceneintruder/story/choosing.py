@@ -41,6 +41,7 @@ from sceneintruder.story.errors import ChoiceAlreadyMade, ChoiceInvalid, NodeNot
 from sceneintruder.story.llm_schemas import TASK_STORY_NEXT_NODE, NextNode
 from sceneintruder.story.models import Story, StoryChoice, StoryLocation, StoryNode
 from sceneintruder.story.presenters import node_view
+from sceneintruder.story.read_cache import OrderRow, StoryLayout
 from sceneintruder.story.runtime import StoryRuntime
 from sceneintruder.story.schemas import DEFAULT_PREFERENCES, NodeView, UserPreferences
 
@@ -127,6 +128,8 @@ async def _confirmed(
 class _Ahead:
     context: StoryContext  # the prompt's bounded context
     source: _state.NextSource  # the book's passage that comes next, if any
+    layout: StoryLayout | None  # what the cached StoryData was made of before the claim, if it was cached
+    generation: int  # the StoryData cache's generation once the claim committed
 
 
 async def _claim(runtime: StoryRuntime, scene: Scene, node_id: str, choice_id: str) -> tuple[_Claim, _Ahead]:
@@ -146,8 +149,11 @@ async def _claim(runtime: StoryRuntime, scene: Scene, node_id: str, choice_id: s
         choice.selected, choice.selected_at, choice.next_node_id = True, now, None
         picked = {"text": choice.text, "consequence": choice.consequence, "next_node_hint": choice.next_node_hint}
         with session.no_autoflush:  # the claim is written once, at commit
-            ahead = _Ahead(await context.gather(session, scene, story), await _state.next_source(session, scene.id))
+            story_context = await context.gather(session, scene, story)
+            source = await _state.next_source(session, scene.id)
+        layout = assembling.cached_layout(runtime, scene.id)  # before the commit drops it
         await session.commit()
+        ahead = _Ahead(story_context, source, layout, runtime.views.generation)
     return _Claim(node_id, choice_id, picked), ahead
 
 
@@ -211,6 +217,7 @@ async def _store(
     async with runtime.locks.hold(scene.id), runtime.db.writer() as session:
         story = await _state.get_story(session, scene.id)
         parent = await session.get(StoryNode, claim.node_id)
+        parent_choices = await _state.node_choices(session, claim.node_id)
         choice = await _still_claimed(session, parent, claim)
         assert parent is not None
         now = utcnow()
@@ -245,7 +252,9 @@ async def _store(
             node.meta = {**node.meta, "told_segment_index": ahead.source.segment_index}
         item_ids, here = _outcome.related_to(node.content, items, places)
         _outcome.place_node(node, item_ids, here)
+        world_changed = value.new_task is not None or value.new_location is not None
         if here is not None and not here.accessible:
+            world_changed = True
             opened = here if isinstance(here, StoryLocation) else await session.get(StoryLocation, here.id)
             if opened is not None:
                 opened.accessible = True
@@ -254,5 +263,17 @@ async def _store(
         choices = _outcome.add_choices(session, node.id, value.choices, made_by=made_by, now=now)
         choice.next_node_id = node.id
         await _state.refresh(session, story, now, reveal_counter=node.reveal_seq)
+        changed = {
+            parent.id: assembling.encode_node(parent, parent_choices),
+            node.id: assembling.encode_node(node, choices),
+        }
+        world = await assembling.world_of(session, scene.id) if world_changed and ahead.layout is not None else None
         await session.commit()
+        # The answer's StoryData is the one before the claim with these two nodes, this story row and (if the step
+        # added a task or a place, or opened one) the world read again, unless something else changed the story
+        # meanwhile (the cache's generation moved past this commit's own drop): then it is rebuilt as after any move.
+        if ahead.layout is not None and runtime.views.generation == ahead.generation + 1:
+            revealed = OrderRow(node.id, node.reveal_seq, False)
+            after = assembling.after_choice(ahead.layout, story, changed=changed, added=revealed, world=world)
+            assembling.keep(runtime, scene.id, after, changed)
         return node_view(node, choices), story

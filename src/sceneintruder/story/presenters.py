@@ -154,6 +154,31 @@ def assemble_story_view(
     locations: Sequence[Any],
 ) -> dict[str, Any]:
     """StoryData around nodes already in their JSON form (dicts, or encoded `orjson.Fragment`s)."""
+    task_views, location_views = world_views(tasks, objectives, locations)
+    return story_data_view(
+        story, nodes=nodes, current_node_id=current_node_id, task_views=task_views, location_views=location_views
+    )
+
+
+def world_views(
+    tasks: Sequence[Any], objectives: Mapping[str, Sequence[Any]], locations: Sequence[Any]
+) -> tuple[list[TaskView], list[LocationView]]:
+    """StoryData's `tasks` and `locations`."""
+    return (
+        [task_view(task, objectives.get(task.id, ())) for task in tasks],
+        [location_view(location) for location in locations],
+    )
+
+
+def story_data_view(
+    story: Any,
+    *,
+    nodes: list[Any],
+    current_node_id: str | None,
+    task_views: list[TaskView],
+    location_views: list[LocationView],
+) -> dict[str, Any]:
+    """StoryData from the story row, its nodes' JSON and its world's views (`world_views`)."""
     view: dict[str, Any] = {
         "scene_id": story.scene_id,
         "intro": story.intro,
@@ -161,8 +186,8 @@ def assemble_story_view(
         "current_state": story.current_state,
         "progress": story.progress,
         "nodes": nodes,
-        "tasks": [task_view(task, objectives.get(task.id, ())) for task in tasks],
-        "locations": [location_view(location) for location in locations],
+        "tasks": task_views,
+        "locations": location_views,
         "last_updated": rfc3339(story.last_updated),
         "current_node_id": current_node_id,
         "init_status": story.init_status,

@@ -13,6 +13,8 @@ changes).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -40,7 +42,33 @@ def _scene_of(session: Session, row: Any) -> Any:
     return None
 
 
-class StoryReadCache(CommitInvalidatedCache[bytes | None]):
+@dataclass(frozen=True)
+class OrderRow:
+    """A node's place in StoryData's `nodes` (position order) and on the path."""
+
+    id: str
+    reveal_seq: int | None
+    abandoned: bool
+
+
+@dataclass(frozen=True)
+class StoryLayout:
+    """What a StoryData was assembled from, kept with it so that a move that only adds a node can answer by
+    changing it rather than reading the story again (`assembling.after_choice`)."""
+
+    order: tuple[OrderRow, ...]  # every node, in position order
+    nodes: Mapping[str, bytes]  # each node's JSON
+    task_views: list[Any]
+    location_views: list[Any]
+
+
+@dataclass(frozen=True)
+class StoryJson:
+    payload: bytes  # StoryData as JSON
+    layout: StoryLayout
+
+
+class StoryReadCache(CommitInvalidatedCache[StoryJson | None]):
     def __init__(self, *, max_entries: int = 256, ttl_seconds: float = 30.0) -> None:
         super().__init__(
             name="story_read_cache", tables=_TABLES, key_of=_scene_of, max_entries=max_entries, ttl_seconds=ttl_seconds

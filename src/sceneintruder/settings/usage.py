@@ -3,8 +3,12 @@ from the optional price table (`config/llm_prices.toml`, USD per million tokens)
 
 `UsageLedger.record` is the `UsageRecorder` LLMClient calls: it queues the row and returns, and one writer
 task inserts queued rows in batches, so a completion never waits on a database write (20 concurrent calls
-would otherwise queue behind SQLite's single writer). `flush()` waits until everything queued is written;
-queries for totals call it first, and the lifespan calls `aclose()` (which flushes) at shutdown.
+would otherwise queue behind SQLite's single writer). The writer lingers a moment (`linger_seconds`) after
+the first row of a batch before it writes: the step that made the call is then usually past its own write
+transaction, which the ledger's would otherwise hold up (SQLite's busy wait sleeps 1, 2, 5... ms before it
+tries again), and calls close together share one insert. `flush()` writes at once and waits until everything
+queued is written; queries for totals call it first, and the lifespan calls `aclose()` (which flushes) at
+shutdown.
 """
 
 from __future__ import annotations
@@ -86,11 +90,21 @@ class UsageTotals:
 
 
 class UsageLedger:
-    def __init__(self, db: Database, prices: PriceTable, *, batch_size: int = 200, queue_size: int = 10_000) -> None:
+    def __init__(
+        self,
+        db: Database,
+        prices: PriceTable,
+        *,
+        batch_size: int = 200,
+        queue_size: int = 10_000,
+        linger_seconds: float = 0.2,
+    ) -> None:
         self._db = db
         self._prices = prices
         self._batch_size = batch_size
+        self._linger = linger_seconds
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=queue_size)
+        self._now = asyncio.Event()  # a flush is waiting: write without lingering
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -122,6 +136,7 @@ class UsageLedger:
     async def flush(self) -> None:
         """Wait until every queued row is written (returns at once if the writer is not running)."""
         if self._task is not None and not self._task.done():
+            self._now.set()
             await self._queue.join()
 
     async def aclose(self) -> None:
@@ -136,6 +151,9 @@ class UsageLedger:
     async def _drain(self) -> None:
         while True:
             batch = [await self._queue.get()]
+            if self._linger > 0 and not self._now.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._now.wait(), self._linger)
             while len(batch) < self._batch_size and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
@@ -145,6 +163,8 @@ class UsageLedger:
             except SQLAlchemyError:
                 log.exception("could not record %d LLM calls", len(batch))
             finally:
+                if self._queue.empty():
+                    self._now.clear()
                 for _ in batch:
                     self._queue.task_done()
 

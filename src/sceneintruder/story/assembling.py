@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import JSON, Text, TypeDecorator, bindparam, cast, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.core.jsoncodec import dumps
@@ -131,9 +131,27 @@ _ORIGINAL = func.substr(StoryNode.original_content, 1, ORIGINAL_PREVIEW_CHARS + 
 # Timestamps come formatted by the database (`rfc3339_text`): no datetime is built per row.
 
 
+class _RawJson(TypeDecorator[Any]):
+    """A JSON column read as its stored text and passed into the node's JSON as it is (`orjson.Fragment`), not
+    decoded to be encoded again; None when empty, as the presenters take an empty value."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        return None if value is None or value in _EMPTY_JSON else orjson.Fragment(value)
+
+
+_EMPTY_JSON = frozenset({"{}", "[]", "null"})
+
+
 def _labelled(columns: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(
-        rfc3339_text(column).label(column.key) if column.key.endswith("_at") else column.label(column.key)
+        rfc3339_text(column).label(column.key)
+        if column.key.endswith("_at")
+        else type_coerce(cast(column, Text), _RawJson()).label(column.key)
+        if isinstance(column.type, JSON)
+        else column.label(column.key)
         for column in columns
     )
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from sceneintruder.story import _state, graph
-from sceneintruder.story.models import Story, StoryTask
+from sceneintruder.story._text import bounded_lines, digest
+from sceneintruder.story.models import Story, StoryNode, StoryTask
 from tests.story.support import create_scene, current_node, excerpt, get_story, settle
 
 
@@ -25,7 +26,27 @@ async def _both(app, scene_id: str) -> tuple[int, int]:
         assert source.has_book == any(row.segment_index is not None for row in rows)
         if ahead is not None:
             assert source.text == await _state.source_text(session, ahead.id)
+        assert story.rolling_summary == await _summary_of_the_path(session, scene_id)
         return story.progress, graph.progress(rows, tasks)
+
+
+async def _summary_of_the_path(session, scene_id: str) -> str:
+    """The rolling summary as the rows say it should be: a digest of each node of the current path (graph's
+    reading of it) among the last SUMMARY_NODES, but the newest RECENT_NODES."""
+    nodes = (
+        await session.execute(
+            select(*_state.GRAPH_COLUMNS, StoryNode.content, StoryNode.original_content).where(
+                StoryNode.scene_id == scene_id
+            )
+        )
+    ).all()
+    chars = _state.DIGEST_SOURCE_CHARS
+    texts = [
+        node.content[:chars] or node.original_content[:chars]
+        for node in graph.active_path(nodes)[-_state.SUMMARY_NODES :]
+    ]
+    lines = [f"- {digest(text)}" for text in texts[: -_state.RECENT_NODES]]
+    return "\n".join(bounded_lines([line for line in lines if len(line) > 2], _state.SUMMARY_CHARS))
 
 
 async def test_the_stored_progress_is_graph_progress_of_the_rows_after_every_kind_of_move(app, client) -> None:

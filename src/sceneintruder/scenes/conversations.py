@@ -14,7 +14,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Integer, bindparam, func, literal, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    ScalarSelect,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.core.clock import utcnow
@@ -322,6 +333,16 @@ async def append_message(
 
 
 # --- for the story: a rewind hides what came after the point it goes back to -----------------------------------
+
+
+def last_message_seq_column(scene_id: ColumnElement[str]) -> ScalarSelect[int]:
+    """`last_message_seq` as a column of another domain's query (0 when the log is empty)."""
+    return (
+        select(func.coalesce(func.max(ConversationMessage.seq), 0))
+        .where(ConversationMessage.scene_id == scene_id)
+        .correlate(None)
+        .scalar_subquery()
+    )
 
 
 async def last_message_seq(session: AsyncSession, *, scene_id: str) -> int:

@@ -40,6 +40,7 @@ from sceneintruder.scenes.conversations import find_messages as find_messages
 from sceneintruder.scenes.conversations import get_message as get_message
 from sceneintruder.scenes.conversations import hide_messages as hide_messages
 from sceneintruder.scenes.conversations import last_message_seq as last_message_seq
+from sceneintruder.scenes.conversations import last_message_seq_column as last_message_seq_column
 from sceneintruder.scenes.conversations import latest_messages as latest_messages
 from sceneintruder.scenes.conversations import list_conversations as list_conversations
 from sceneintruder.scenes.errors import CharacterNotFound, SceneNotFound

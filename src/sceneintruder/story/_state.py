@@ -71,18 +71,40 @@ _NODE_CHOICES = (
     .where(StoryChoice.node_id == bindparam("node_id"))
     .order_by(StoryChoice.position, StoryChoice.id)
 )
-_PASSAGES = select(StoryNode.segment_index).where(StoryNode.scene_id == _SCENE, StoryNode.segment_index.is_not(None))
-_PROGRESS_COUNTS = select(
+_PASSAGES = (
+    select(StoryNode.segment_index)
+    .where(StoryNode.scene_id == _SCENE, StoryNode.segment_index.is_not(None))
+    .correlate(None)
+)
+# graph.progress's counts: passages told on the current path (a passage revealed, or one a revealed written node
+# told in its place) of the book's, and tasks completed of all. Never correlated: they count the whole story
+# wherever they stand (in the path's rows below, too).
+_COUNTS = (
     select(func.count(func.distinct(_TOLD_INDEX)))
     .where(StoryNode.scene_id == _SCENE, *_ON_PATH, _TOLD_INDEX.in_(_PASSAGES))
+    .correlate(None)
     .scalar_subquery(),
     select(func.count(func.distinct(StoryNode.segment_index)))
     .where(StoryNode.scene_id == _SCENE, StoryNode.segment_index.is_not(None))
+    .correlate(None)
     .scalar_subquery(),
     select(func.count(StoryTask.id))
     .where(StoryTask.scene_id == _SCENE, StoryTask.status == "completed")
+    .correlate(None)
     .scalar_subquery(),
-    select(func.count(StoryTask.id)).where(StoryTask.scene_id == _SCENE).scalar_subquery(),
+    select(func.count(StoryTask.id)).where(StoryTask.scene_id == _SCENE).correlate(None).scalar_subquery(),
+)
+_PROGRESS_COUNTS = select(*_COUNTS)
+_STORY_WITH_MARKS = select(
+    Story,
+    select(func.max(StoryNode.position)).where(StoryNode.scene_id == _SCENE).correlate(None).scalar_subquery(),
+    scenes_service.last_message_seq_column(_SCENE),
+).where(Story.scene_id == _SCENE)
+_NODE_WITH_CHOICES = (
+    select(StoryNode, StoryChoice)
+    .outerjoin(StoryChoice, StoryChoice.node_id == StoryNode.id)
+    .where(StoryNode.id == bindparam("node_id"))
+    .order_by(StoryChoice.position, StoryChoice.id)
 )
 _CHARS: BindParameter[int] = bindparam("chars", type_=Integer)
 _RECENT_TEXTS = (
@@ -91,6 +113,7 @@ _RECENT_TEXTS = (
     .order_by(StoryNode.reveal_seq.desc())
     .limit(bindparam("count", type_=Integer))
 )
+_RECENT_TEXTS_AND_COUNTS = _RECENT_TEXTS.add_columns(*_COUNTS)  # the same counts on every row
 
 
 async def get_story(session: AsyncSession, scene_id: str) -> Story:
@@ -105,6 +128,24 @@ async def get_node(session: AsyncSession, scene_id: str, node_id: str) -> StoryN
     if node is None or node.scene_id != scene_id:
         raise NodeNotFound(details=node_id)
     return node
+
+
+async def story_with_marks(session: AsyncSession, scene_id: str) -> tuple[Story, int, int]:
+    """The story, the position its next node takes (`next_position`) and where the message log stands
+    (`last_message_seq`, what `reveal` marks on a node), in one statement."""
+    row = (await session.execute(_STORY_WITH_MARKS, {"scene_id": scene_id})).first()
+    if row is None:
+        raise StoryNotFound(details=scene_id)
+    story, last, log_seq = row
+    return story, 0 if last is None else last + 1, int(log_seq or 0)
+
+
+async def node_with_choices(session: AsyncSession, scene_id: str, node_id: str) -> tuple[StoryNode, list[StoryChoice]]:
+    """`get_node` and `node_choices` in one statement."""
+    rows = (await session.execute(_NODE_WITH_CHOICES, {"node_id": node_id})).all() if is_valid_id(node_id) else []
+    if not rows or rows[0][0].scene_id != scene_id:
+        raise NodeNotFound(details=node_id)
+    return rows[0][0], [choice for _node, choice in rows if choice is not None]
 
 
 async def graph_rows(session: AsyncSession, scene_id: str) -> Sequence[Row[*tuple[Any, ...]]]:
@@ -166,27 +207,23 @@ async def reveal(session: AsyncSession, story: Story, node: StoryNode, now: date
 
 
 async def refresh(session: AsyncSession, story: Story, now: datetime, *, reveal_counter: int | None = None) -> None:
-    """Recompute progress, the state label and the rolling summary from the rows, after any change: two
-    statements, whatever the story's size (its counts in one, the path's last texts, clipped, in the other).
+    """Recompute progress, the state label and the rolling summary from the rows, after any change: one statement
+    whatever the story's size (the path's last texts, clipped, each row carrying the story's counts).
     `reveal_counter`: the story's new counter, set here after the flush, so that the story row is written once,
     at commit, with everything else that changed on it."""
     await session.flush()
-    story.progress = graph.progress_of(*(await _progress_counts(session, story.scene_id)))
+    params = {"scene_id": story.scene_id, "chars": DIGEST_SOURCE_CHARS, "count": SUMMARY_NODES}
+    rows = (await session.execute(_RECENT_TEXTS_AND_COUNTS, params)).all()
+    counts = tuple(rows[0][2:]) if rows else (await session.execute(_PROGRESS_COUNTS, params)).one()
+    story.progress = graph.progress_of(*(int(count or 0) for count in counts))
     story.current_state = graph.state_label(story.progress, story.language)
-    texts = await recent_texts(session, story.scene_id, SUMMARY_NODES, DIGEST_SOURCE_CHARS)
+    texts = [content or original or "" for content, original, *_ in rows][::-1]
     earlier = texts[:-RECENT_NODES] if len(texts) > RECENT_NODES else []
     lines = [f"- {digest(text)}" for text in earlier]
     story.rolling_summary = "\n".join(bounded_lines([line for line in lines if len(line) > 2], SUMMARY_CHARS))
     story.last_updated = now
     if reveal_counter is not None:
         story.reveal_counter = reveal_counter
-
-
-async def _progress_counts(session: AsyncSession, scene_id: str) -> tuple[int, int, int, int]:
-    """graph.progress's counts in one statement: passages told on the current path (a passage revealed, or one a
-    revealed written node told in its place) of the book's, and tasks completed of all."""
-    row = (await session.execute(_PROGRESS_COUNTS, {"scene_id": scene_id})).one()
-    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0)
 
 
 async def recent_texts(session: AsyncSession, scene_id: str, count: int, chars: int) -> list[str]:

@@ -74,8 +74,7 @@ def scene_facts(scene: Scene, characters: list[dict[str, Any]]) -> dict[str, Any
 
 
 async def gather(session: AsyncSession, scene: Scene, story: Story | None) -> StoryContext:
-    characters = await scenes_service.list_characters(session, scene_id=scene.id, title=scene.title)
-    profiles = [character.model_dump(include=set(PROFILE_FIELDS)) for character in characters[:CAST_SIZE]]
+    profiles = await scenes_service.character_profiles(session, scene_id=scene.id, limit=CAST_SIZE)
     cast = [{key: p[key] for key in ("id", "name", "role", "aliases")} for p in profiles]
     path = await recent_texts(session, scene.id, RECENT_NODES, DIGEST_SOURCE_CHARS) if story is not None else []
     console = await scenes_service.latest_messages(

@@ -14,7 +14,8 @@ Three short steps, the model call outside both the scene's lock and any transact
    `next_node_id` is set (the reference never set it). If the model failed, the claim is undone instead, so
    the choice can be taken again; if a rewind went past the node meanwhile, the claim is undone and 409.
    The node is built whole before it is inserted (its items and place matched against those the prompt saw,
-   plus any the step added), so the node, its choices and the story row are each written once.
+   plus any the step added), so the node, its choices and the story row are each written once. The answer's
+   StoryData is made from the cached one the claim took (`assembling.after_choice`), not read again.
 
 Offline, the node tells the book's next passage (`covers_segment`), so choices walk forward through the book
 and never tell one passage twice; once every passage is told, a choice leads to the story's ending (ending.py).

@@ -172,6 +172,13 @@ _ORDER = (
     .where(StoryNode.scene_id == bindparam("scene_id"))
     .order_by(StoryNode.position)
 )
+_ALL_NODES = select(*_NODE_COLUMNS).where(StoryNode.scene_id == bindparam("scene_id"))
+_ALL_CHOICES = (
+    select(*_CHOICE_COLUMNS)
+    .join(StoryNode, StoryNode.id == StoryChoice.node_id)
+    .where(StoryNode.scene_id == bindparam("scene_id"))
+    .order_by(StoryChoice.node_id, StoryChoice.position, StoryChoice.id)
+)
 _NODES_IN = select(*_NODE_COLUMNS).where(StoryNode.id.in_(bindparam("ids", expanding=True)))
 _CHOICES_IN = (
     select(*_CHOICE_COLUMNS)
@@ -184,15 +191,10 @@ async def _encode_story_nodes(session: AsyncSession, scene_id: str) -> dict[str,
     """Every node of the story, as `_encode_nodes` does, in one query for the nodes and one for the choices
     (column rows through the Core connection: no ORM identity work for rows that are only encoded)."""
     connection = await session.connection()
-    rows = await connection.execute(select(*_NODE_COLUMNS).where(StoryNode.scene_id == scene_id))
+    rows = (await connection.execute(_ALL_NODES, {"scene_id": scene_id})).all()
     nodes = [_NodeRow._make(row) for row in rows]
     choices: dict[str, list[Any]] = {node.id: [] for node in nodes}
-    for row in await connection.execute(
-        select(*_CHOICE_COLUMNS)
-        .join(StoryNode, StoryNode.id == StoryChoice.node_id)
-        .where(StoryNode.scene_id == scene_id)
-        .order_by(StoryChoice.node_id, StoryChoice.position, StoryChoice.id)
-    ):
+    for row in (await connection.execute(_ALL_CHOICES, {"scene_id": scene_id})).all():
         choice = _ChoiceRow._make(row)
         choices[choice.node_id].append(choice)
     return {node.id: encode_node(node, choices[node.id]) for node in nodes}
@@ -204,13 +206,12 @@ async def _encode_nodes(session: AsyncSession, node_ids: list[str]) -> dict[str,
     connection = await session.connection()
     for start in range(0, len(node_ids), _IN_CHUNK):
         chunk = node_ids[start : start + _IN_CHUNK]
-        rows = await connection.execute(_NODES_IN, {"ids": chunk})
+        rows = (await connection.execute(_NODES_IN, {"ids": chunk})).all()
         nodes = [_NodeRow._make(row) for row in rows]
         choices: dict[str, list[Any]] = {node_id: [] for node_id in chunk}
-        for row in await connection.execute(_CHOICES_IN, {"ids": chunk}):
+        for row in (await connection.execute(_CHOICES_IN, {"ids": chunk})).all():
             choice = _ChoiceRow._make(row)
             choices[choice.node_id].append(choice)
         for node in nodes:
-            view = node_view(node, choices[node.id], original_limit=ORIGINAL_PREVIEW_CHARS)
-            encoded[node.id] = dumps(view)
+            encoded[node.id] = encode_node(node, choices[node.id])
     return encoded

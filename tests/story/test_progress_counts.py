@@ -25,7 +25,9 @@ async def _both(app, scene_id: str) -> tuple[int, int]:
         )
         assert source.has_book == any(row.segment_index is not None for row in rows)
         if ahead is not None:
-            assert source.text == await _state.source_text(session, ahead.id)
+            assert source.text == await session.scalar(
+                select(StoryNode.original_content).where(StoryNode.id == ahead.id)
+            )
         assert story.rolling_summary == await _summary_of_the_path(session, scene_id)
         return story.progress, graph.progress(rows, tasks)
 

@@ -173,11 +173,6 @@ async def next_source(session: AsyncSession, scene_id: str) -> NextSource:
     return NextSource(None, None, None, has_book=bool(has_book))
 
 
-async def source_text(session: AsyncSession, node_id: str) -> str | None:
-    """A node's source passage (None when the node has gone)."""
-    return await session.scalar(select(StoryNode.original_content).where(StoryNode.id == node_id))
-
-
 async def current_node(session: AsyncSession, scene_id: str) -> StoryNode | None:
     """The revealed, non-abandoned node with the highest reveal order (graph.current_node, as a query)."""
     return await session.scalar(_CURRENT_NODE, {"scene_id": scene_id})

@@ -150,6 +150,11 @@ def is_local_url(url: str) -> bool:
     return address.is_loopback or address.is_private or address.is_link_local
 
 
+def json_mode_key(provider: str, base_url: str, model: str) -> str:
+    """Where a learned JSON mode is kept (`ProviderDeps.json_modes`): one per provider, endpoint and model."""
+    return f"{provider}|{base_url}|{model}"
+
+
 async def first_accepted(
     modes: Sequence[str], attempt: Callable[[str], Awaitable[Any]], learned: MutableMapping[str, str], model: str
 ) -> Any:

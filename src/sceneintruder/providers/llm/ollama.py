@@ -24,6 +24,7 @@ from sceneintruder.providers.llm._common import (
     context_window,
     first_accepted,
     first_str,
+    json_mode_key,
     read_timeout_of,
     retry_for,
     sampling_options,
@@ -156,12 +157,9 @@ class OllamaProvider:
             if lengths and lengths[0] >= 512:
                 self._model_window = lengths[0]
 
-    def _mode_key(self, model: str) -> str:
-        return f"{self.name}|{self._base_url}|{model}"
-
     def json_mode(self, model: str) -> str:
         """`format` of structured calls to `model`: "schema" until the server refused one, then "json"."""
-        return self._json_modes.get(self._mode_key(model), "schema")
+        return self._json_modes.get(json_mode_key(self.name, self._base_url, model), "schema")
 
     def _mapper(self, model: str, *, asked_json: bool = False) -> vendor_http.ErrorMapper:
         return lambda status, body, headers: _error_for(model, status, body, headers, asked_json=asked_json)
@@ -186,7 +184,7 @@ class OllamaProvider:
                 read_timeout=request.sampling.read_timeout or self._read_timeout,
             )
 
-        key = self._mode_key(request.model)
+        key = json_mode_key(self.name, self._base_url, request.model)
         body = await first_accepted(modes if asked_json else modes[:1], attempt, self._json_modes, key)
         return with_latency(_parse_completion(body, model=request.model), started)
 

@@ -28,6 +28,7 @@ from sceneintruder.providers.llm._common import (
     first_accepted,
     first_str,
     is_local_url,
+    json_mode_key,
     read_timeout_of,
     retry_for,
     with_latency,
@@ -299,12 +300,13 @@ class OpenAICompatibleProvider:
             if isinstance(n_ctx, int) and n_ctx >= 512:
                 self._served_window = n_ctx
 
-    def _mode_key(self, model: str) -> str:
-        return f"{self.name}|{self._base_url}|{model}"
-
     def json_mode(self, model: str) -> str:
         """The JSON mode structured calls to `model` use: the vendor's best until the server refuses it."""
-        return self._json_modes.get(self._mode_key(model)) or self._pinned_mode or _JSON_MODE.get(self.name, "none")
+        return (
+            self._json_modes.get(json_mode_key(self.name, self._base_url, model))
+            or self._pinned_mode
+            or _JSON_MODE.get(self.name, "none")
+        )
 
     def _mapper(self, model: str, *, asked_json: bool = False) -> vendor_http.ErrorMapper:
         return lambda status, body, headers: _error_for(self.name, model, status, body, headers, asked_json=asked_json)
@@ -339,7 +341,9 @@ class OpenAICompatibleProvider:
                 read_timeout=request.sampling.read_timeout or self._read_timeout,
             )
 
-        body = await first_accepted(modes, attempt, self._json_modes, self._mode_key(request.model))
+        body = await first_accepted(
+            modes, attempt, self._json_modes, json_mode_key(self.name, self._base_url, request.model)
+        )
         return with_latency(_parse_completion(body, provider=self.name, model=request.model), started)
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[CompletionChunk]:

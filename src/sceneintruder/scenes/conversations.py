@@ -91,32 +91,23 @@ def message_node(message: ConversationMessage) -> MessageNode:
 
 
 _SCENE: BindParameter[str] = bindparam("scene_id")
-# What story and chat prompts read on every step, built once (see story._state on why).
-_LATEST = (
-    select(ConversationMessage)
-    .where(
-        ConversationMessage.scene_id == _SCENE,
-        ConversationMessage.active.is_(True),
-        ConversationMessage.hidden.is_(False),
-        ConversationMessage.conversation_type.in_(bindparam("types", expanding=True)),
-    )
-    .order_by(ConversationMessage.seq.desc())
-    .limit(bindparam("limit", type_=Integer))
-)
-_LAST_SEQ = (
-    select(ConversationMessage.seq)
-    .where(ConversationMessage.scene_id == _SCENE)
-    .order_by(ConversationMessage.seq.desc())
-    .limit(1)
-)
 
 
-def _visible(scene_id: str) -> ColumnElement[bool]:
+def _visible(scene_id: str | BindParameter[str]) -> ColumnElement[bool]:
     return (
         (ConversationMessage.scene_id == scene_id)
         & ConversationMessage.active.is_(True)
         & ConversationMessage.hidden.is_(False)
     )
+
+
+# What story and chat prompts read on every step, built once (see story._state on why).
+_LATEST = (
+    select(ConversationMessage)
+    .where(_visible(_SCENE), ConversationMessage.conversation_type.in_(bindparam("types", expanding=True)))
+    .order_by(ConversationMessage.seq.desc())
+    .limit(bindparam("limit", type_=Integer))
+)
 
 
 async def alternatives_summary(
@@ -348,6 +339,9 @@ def last_message_seq_column(scene_id: ColumnElement[str]) -> ScalarSelect[int]:
 async def last_message_seq(session: AsyncSession, *, scene_id: str) -> int:
     """Where the scene's log stands (0 when empty); the story marks it on each node it reveals."""
     return int(await session.scalar(_LAST_SEQ, {"scene_id": scene_id}) or 0)
+
+
+_LAST_SEQ = select(last_message_seq_column(_SCENE))
 
 
 async def hide_messages(session: AsyncSession, *, scene_id: str, after_seq: int, node_ids: Sequence[str] = ()) -> int:

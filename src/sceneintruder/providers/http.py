@@ -33,14 +33,15 @@ from sceneintruder.providers.errors import (
     ProviderTimeout,
     ProviderUnavailable,
 )
+from sceneintruder.providers.transport import VendorTransport
 
 T = TypeVar("T")
 
 
 def build_http_client(*, connect_timeout: float = 10.0, read_timeout: float = 120.0) -> httpx.AsyncClient:
     timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=30.0, pool=connect_timeout)
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
-    return httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False)
+    transport = VendorTransport(max_connections=200)
+    return httpx.AsyncClient(timeout=timeout, transport=transport, follow_redirects=False)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,99 @@
+"""The connection pool under the vendors' `httpx.AsyncClient`: aiohttp's, through httpx-aiohttp's transport.
+
+Why: httpcore's pool walks every connection twice per request, asking each idle one whether its socket is readable
+(a poll and an anyio attribute lookup each). Profiled under 20 concurrent model calls, that walk and the rest of
+httpcore were half the server's CPU, and the queue it built was most of the call's added latency (`bench/
+llm_overhead.py`). aiohttp's pool hands out a kept-alive connection in O(1) and its parser is compiled. The adapters
+keep the httpx API (requests, streaming, timeouts, `httpx.Response`); only the transport changes.
+
+What we add to httpx-aiohttp's transport (`AiohttpTransport`, used as it is):
+- **Honest errors.** It maps every aiohttp connection error to `httpx.ConnectTimeout`, so a vendor that resets a
+  connection or cuts a stream would read as a timeout, and lets some aiohttp errors through unmapped. Here every
+  aiohttp error becomes the httpx error it is (`translated()`): a timeout only when aiohttp timed out, a cut or
+  reset as a read or protocol error, a refused connection as a connect error.
+- **The session we want**, made lazily inside the running loop: no cookie jar of aiohttp's own (httpx keeps the
+  client's cookies, as before), and a keep-alive of 4 s: servers that close idle connections after 5 s (uvicorn,
+  llama.cpp's server) must not close one while we hand it to a request. Proxies set in the environment are still
+  httpx's: it mounts its own proxy transport for them, as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+
+import aiohttp
+import httpx
+from httpx_aiohttp import AiohttpTransport
+
+KEEPALIVE_SECONDS = 4.0
+
+
+def translated(exc: aiohttp.ClientError) -> httpx.TransportError:
+    """The httpx transport error an aiohttp client error is."""
+    message = str(exc) or type(exc).__name__
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return httpx.ConnectTimeout(message)
+    if isinstance(exc, TimeoutError):  # aiohttp's socket-read and server timeouts
+        return httpx.ReadTimeout(message)
+    if isinstance(exc, aiohttp.InvalidURL):
+        return httpx.UnsupportedProtocol(message)
+    if isinstance(exc, aiohttp.ClientProxyConnectionError | aiohttp.ClientHttpProxyError):
+        return httpx.ProxyError(message)
+    if isinstance(exc, aiohttp.ClientConnectorError):  # refused, DNS, TLS handshake
+        return httpx.ConnectError(message)
+    if isinstance(exc, aiohttp.ClientPayloadError):  # a body cut short or malformed
+        return httpx.ReadError(message)
+    if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientResponseError):
+        return httpx.RemoteProtocolError(message)
+    return httpx.NetworkError(message)  # resets and other socket errors
+
+
+@contextlib.contextmanager
+def _httpx_errors() -> Iterator[None]:
+    try:
+        yield
+    except httpx.TransportError as exc:
+        if isinstance(exc.__cause__, aiohttp.ClientError):  # httpx-aiohttp's own mapping, made again
+            raise translated(exc.__cause__) from exc.__cause__
+        raise
+    except aiohttp.ClientError as exc:
+        raise translated(exc) from exc
+
+
+class _TranslatedStream(httpx.AsyncByteStream):
+    def __init__(self, inner: httpx.AsyncByteStream) -> None:
+        self._inner = inner
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _httpx_errors():
+            async for chunk in self._inner:
+                yield chunk
+
+    async def aclose(self) -> None:
+        with _httpx_errors():
+            await self._inner.aclose()
+
+
+class VendorTransport(httpx.AsyncBaseTransport):
+    """httpx's transport interface over aiohttp's pool, with aiohttp's errors made httpx's."""
+
+    def __init__(self, *, max_connections: int) -> None:
+        context = httpx.create_ssl_context()
+
+        def session() -> aiohttp.ClientSession:
+            connector = aiohttp.TCPConnector(limit=max_connections, keepalive_timeout=KEEPALIVE_SECONDS, ssl=context)
+            return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+
+        self._inner = AiohttpTransport(client=session)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        with _httpx_errors():
+            response = await self._inner.handle_async_request(request)
+        stream = response.stream
+        assert isinstance(stream, httpx.AsyncByteStream)
+        response.stream = _TranslatedStream(stream)
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()

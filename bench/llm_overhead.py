@@ -8,7 +8,8 @@ A fake OpenAI server (the tests' fake, in its own process) answers every request
 2. Server path: the project server (real uvicorn, real SQLite, settings saved pointing at the fake) is driven
    through a real endpoint that makes one completion per request: POST /api/settings/test-connection (admin
    token, saved config). This is the whole path: auth, routing, LLMClient, the OpenAI adapter, the shared httpx
-   client, the usage ledger, the envelope. Overhead = its percentile minus the baseline's.
+   client, the usage ledger, the envelope. Overhead = its percentile minus the baseline's, per round of the
+   two (`--rounds`, alternating); the median round is the figure.
 3. Streaming time-to-first-token, measured in this process: LLMClient.stream() against the fake vs a raw httpx
    stream to the same fake (time to the first delta vs time to the first `data:` line), 20 concurrent streams.
 Target: completion overhead p99 <= 10 ms.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -75,7 +77,8 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-def server_path(fake: str, args: argparse.Namespace) -> tuple[WrkResult, WrkResult]:
+def server_path(fake: str, args: argparse.Namespace) -> list[tuple[WrkResult, WrkResult]]:
+    """`--rounds` alternating pairs of wrk runs: the server path, then the fake directly."""
     auth = {"Authorization": f"Bearer {KEY}"}
     baseline_body = orjson.dumps(PROBE_BODY)
     with tempfile.TemporaryDirectory(prefix="bench-llm-") as tmp:
@@ -96,9 +99,12 @@ def server_path(fake: str, args: argparse.Namespace) -> tuple[WrkResult, WrkResu
             load = {"connections": args.concurrency, "seconds": args.seconds}
             run_wrk(probe, **{**load, "seconds": 1.0}, headers=admin, method="POST", body=b"{}")
             run_wrk(direct, **{**load, "seconds": 1.0}, headers=auth, method="POST", body=baseline_body)
-            ours = run_wrk(probe, **load, headers=admin, method="POST", body=b"{}")
-            baseline = run_wrk(direct, **load, headers=auth, method="POST", body=baseline_body)
-    return ours, baseline
+            rounds = []
+            for _ in range(args.rounds):
+                ours = run_wrk(probe, **load, headers=admin, method="POST", body=b"{}")
+                baseline = run_wrk(direct, **load, headers=auth, method="POST", body=baseline_body)
+                rounds.append((ours, baseline))
+    return rounds
 
 
 def _client(fake: str, http: httpx.AsyncClient) -> LLMClient:
@@ -207,23 +213,34 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--delay-ms", type=float, default=50.0)
+    parser.add_argument("--rounds", type=int, default=5, help="alternating server/fake pairs of wrk runs")
     args = parser.parse_args()
     with fake_vendor(args.delay_ms / 1000) as fake:
-        ours, baseline = server_path(fake, args)
+        rounds = server_path(fake, args)
         complete_ours, complete_raw = asyncio.run(completion_times(fake, args))
         ttft_ours, ttft_raw = asyncio.run(first_token_times(fake, args))
-    print(f"fake vendor delay {args.delay_ms:.0f} ms, concurrency {args.concurrency}, {args.seconds:.0f} s per phase")
-    print(ours.line("test-connection (server)"))
-    print(baseline.line("fake vendor direct"))
-    over50 = ours.percentile(50) - baseline.percentile(50)
-    over99 = ours.percentile(99) - baseline.percentile(99)
     print(
-        f"completion overhead  p50 {over50:6.2f} ms   p99 {over99:6.2f} ms   (target p99 <= 10 ms)   "
-        f"vs the fixed delay: p50 {ours.percentile(50) - args.delay_ms:6.2f} ms"
+        f"fake vendor delay {args.delay_ms:.0f} ms, concurrency {args.concurrency}, {args.seconds:.0f} s per phase, "
+        f"{args.rounds} alternating rounds"
+    )
+    overheads = []
+    for number, (ours, baseline) in enumerate(rounds, start=1):
+        over50 = ours.percentile(50) - baseline.percentile(50)
+        over99 = ours.percentile(99) - baseline.percentile(99)
+        overheads.append((over50, over99))
+        print(f"round {number}")
+        print(ours.line("  test-connection (server)"))
+        print(baseline.line("  fake vendor direct"))
+        print(f"  overhead p50 {over50:6.2f} ms   p99 {over99:6.2f} ms")
+    # One stall of the machine (seen in the fake's own p99 too) moves a 5 s round's p99 by its length: the median
+    # round is the figure, each round is shown.
+    print(
+        f"completion overhead, median round: p50 {statistics.median(o[0] for o in overheads):6.2f} ms   "
+        f"p99 {statistics.median(o[1] for o in overheads):6.2f} ms   (target p99 <= 10 ms)"
     )
     print(_compare("LLMClient.complete (in-process)", complete_ours, complete_raw))
     print(_compare("LLMClient.stream TTFT (in-process)", ttft_ours, ttft_raw))
-    return 0 if ours.errors == 0 and baseline.errors == 0 else 1
+    return 0 if all(ours.errors == 0 and baseline.errors == 0 for ours, baseline in rounds) else 1
 
 
 if __name__ == "__main__":

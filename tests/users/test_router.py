@@ -212,3 +212,24 @@ async def test_profile_lists_items_and_skills(client, alice) -> None:
     user = (await client.get("/api/users/alice", headers=alice)).json()["data"]
     assert [i["name"] for i in user["items"]] == ["Coin"]
     assert [s["name"] for s in user["skills"]] == ["Luck"]
+
+
+async def test_a_cached_profile_is_the_same_json_as_a_fresh_read_and_writes_replace_it(app, client, alice) -> None:
+    """The profile cache keeps each profile's JSON: a cached read answers what a read from the database does,
+    and a write (the profile, an item, a preference) is seen by the next read."""
+    from sceneintruder.users.service import UsersRuntime
+
+    profiles = app.state.components.get(UsersRuntime).profiles
+    first = (await client.get("/api/users/alice", headers=alice)).json()["data"]
+    assert profiles.get("alice") is not None  # the first read filled the cache
+    cached = (await client.get("/api/users/alice", headers=alice)).json()["data"]
+    profiles.clear()
+    fresh = (await client.get("/api/users/alice", headers=alice)).json()["data"]
+    assert first == cached == fresh
+    updated = (await client.put("/api/users/alice", headers=alice, json={"bio": "writes letters"})).json()["data"]
+    after_update = (await client.get("/api/users/alice", headers=alice)).json()["data"]
+    assert after_update == updated and after_update["bio"] == "writes letters"
+    item = {"name": "Letter", "description": "from Jane", "quantity": 1}
+    assert (await client.post("/api/users/alice/items", headers=alice, json=item)).status_code == 201
+    with_item = (await client.get("/api/users/alice", headers=alice)).json()["data"]
+    assert [i["name"] for i in with_item["items"]] == ["Letter"]

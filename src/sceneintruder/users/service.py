@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+import orjson
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,6 +12,7 @@ from sceneintruder.core.cache import TTLCache
 from sceneintruder.core.clock import utcnow
 from sceneintruder.core.errors import BadRequest, Conflict, NotFound
 from sceneintruder.core.ids import is_valid_id, new_id
+from sceneintruder.core.jsoncodec import dumps
 from sceneintruder.core.principal import GUEST_USER_ID, Role
 from sceneintruder.db.session import Database
 from sceneintruder.users.errors import UserItemNotFound, UserNotFound, UserSkillNotFound
@@ -120,16 +122,17 @@ async def read_user(session: AsyncSession, *, user_id: str, cache: ProfileCache 
     skills = await _list(session, UserSkill, user_id)
     profile = _user_read(user, items, skills)
     if cache is not None:
-        cache.put(user_id, profile)
+        cache.put(user_id, orjson.Fragment(dumps(profile)))
     return profile
 
 
-async def read_profile(db: Database, *, user_id: str, cache: ProfileCache) -> UserRead:
-    """A profile from the cache, or from a short reader session of its own when it is not there."""
+async def read_profile(db: Database, *, user_id: str, cache: ProfileCache) -> orjson.Fragment:
+    """A profile's JSON (a UserRead, as the envelope would encode it) from the cache, or from a short reader
+    session of its own when it is not there."""
 
-    async def load() -> UserRead:
+    async def load() -> orjson.Fragment:
         async with db.reader() as session:
-            return await read_user(session, user_id=user_id, cache=None)
+            return orjson.Fragment(dumps(await read_user(session, user_id=user_id, cache=None)))
 
     return await cache.get_or_load(user_id, load)
 

@@ -61,38 +61,36 @@ async def call(url: str, *, read_timeout: float | None = None) -> object:
         await http.aclose()
 
 
-async def test_a_connection_closed_before_any_answer_is_unavailable_not_a_timeout() -> None:
-    async def hang_up(reader: asyncio.StreamReader, _: asyncio.StreamWriter) -> None:
-        await read_request(reader)
-
-    async with raw_server(hang_up) as (url, _):
-        with pytest.raises(ProviderUnavailable) as caught:
-            await call(url)
-    assert caught.value.kind == "unavailable"
-    assert isinstance(caught.value.__cause__, httpx.RemoteProtocolError)
+async def hang_up(reader: asyncio.StreamReader, _: asyncio.StreamWriter) -> None:
+    await read_request(reader)
 
 
-async def test_a_body_cut_short_is_unavailable() -> None:
-    async def cut(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await read_request(reader)
-        writer.write(response(b'{"ok": tr', length=40))
-        await writer.drain()
-
-    async with raw_server(cut) as (url, _):
-        with pytest.raises(ProviderUnavailable) as caught:
-            await call(url)
-    assert isinstance(caught.value.__cause__, httpx.ReadError)
+async def cut_short(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await read_request(reader)
+    writer.write(response(b'{"ok": tr', length=40))
+    await writer.drain()
 
 
-async def test_a_silent_server_is_a_timeout() -> None:
-    async def silent(reader: asyncio.StreamReader, _: asyncio.StreamWriter) -> None:
-        await read_request(reader)
-        await asyncio.sleep(5)
+async def stay_silent(reader: asyncio.StreamReader, _: asyncio.StreamWriter) -> None:
+    await read_request(reader)
+    await asyncio.sleep(5)
 
-    async with raw_server(silent) as (url, _):
-        with pytest.raises(ProviderTimeout) as caught:
+
+@pytest.mark.parametrize(
+    ("handler", "error", "cause"),
+    [
+        (hang_up, ProviderUnavailable, httpx.RemoteProtocolError),  # closed before any answer: not a timeout
+        (cut_short, ProviderUnavailable, httpx.ReadError),
+        (stay_silent, ProviderTimeout, httpx.ReadTimeout),
+    ],
+)
+async def test_what_the_vendors_socket_does_is_the_error_the_adapter_sees(
+    handler: Handler, error: type[ProviderError], cause: type[httpx.TransportError]
+) -> None:
+    async with raw_server(handler) as (url, _):
+        with pytest.raises(error) as caught:
             await call(url, read_timeout=0.2)
-    assert isinstance(caught.value.__cause__, httpx.ReadTimeout)
+    assert type(caught.value.__cause__) is cause
 
 
 async def test_a_refused_connection_is_unavailable() -> None:
@@ -100,7 +98,7 @@ async def test_a_refused_connection_is_unavailable() -> None:
         pass  # the port is closed again
     with pytest.raises(ProviderUnavailable) as caught:
         await call(url)
-    assert isinstance(caught.value.__cause__, httpx.ConnectError)
+    assert type(caught.value.__cause__) is httpx.ConnectError
 
 
 async def test_a_stream_reset_mid_way_is_unavailable_after_its_first_lines() -> None:

@@ -15,12 +15,15 @@ What we add to httpx-aiohttp's transport (`AiohttpTransport`, used as it is):
   client's cookies, as before), and a keep-alive of 4 s: servers that close idle connections after 5 s (uvicorn,
   llama.cpp's server) must not close one while we hand it to a request. Proxies set in the environment are still
   httpx's: it mounts its own proxy transport for them, as before.
+- Timeouts: httpx's connect, read and pool timeouts become aiohttp's (`sock_connect`, `sock_read`, `connect`); a
+  write timeout has no aiohttp counterpart (request bodies here are a few kilobytes).
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Iterator
+from typing import cast
 
 import aiohttp
 import httpx
@@ -90,9 +93,7 @@ class VendorTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         with _httpx_errors():
             response = await self._inner.handle_async_request(request)
-        stream = response.stream
-        assert isinstance(stream, httpx.AsyncByteStream)
-        response.stream = _TranslatedStream(stream)
+        response.stream = _TranslatedStream(cast(httpx.AsyncByteStream, response.stream))
         return response
 
     async def aclose(self) -> None:

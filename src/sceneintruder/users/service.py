@@ -122,8 +122,13 @@ async def read_user(session: AsyncSession, *, user_id: str, cache: ProfileCache 
     skills = await _list(session, UserSkill, user_id)
     profile = _user_read(user, items, skills)
     if cache is not None:
-        cache.put(user_id, orjson.Fragment(dumps(profile)))
+        cache.put(user_id, _as_json(profile))
     return profile
+
+
+def _as_json(profile: UserRead) -> orjson.Fragment:
+    """A profile as the envelope encodes it: what the profile cache keeps."""
+    return orjson.Fragment(dumps(profile))
 
 
 async def read_profile(db: Database, *, user_id: str, cache: ProfileCache) -> orjson.Fragment:
@@ -132,7 +137,7 @@ async def read_profile(db: Database, *, user_id: str, cache: ProfileCache) -> or
 
     async def load() -> orjson.Fragment:
         async with db.reader() as session:
-            return orjson.Fragment(dumps(await read_user(session, user_id=user_id, cache=None)))
+            return _as_json(await read_user(session, user_id=user_id, cache=None))
 
     return await cache.get_or_load(user_id, load)
 

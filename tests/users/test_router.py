@@ -233,3 +233,8 @@ async def test_a_cached_profile_is_the_same_json_as_a_fresh_read_and_writes_repl
     assert (await client.post("/api/users/alice/items", headers=alice, json=item)).status_code == 201
     with_item = (await client.get("/api/users/alice", headers=alice)).json()["data"]
     assert [i["name"] for i in with_item["items"]] == ["Letter"]
+    preferences = {**with_item["preferences"], "creativity_level": "EXPANSIVE", "dark_mode": True}
+    assert (await client.put("/api/users/alice/preferences", headers=alice, json=preferences)).status_code == 200
+    with_preferences = (await client.get("/api/users/alice", headers=alice)).json()["data"]
+    assert with_preferences["preferences"]["creativity_level"] == "EXPANSIVE"
+    assert with_preferences["preferences"]["dark_mode"] is True

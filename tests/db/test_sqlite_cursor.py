@@ -1,20 +1,26 @@
-"""One thread hop per SQLite statement: the cursor runs cursor, execute, fetch and close as one call in aiosqlite's
-worker thread, and SQLAlchemy still sees rows, descriptions, row counts and last row ids."""
+"""At most one thread hop per SQLite statement: the cursor runs cursor, execute, fetch and close as one call in
+aiosqlite's worker thread (a read, on the event loop's thread, within a budget and with no busy wait), and
+SQLAlchemy still sees rows, descriptions, row counts and last row ids."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-from sceneintruder.db.engine import create_engine
+from sceneintruder.db import sqlite_cursor
+from sceneintruder.db.engine import SQLITE_BEGIN_OPTION, create_engine
 from sceneintruder.db.sqlite_cursor import OneHopConnection
 
 pytestmark = pytest.mark.sqlite_only
 
 
-async def test_a_statement_is_one_hop_and_reads_what_it_wrote(tmp_path: Path) -> None:
+async def test_a_write_is_one_hop_a_read_none_and_it_reads_what_it_wrote(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
     try:
         async with engine.connect() as connection:
@@ -39,7 +45,7 @@ async def test_a_statement_is_one_hop_and_reads_what_it_wrote(tmp_path: Path) ->
             assert many.rowcount == 2
             hops = 0
             rows = (await connection.execute(text("SELECT id, name FROM t ORDER BY id"))).all()
-            assert hops == 1 and [tuple(r) for r in rows] == [(1, "a"), (2, "b"), (3, "c")]
+            assert hops == 0 and [tuple(r) for r in rows] == [(1, "a"), (2, "b"), (3, "c")]
             updated = await connection.execute(text("UPDATE t SET name = 'z' WHERE id > 1"))
             assert updated.rowcount == 2
             with pytest.raises(Exception, match="no such table"):
@@ -81,3 +87,144 @@ async def test_the_pool_rolls_back_an_open_transaction_and_skips_a_finished_ones
         assert names == ["committed"]
     finally:
         await engine.dispose()
+
+
+async def test_begin_rides_with_the_first_statement_and_keeps_its_meaning(tmp_path: Path) -> None:
+    """A transaction's BEGIN costs no thread hop of its own (it runs with the first statement), one that ends
+    with nothing done costs none, and BEGIN IMMEDIATE still holds the write lock from its first statement on: a
+    second writer waits for it instead of failing, and reads inside a transaction see one snapshot."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    writer = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)"))
+        async with writer.connect() as connection:
+            worker = (await connection.get_raw_connection()).driver_connection
+            original = worker._execute
+            hops = 0
+
+            async def counted(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+                nonlocal hops
+                hops += 1
+                return await original(fn, *args, **kwargs)
+
+            worker._execute = counted
+            async with connection.begin():
+                assert hops == 0 and not worker.in_transaction  # nothing sent yet
+                await connection.execute(text("INSERT INTO t (name) VALUES ('a')"))
+                assert hops == 1 and worker.in_transaction
+            assert hops == 2  # the commit
+            async with connection.begin():
+                pass
+            async with connection.begin() as transaction:
+                await transaction.rollback()
+            assert hops == 2 and not worker.in_transaction  # nothing began, nothing to end
+
+            async with connection.begin():
+                await connection.execute(text("SELECT count(*) FROM t"))  # IMMEDIATE: the write lock is held now
+                other = sqlite3.connect(tmp_path / "x.db", timeout=0)
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    other.execute("BEGIN IMMEDIATE")
+                other.close()
+            worker._execute = original
+
+        async with engine.connect() as reader, reader.begin():  # a plain BEGIN: one snapshot from its first read
+            first = (await reader.execute(text("SELECT count(*) FROM t"))).scalar()
+            async with writer.begin() as other_writer:
+                await other_writer.execute(text("INSERT INTO t (name) VALUES ('b')"))
+            again = (await reader.execute(text("SELECT count(*) FROM t"))).scalar()
+            assert first == again == 1
+        async with engine.connect() as reader:
+            assert (await reader.execute(text("SELECT count(*) FROM t"))).scalar() == 2
+    finally:
+        await engine.dispose()
+
+
+def _hop_counter(worker: Any) -> list[int]:
+    """Count the calls sent to the connection's worker thread (`counts[0]`)."""
+    original = worker._execute
+    counts = [0]
+
+    async def counted(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        counts[0] += 1
+        return await original(fn, *args, **kwargs)
+
+    worker._execute = counted
+    return counts
+
+
+async def _ticking(ticks: list[int], stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        ticks[0] += 1
+        await asyncio.sleep(0.005)
+
+
+LONG_READ = (
+    "SELECT count(*) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 3000000) "
+    "SELECT x FROM c)"
+)
+
+
+async def test_a_long_read_is_finished_in_the_worker_thread_and_goes_there_from_then_on(tmp_path: Path) -> None:
+    """A read that overruns the budget on the loop's thread is interrupted and run again in the worker thread,
+    inside the same transaction (its BEGIN is not sent twice), while the loop keeps serving; its SQL then goes
+    straight to the worker thread."""
+    sqlite_cursor._slow_statements.clear()
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    try:
+        async with engine.connect() as connection:
+            hops = _hop_counter((await connection.get_raw_connection()).driver_connection)
+            ticks, stop = [0], asyncio.Event()
+            ticker = asyncio.create_task(_ticking(ticks, stop))
+            await asyncio.sleep(0)
+            async with connection.begin():
+                counted = (await connection.execute(text(LONG_READ))).scalar()
+                ticks_during = ticks[0]
+                assert counted == 3_000_000 and hops[0] == 1
+                assert LONG_READ in sqlite_cursor._slow_statements
+                assert (await connection.execute(text("SELECT 1"))).scalar() == 1  # still the same transaction
+            stop.set()
+            await ticker
+            assert ticks_during > 1  # the loop ran while the worker thread counted
+            hops[0] = 0
+            assert (await connection.execute(text(LONG_READ))).scalar() == 3_000_000
+            assert hops[0] == 1  # straight to the worker thread
+            assert (await connection.execute(text("SELECT 2"))).scalar() == 2 and hops[0] == 1  # others stay
+    finally:
+        sqlite_cursor._slow_statements.discard(LONG_READ)
+        await engine.dispose()
+
+
+def test_a_read_on_the_loops_thread_never_waits_for_a_lock(tmp_path: Path) -> None:
+    """On the loop's thread a read runs with no busy wait: held off by a lock (here a rollback-journal file whose
+    writer is committing), it gives up at once (to be run in the worker thread, which waits as before), and the
+    connection's busy timeout is back to the usual one afterwards."""
+    path = tmp_path / "journal.db"
+    reader = sqlite3.connect(path, timeout=30, check_same_thread=False)
+    reader.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    reader.commit()
+    holder = sqlite3.connect(path, check_same_thread=False)
+    holder.execute("BEGIN EXCLUSIVE")  # no reader may start until it ends
+
+    class Driver:  # what `_run_inline` needs of aiosqlite's connection
+        _conn = reader
+
+    setattr(Driver, sqlite_cursor._BUDGET, sqlite_cursor._Budget())
+    done = threading.Event()
+
+    def release_later() -> None:  # a read that waited would get its rows once this lets go, and not give up
+        done.wait(10)
+        holder.rollback()
+
+    releaser = threading.Thread(target=release_later)
+    releaser.start()
+    try:
+        with pytest.raises(sqlite_cursor._NotInline, match="busy"):
+            sqlite_cursor._run_inline(Driver, lambda: reader.execute("SELECT count(*) FROM t").fetchall())
+    finally:
+        done.set()
+        releaser.join()
+    assert reader.execute("PRAGMA busy_timeout").fetchone()[0] == sqlite_cursor.BUSY_TIMEOUT_MS
+    assert sqlite_cursor._run_inline(Driver, lambda: reader.execute("SELECT count(*) FROM t").fetchall()) == [(0,)]
+    holder.close()
+    reader.close()

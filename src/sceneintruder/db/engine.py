@@ -69,7 +69,8 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if is_sqlite(url):
         engine = create_async_engine(
             url,
-            connect_args={"timeout": 30},
+            # reads run on the event loop's thread, the rest in aiosqlite's (db.sqlite_cursor), never both at once
+            connect_args={"timeout": 30, "check_same_thread": False},
             pool_size=8,
             max_overflow=8,
             pool_reset_on_return=None,  # reset by `_on_reset` below
@@ -88,7 +89,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={sqlite_cursor.BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -99,10 +100,17 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         thread hop to the connection's worker (~0.1 ms here): two or three per story move."""
         if reset_state.terminate_only:
             return
+        sqlite_cursor.drop_pending_begin(dbapi_connection)
         if dbapi_connection.driver_connection._conn.in_transaction:  # a flag read, no hop
             dbapi_connection.rollback()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
+        """BEGIN runs with the transaction's first statement, in the same thread hop (`sqlite_cursor`)."""
         mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "")
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
+        statement = "BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN"
+        dbapi_connection = connection.connection.dbapi_connection
+        if isinstance(dbapi_connection, sqlite_cursor.OneHopConnection):
+            sqlite_cursor.begin_with_next_statement(dbapi_connection, statement)
+        else:  # SQLAlchemy's own adapter (`adopt` did not recognise it): BEGIN on its own
+            connection.exec_driver_sql(statement)

@@ -51,6 +51,10 @@ async def migrate(engine: AsyncEngine, database_url: str) -> None:
     if is_sqlite(database_url):
         engine = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
     async with engine.begin() as connection:
-        if not is_sqlite(database_url):
+        if is_sqlite(database_url):
+            # BEGIN IMMEDIATE runs with the first statement (db.sqlite_cursor): take the lock now, before Alembic
+            # sets up its (process-global) context, so a second migration in this process waits outside it.
+            await connection.exec_driver_sql("SELECT 1")
+        else:
             await connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
         await connection.run_sync(upgrade_connection, database_url)

@@ -122,7 +122,7 @@ async def load_context(
             cached = await _scene_cast(session, principal, scene_id)
             if casts is not None:
                 casts.put(scene_id, cached)
-        elif not can_access(cached.scene, principal):  # type: ignore[arg-type]  # has owner_id, as a row does
+        elif not can_access(cached.scene, principal):
             raise SceneNotFound(details=scene_id)
         history = (
             await scenes_service.branch_history(session, scene_id=scene_id, up_to_id=up_to_id, limit=history_limit)

@@ -6,7 +6,7 @@ confirmed to people who may not see them. Administrators may load any resource.
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +26,12 @@ class OwnedMixin:
 Owned = TypeVar("Owned", bound=OwnedMixin)
 
 
-def can_access(resource: OwnedMixin, principal: Principal) -> bool:
+class HasOwner(Protocol):
+    @property
+    def owner_id(self) -> str: ...
+
+
+def can_access(resource: HasOwner, principal: Principal) -> bool:
     return principal.is_admin or resource.owner_id == principal.user_id
 
 

@@ -56,7 +56,7 @@ from sceneintruder.scenes.models import (
     SceneSegment,
     SceneText,
 )
-from sceneintruder.scenes.read_cache import ScenePayload, SceneReadCache
+from sceneintruder.scenes.read_cache import ScenePayload, SceneReadCache, SceneRowCache
 from sceneintruder.scenes.reading import ScenePage as ScenePage
 from sceneintruder.scenes.reading import list_scenes as list_scenes
 from sceneintruder.scenes.reading import read_scene as read_scene
@@ -451,6 +451,9 @@ def install(state: AppState) -> ScenesRuntime:
     read_cache = SceneReadCache(ttl_seconds=max(state.settings.read_cache_ttl_seconds, 0))
     read_cache.install(state.db)
     state.coherence.share(read_cache.name, read_cache)
+    scene_rows = SceneRowCache(ttl_seconds=max(state.settings.read_cache_ttl_seconds, 0))
+    scene_rows.install(state.db)
+    state.coherence.share(scene_rows.name, scene_rows)
     runtime = ScenesRuntime(
         db=state.db,
         llm=state.llm,
@@ -460,6 +463,7 @@ def install(state: AppState) -> ScenesRuntime:
         settings=state.settings,
         storage=state.settings,
         read_cache=read_cache,
+        scene_rows=scene_rows,
     )
     jobs.register_kind(
         ANALYSIS_JOB, analysing.analysis_job(runtime), concurrency=state.settings.analysis_jobs_concurrency

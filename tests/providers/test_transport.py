@@ -13,7 +13,7 @@ import pytest
 
 from sceneintruder.providers.errors import ProviderError, ProviderTimeout, ProviderUnavailable
 from sceneintruder.providers.http import RetryPolicy, build_http_client, open_stream, post_json
-from sceneintruder.providers.transport import translated
+from sceneintruder.providers.transport import VendorClient, translated
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 OK_BODY = b'{"ok": true}'
@@ -158,3 +158,95 @@ def test_each_aiohttp_error_is_the_httpx_error_it_is(error: aiohttp.ClientError,
     mapped = translated(error)
     assert type(mapped) is expected
     assert isinstance(mapped, httpx.TimeoutException) == isinstance(error, TimeoutError)
+
+
+async def test_a_model_call_goes_straight_to_aiohttp_and_sends_and_reads_what_httpx_would() -> None:
+    """post_json on the vendors' client skips httpx's client layer (its transport is never asked) and still sends
+    the URL with its query, the headers and the body, and hands an error's status, body and headers (Retry-After)
+    to the adapter's error mapper."""
+    seen: list[bytes] = []
+
+    async def record(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next(int(x.split(b":")[1]) for x in head.split(b"\r\n") if x.lower().startswith(b"content-l"))
+                seen.append(head + await reader.readexactly(length))
+                if b"limited" in head.split(b"\r\n")[0]:
+                    body = b'{"error": "slow down"}'
+                    writer.write(
+                        b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 7\r\nContent-Length: %d\r\n\r\n%s"
+                        % (len(body), body)
+                    )
+                else:
+                    writer.write(response(OK_BODY))
+                await writer.drain()
+
+    mapped: list[tuple[int, bytes, str | None]] = []
+
+    def error_for(status: int, body: bytes, headers: httpx.Headers) -> ProviderError:
+        mapped.append((status, body, headers.get("retry-after")))
+        return ProviderError(provider="fake")
+
+    http = build_http_client(read_timeout=5.0)
+    assert isinstance(http, VendorClient)
+    asked: list[httpx.Request] = []
+    original = http.vendor_transport.handle_async_request
+
+    async def through_httpx(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        return await original(request)
+
+    http.vendor_transport.handle_async_request = through_httpx  # type: ignore[method-assign]
+    async with raw_server(record) as (url, _):
+        answer = await post_json(
+            http, url, payload={"q": "é"}, headers={"Authorization": "Bearer k"}, error_for=error_for,
+            provider="fake", model="m", retry=RetryPolicy(max_retries=0), params={"key": "a b"},
+        )  # fmt: skip
+        with pytest.raises(ProviderError):
+            await post_json(
+                http, url.replace("/call", "/limited"), payload={}, headers={}, error_for=error_for,
+                provider="fake", model="m", retry=RetryPolicy(max_retries=0),
+            )  # fmt: skip
+    await http.aclose()
+    assert answer == {"ok": True} and asked == []
+    request_line, *header_lines = seen[0].split(b"\r\n\r\n")[0].split(b"\r\n")
+    assert request_line == b"POST /v1/call?key=a+b HTTP/1.1"
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(b":") for line in header_lines)}
+    assert headers[b"authorization"] == b"Bearer k" and headers[b"content-type"] == b"application/json"
+    assert seen[0].endswith('{"q":"é"}'.encode())
+    assert mapped == [(429, b'{"error": "slow down"}', "7")]
+
+
+async def test_a_url_an_environment_proxy_covers_goes_through_the_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTP_PROXY/NO_PROXY are honoured with our transport too (httpx leaves them out when given one): a proxied
+    URL goes to the proxy, through httpx; the others go straight to aiohttp."""
+    request_lines: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        request_lines.append(head.split(b"\r\n")[0])
+        length = next(int(x.split(b":")[1]) for x in head.split(b"\r\n") if x.lower().startswith(b"content-l"))
+        await reader.readexactly(length)
+        writer.write(response(OK_BODY))
+        await writer.drain()
+
+    async with raw_server(proxy) as (proxy_url, _):
+        monkeypatch.setenv("HTTP_PROXY", proxy_url.removesuffix("/v1/call"))
+        monkeypatch.setenv("NO_PROXY", "localhost")
+        http = build_http_client(read_timeout=5.0)
+        assert isinstance(http, VendorClient)
+        try:
+            assert http.direct_for("http://vendor.example/v1") is None  # the proxy's transport serves it
+            assert http.direct_for("http://localhost:8080/v1") is http.vendor_transport
+            answer = await post_json(
+                http, "http://vendor.example/v1/call", payload={}, headers={},
+                error_for=lambda *_: ProviderError(provider="fake"), provider="fake", model="m",
+                retry=RetryPolicy(max_retries=0),
+            )  # fmt: skip
+            http.cookies.set("session", "x")  # a client with state of its own: httpx adds it, so httpx sends
+            assert http.direct_for("http://localhost:8080/v1") is None
+        finally:
+            await http.aclose()
+    assert answer == {"ok": True}
+    assert request_lines == [b"POST http://vendor.example/v1/call HTTP/1.1"]

@@ -24,6 +24,7 @@ from typing import Any, Protocol, TypeVar
 import anyio._backends._asyncio  # noqa: F401 - httpx's transport imports it on first use; a ~100 ms stall then
 import httpx
 import orjson
+from httpx._utils import get_environment_proxies  # httpx's own reading of the proxy variables
 
 from sceneintruder.providers import attempts
 from sceneintruder.providers.errors import (
@@ -33,15 +34,21 @@ from sceneintruder.providers.errors import (
     ProviderTimeout,
     ProviderUnavailable,
 )
-from sceneintruder.providers.transport import VendorTransport
+from sceneintruder.providers.transport import DirectResponse, VendorClient, VendorTransport
 
 T = TypeVar("T")
 
 
 def build_http_client(*, connect_timeout: float = 10.0, read_timeout: float = 120.0) -> httpx.AsyncClient:
+    """Proxies set in the environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY) are mounted here, as httpx
+    mounts them for its own transport: given a transport of ours, httpx leaves them out."""
     timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=30.0, pool=connect_timeout)
     transport = VendorTransport(max_connections=200)
-    return httpx.AsyncClient(timeout=timeout, transport=transport, follow_redirects=False)
+    mounts: dict[str, httpx.AsyncBaseTransport | None] = {
+        pattern: None if proxy is None else httpx.AsyncHTTPTransport(proxy=proxy)
+        for pattern, proxy in get_environment_proxies().items()
+    }
+    return VendorClient(timeout=timeout, transport=transport, mounts=mounts, follow_redirects=False)
 
 
 @contextlib.contextmanager
@@ -128,15 +135,21 @@ async def post_json(
     read_timeout: float | None = None,
     params: Mapping[str, str] | None = None,
 ) -> Any:
-    """POST a JSON body and return the decoded JSON answer, retrying per `retry`."""
+    """POST a JSON body and return the decoded JSON answer, retrying per `retry`. With the vendors' own client,
+    straight on its aiohttp session (`VendorClient.direct_for`)."""
     body = orjson.dumps(payload)
     request_headers = {"Content-Type": "application/json", "Accept": "application/json", **headers}
+    target = str(httpx.URL(url, params=params)) if params else url
+    direct = http.direct_for(target) if isinstance(http, VendorClient) else None
+    timeout = _timeout(http, read_timeout)
 
     async def attempt() -> Any:
+        response: httpx.Response | DirectResponse
         with translate_transport_errors(provider, model):
-            response = await http.post(
-                url, content=body, headers=request_headers, params=params, timeout=_timeout(http, read_timeout)
-            )
+            if direct is not None:
+                response = await direct.post(target, content=body, headers=request_headers, limits=timeout)
+            else:
+                response = await http.post(target, content=body, headers=request_headers, timeout=timeout)
         if response.status_code >= 400:
             raise error_for(response.status_code, response.content, response.headers)
         return decode_json(response.content, provider=provider, model=model)
@@ -224,8 +237,9 @@ def load_json_body(content: bytes) -> Any:
         return None
 
 
-def _timeout(http: httpx.AsyncClient, read: float | None) -> Any:
-    if read is None:
-        return httpx.USE_CLIENT_DEFAULT
+def _timeout(http: httpx.AsyncClient, read: float | None) -> httpx.Timeout:
+    """The client's timeouts, with `read` instead of its read timeout when given."""
     base = http.timeout
+    if read is None:
+        return base
     return httpx.Timeout(connect=base.connect, read=read, write=base.write, pool=base.pool)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import ipaddress
 import time
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
@@ -139,6 +140,7 @@ def retry_for(base_url: str, retry: RetryPolicy) -> RetryPolicy:
     return dataclasses.replace(retry, max_timeout_retries=1) if is_local_url(base_url) else retry
 
 
+@functools.lru_cache(maxsize=256)  # asked on every call; a URL's answer never changes
 def is_local_url(url: str) -> bool:
     host = (urlsplit(url if "://" in url else f"http://{url}").hostname or "").lower()
     if host in ("localhost", "host.docker.internal") or host.endswith((".local", ".internal", ".lan")):

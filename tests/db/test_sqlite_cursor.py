@@ -209,7 +209,6 @@ def test_a_read_on_the_loops_thread_never_waits_for_a_lock(tmp_path: Path) -> No
     class Driver:  # what `_run_inline` needs of aiosqlite's connection
         _conn = reader
 
-    setattr(Driver, sqlite_cursor._BUDGET, sqlite_cursor._Budget())
     done = threading.Event()
 
     def release_later() -> None:  # a read that waited would get its rows once this lets go, and not give up

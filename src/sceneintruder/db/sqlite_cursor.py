@@ -65,21 +65,6 @@ _slow_statements: set[str] = set()  # SELECTs that overran the budget once: the 
 BUSY_TIMEOUT_MS = 30_000  # db.engine's: how long a statement in the worker thread waits for a lock
 
 
-class _Budget:
-    """The deadline of the read running on the loop's thread (0: none), read by SQLite's progress handler."""
-
-    __slots__ = ("deadline",)
-
-    def __init__(self) -> None:
-        self.deadline = 0.0
-
-    def overrun(self) -> int:
-        return 1 if self.deadline and time.perf_counter() > self.deadline else 0
-
-
-_BUDGET = "_sceneintruder_inline_budget"
-
-
 def _inline_eligible(operation: str, begin: str | None) -> bool:
     return (begin is None or begin == "BEGIN") and operation.lstrip()[:6].upper() == "SELECT"
 
@@ -91,9 +76,10 @@ class _NotInline(Exception):
 def _run_inline(driver_connection: Any, run: Callable[[], Any]) -> Any:
     """`run()` on the loop's thread, with no busy wait and within the budget; `_NotInline` if it cannot finish."""
     connection: sqlite3.Connection = driver_connection._conn
-    budget: _Budget = getattr(driver_connection, _BUDGET)
+    deadline = time.perf_counter() + INLINE_BUDGET_SECONDS
     connection.execute("PRAGMA busy_timeout=0")
-    budget.deadline = time.perf_counter() + INLINE_BUDGET_SECONDS
+    # Installed for this read only: a handler left on would take the GIL from the worker thread every few steps.
+    connection.set_progress_handler(lambda: time.perf_counter() > deadline, _PROGRESS_STEPS)
     try:
         return run()
     except sqlite3.OperationalError as error:
@@ -104,7 +90,7 @@ def _run_inline(driver_connection: Any, run: Callable[[], Any]) -> Any:
             raise _NotInline("busy") from error
         raise
     finally:
-        budget.deadline = 0.0
+        connection.set_progress_handler(None, 0)
         connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
@@ -227,7 +213,3 @@ def adopt(dbapi_connection: Any) -> None:
     """Switch SQLAlchemy's aiosqlite connection adapter to one hop per statement (same object, same state)."""
     if type(dbapi_connection) is AsyncAdapt_aiosqlite_connection:
         dbapi_connection.__class__ = OneHopConnection
-        driver_connection = dbapi_connection.driver_connection
-        budget = _Budget()
-        setattr(driver_connection, _BUDGET, budget)
-        driver_connection._conn.set_progress_handler(budget.overrun, _PROGRESS_STEPS)

@@ -20,6 +20,19 @@ from sceneintruder.db.sqlite_cursor import OneHopConnection
 pytestmark = pytest.mark.sqlite_only
 
 
+def _hop_counter(worker: Any) -> list[int]:
+    """Count the calls sent to the connection's worker thread (`counts[0]`)."""
+    original = worker._execute
+    counts = [0]
+
+    async def counted(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        counts[0] += 1
+        return await original(fn, *args, **kwargs)
+
+    worker._execute = counted
+    return counts
+
+
 async def test_a_write_is_one_hop_a_read_none_and_it_reads_what_it_wrote(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
     try:
@@ -28,24 +41,16 @@ async def test_a_write_is_one_hop_a_read_none_and_it_reads_what_it_wrote(tmp_pat
             adapted = raw.dbapi_connection
             assert type(adapted) is OneHopConnection
             worker = adapted._connection
-            original = worker._execute
-            hops = 0
-
-            async def counted(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-                nonlocal hops
-                hops += 1
-                return await original(fn, *args, **kwargs)
-
-            worker._execute = counted
+            hops = _hop_counter(worker)
             await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)"))
-            hops = 0
+            hops[0] = 0
             inserted = await connection.execute(text("INSERT INTO t (name) VALUES (:n)"), {"n": "a"})
-            assert hops == 1 and inserted.lastrowid == 1 and inserted.rowcount == 1
+            assert hops[0] == 1 and inserted.lastrowid == 1 and inserted.rowcount == 1
             many = await connection.execute(text("INSERT INTO t (name) VALUES (:n)"), [{"n": "b"}, {"n": "c"}])
             assert many.rowcount == 2
-            hops = 0
+            hops[0] = 0
             rows = (await connection.execute(text("SELECT id, name FROM t ORDER BY id"))).all()
-            assert hops == 0 and [tuple(r) for r in rows] == [(1, "a"), (2, "b"), (3, "c")]
+            assert hops[0] == 0 and [tuple(r) for r in rows] == [(1, "a"), (2, "b"), (3, "c")]
             updated = await connection.execute(text("UPDATE t SET name = 'z' WHERE id > 1"))
             assert updated.rowcount == 2
             with pytest.raises(Exception, match="no such table"):
@@ -100,25 +105,17 @@ async def test_begin_rides_with_the_first_statement_and_keeps_its_meaning(tmp_pa
             await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)"))
         async with writer.connect() as connection:
             worker = (await connection.get_raw_connection()).driver_connection
-            original = worker._execute
-            hops = 0
-
-            async def counted(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-                nonlocal hops
-                hops += 1
-                return await original(fn, *args, **kwargs)
-
-            worker._execute = counted
+            hops = _hop_counter(worker)
             async with connection.begin():
-                assert hops == 0 and not worker.in_transaction  # nothing sent yet
+                assert hops[0] == 0 and not worker.in_transaction  # nothing sent yet
                 await connection.execute(text("INSERT INTO t (name) VALUES ('a')"))
-                assert hops == 1 and worker.in_transaction
-            assert hops == 2  # the commit
+                assert hops[0] == 1 and worker.in_transaction
+            assert hops[0] == 2  # the commit
             async with connection.begin():
                 pass
             async with connection.begin() as transaction:
                 await transaction.rollback()
-            assert hops == 2 and not worker.in_transaction  # nothing began, nothing to end
+            assert hops[0] == 2 and not worker.in_transaction  # nothing began, nothing to end
 
             async with connection.begin():
                 await connection.execute(text("SELECT count(*) FROM t"))  # IMMEDIATE: the write lock is held now
@@ -126,7 +123,6 @@ async def test_begin_rides_with_the_first_statement_and_keeps_its_meaning(tmp_pa
                 with pytest.raises(sqlite3.OperationalError, match="locked"):
                     other.execute("BEGIN IMMEDIATE")
                 other.close()
-            worker._execute = original
 
         async with engine.connect() as reader, reader.begin():  # a plain BEGIN: one snapshot from its first read
             first = (await reader.execute(text("SELECT count(*) FROM t"))).scalar()
@@ -138,19 +134,6 @@ async def test_begin_rides_with_the_first_statement_and_keeps_its_meaning(tmp_pa
             assert (await reader.execute(text("SELECT count(*) FROM t"))).scalar() == 2
     finally:
         await engine.dispose()
-
-
-def _hop_counter(worker: Any) -> list[int]:
-    """Count the calls sent to the connection's worker thread (`counts[0]`)."""
-    original = worker._execute
-    counts = [0]
-
-    async def counted(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-        counts[0] += 1
-        return await original(fn, *args, **kwargs)
-
-    worker._execute = counted
-    return counts
 
 
 async def _ticking(ticks: list[int], stop: asyncio.Event) -> None:

@@ -14,7 +14,8 @@ Three short steps, the model call outside both the scene's lock and any transact
    `next_node_id` is set (the reference never set it). If the model failed, the claim is undone instead, so
    the choice can be taken again; if a rewind went past the node meanwhile, the claim is undone and 409.
    The node is built whole before it is inserted (its items and place matched against those the prompt saw,
-   plus any the step added), so the node, its choices and the story row are each written once. The answer's
+   plus any the step added), so the node, its choices and the story row are each written once, the node and its
+   choices by one flush (`StoryChoice.node` orders them). The answer's
    StoryData is made from the cached one the claim took (`assembling.after_choice`), not read again.
 
 Offline, the node tells the book's next passage (`covers_segment`), so choices walk forward through the book
@@ -259,10 +260,9 @@ async def _store(
             if opened is not None:
                 opened.accessible = True
         session.add(node)
-        await session.flush()  # its choices refer to it
         choices = _outcome.add_choices(session, node.id, value.choices, made_by=made_by, now=now)
         choice.next_node_id = node.id
-        await _state.refresh(session, story, now, reveal_counter=node.reveal_seq)
+        await _state.refresh(session, story, now, reveal_counter=node.reveal_seq)  # one flush: node, then choices
         changed = {
             parent.id: assembling.encode_node(parent, parent_choices),
             node.id: assembling.encode_node(node, choices),

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sceneintruder.core.clock import utcnow
 from sceneintruder.db.base import Base
@@ -73,6 +73,9 @@ class StoryChoice(Base):
     node_id: Mapped[str] = mapped_column(ForeignKey("story_node.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     text: Mapped[str] = mapped_column(Text)
+    # Never loaded nor set (`raise` if read; no cascade): it only tells the unit of work that a node is inserted
+    # before its choices, so a new node and its choices can be written by one flush.
+    node: Mapped[StoryNode] = relationship(lazy="raise", cascade="")
     consequence: Mapped[str] = mapped_column(Text, default="")
     next_node_hint: Mapped[str] = mapped_column(Text, default="")
     next_node_id: Mapped[str | None] = mapped_column(String(64))

@@ -74,6 +74,8 @@ async def test_a_cached_scene_is_not_served_to_another_owner(app, client) -> Non
         assert_error(await client.get(f"/api/scenes/{scene['id']}/{path}", headers=bob), 404, "SCENE_NOT_FOUND")
     with pytest.raises(SceneNotFound):
         await runtime.owned_scene(scene["id"], _as_user("bob"))
+    assert await runtime.scene_visible(_as_user("alice"), scene["id"])  # who may join the scene's room
+    assert not await runtime.scene_visible(_as_user("bob"), scene["id"])
     admin = Principal(user_id="root", role=Role.ADMIN, authenticated=True)
     assert (await runtime.owned_scene(scene["id"], admin)).owner_id == "alice"
 

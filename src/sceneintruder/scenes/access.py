@@ -22,12 +22,3 @@ async def find_scene(session: AsyncSession, *, scene_id: str) -> Scene:
     if scene is None:
         raise SceneNotFound(details=scene_id)
     return scene
-
-
-async def scene_visible(session: AsyncSession, *, scene_id: str, principal: Principal) -> bool:
-    """Whether `principal` may see the scene (WebSocket rooms ask this before a socket joins)."""
-    try:
-        await get_owned_scene(session, scene_id=scene_id, principal=principal)
-    except SceneNotFound:
-        return False
-    return True

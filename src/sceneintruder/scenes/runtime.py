@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sceneintruder.core.events import EventBus
-from sceneintruder.core.ids import is_valid_id
 from sceneintruder.core.offload import Offload
 from sceneintruder.core.principal import Principal
 from sceneintruder.core.settings import ScenesSettings, StorageSettings
@@ -44,13 +43,15 @@ class ScenesRuntime:
             async with self.db.reader() as session:
                 return SceneRow(await access.find_scene(session, scene_id=scene_id))
 
-        if not is_valid_id(scene_id):
-            raise SceneNotFound(details=scene_id)
         row = await self.scene_rows.entries.get_or_load(scene_id, load)
         if not can_access(row, principal):
             raise SceneNotFound(details=scene_id)
         return row.scene()
 
     async def scene_visible(self, principal: Principal, scene_id: str) -> bool:
-        async with self.db.reader() as session:
-            return await access.scene_visible(session, scene_id=scene_id, principal=principal)
+        """Whether `principal` may see the scene (WebSocket rooms ask this before a socket joins)."""
+        try:
+            await self.owned_scene(scene_id, principal)
+        except SceneNotFound:
+            return False
+        return True

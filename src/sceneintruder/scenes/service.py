@@ -29,7 +29,6 @@ from sceneintruder.realtime.hub import Hub
 from sceneintruder.scenes import analysing, export, offline, reading, reanalysing
 from sceneintruder.scenes.access import find_scene as find_scene
 from sceneintruder.scenes.access import get_owned_scene as get_owned_scene
-from sceneintruder.scenes.access import scene_visible as scene_visible
 from sceneintruder.scenes.analysing import start_analysis as start_analysis
 from sceneintruder.scenes.conversations import MessageNode as MessageNode
 from sceneintruder.scenes.conversations import active_tip as active_tip

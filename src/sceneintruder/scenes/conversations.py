@@ -93,7 +93,7 @@ def message_node(message: ConversationMessage) -> MessageNode:
 _SCENE: BindParameter[str] = bindparam("scene_id")
 
 
-def _visible(scene_id: str | BindParameter[str]) -> ColumnElement[bool]:
+def visible_messages(scene_id: str | BindParameter[str]) -> ColumnElement[bool]:
     return (
         (ConversationMessage.scene_id == scene_id)
         & ConversationMessage.active.is_(True)
@@ -104,7 +104,7 @@ def _visible(scene_id: str | BindParameter[str]) -> ColumnElement[bool]:
 # What story and chat prompts read on every step, built once (see story._state on why).
 _LATEST = (
     select(ConversationMessage)
-    .where(_visible(_SCENE), ConversationMessage.conversation_type.in_(bindparam("types", expanding=True)))
+    .where(visible_messages(_SCENE), ConversationMessage.conversation_type.in_(bindparam("types", expanding=True)))
     .order_by(ConversationMessage.seq.desc())
     .limit(bindparam("limit", type_=Integer))
 )
@@ -159,7 +159,7 @@ async def find_messages(
 ) -> tuple[list[ConversationRead], int]:
     """Like `list_conversations`, narrowed by type, speaker and top-level metadata values; returns the page and
     the total of matching messages."""
-    condition = _visible(scene_id)
+    condition = visible_messages(scene_id)
     if conversation_types:
         condition = condition & ConversationMessage.conversation_type.in_(conversation_types)
     if speaker_ids:
@@ -195,7 +195,7 @@ async def latest_messages(
 async def active_tip(session: AsyncSession, *, scene_id: str) -> MessageNode | None:
     """The newest visible message on the active path: where the next message goes."""
     row = await session.scalar(
-        select(ConversationMessage).where(_visible(scene_id)).order_by(ConversationMessage.seq.desc()).limit(1)
+        select(ConversationMessage).where(visible_messages(scene_id)).order_by(ConversationMessage.seq.desc()).limit(1)
     )
     return message_node(row) if row is not None else None
 
@@ -227,7 +227,7 @@ async def branch_history(
         message.id == up_to_id
         if up_to_id is not None
         else message.id
-        == select(message.id).where(_visible(scene_id)).order_by(message.seq.desc()).limit(1).scalar_subquery()
+        == select(message.id).where(visible_messages(scene_id)).order_by(message.seq.desc()).limit(1).scalar_subquery()
     )
     chain = (
         select(message.seq, message.parent_id, literal(1).label("depth"))

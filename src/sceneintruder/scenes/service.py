@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +26,9 @@ from sceneintruder.db.session import is_deadlock
 from sceneintruder.jobs.registry import JobRegistry
 from sceneintruder.realtime.hub import Hub
 from sceneintruder.scenes import analysing, export, offline, reading, reanalysing
+from sceneintruder.scenes import (
+    prompt_rows as prompt_rows,  # what prompts read, built once (story's one-statement read)
+)
 from sceneintruder.scenes.access import find_scene as find_scene
 from sceneintruder.scenes.access import get_owned_scene as get_owned_scene
 from sceneintruder.scenes.analysing import start_analysis as start_analysis
@@ -55,6 +57,8 @@ from sceneintruder.scenes.models import (
     SceneSegment,
     SceneText,
 )
+from sceneintruder.scenes.prompt_rows import OWNED_SOURCES
+from sceneintruder.scenes.prompt_rows import ItemName as ItemName
 from sceneintruder.scenes.read_cache import ScenePayload, SceneReadCache, SceneRowCache
 from sceneintruder.scenes.reading import ScenePage as ScenePage
 from sceneintruder.scenes.reading import list_scenes as list_scenes
@@ -80,7 +84,6 @@ from sceneintruder.scenes.upload import read_upload as read_upload
 from sceneintruder.web.state import AppState
 
 SHELL_DESCRIPTION = "用于独立 Comics 工作流的空白场景"
-OWNED_SOURCES = frozenset({"STORY", "EXPLORATION"})
 
 
 ITEM_NOT_FOUND_MESSAGE = "物品不存在"  # the reference's message; items keep its RESOURCE_NOT_FOUND code
@@ -294,46 +297,13 @@ _CHARACTERS = (
     .where(SceneCharacter.scene_id == bindparam("scene_id"))
     .order_by(SceneCharacter.position, SceneCharacter.id)
 )
-_ITEM_NAMES = (
-    select(SceneItem.id, SceneItem.name, SceneItem.is_owned, SceneItem.source)
-    .where(SceneItem.scene_id == bindparam("scene_id"))
-    .order_by(SceneItem.created_at, SceneItem.id)
-)
-
-
-_PROFILES = (
-    select(
-        SceneCharacter.id,
-        SceneCharacter.name,
-        SceneCharacter.aliases,
-        SceneCharacter.role,
-        SceneCharacter.description,
-        SceneCharacter.personality,
-        SceneCharacter.speech_style,
-        SceneCharacter.knowledge,
-    )
-    .where(SceneCharacter.scene_id == bindparam("scene_id"))
-    .order_by(SceneCharacter.position, SceneCharacter.id)
-    .limit(bindparam("limit", type_=Integer))
-)
 
 
 async def character_profiles(session: AsyncSession, *, scene_id: str, limit: int) -> list[dict[str, Any]]:
     """The first `limit` characters in importance order as the profile a prompt takes (id, name, aliases, role,
     description, personality, speech_style, knowledge: `list_characters`' values), in one light query."""
-    return [
-        {
-            "id": row.id,
-            "name": row.name,
-            "aliases": list(row.aliases or []),
-            "role": row.role,
-            "description": row.description,
-            "personality": row.personality,
-            "speech_style": row.speech_style,
-            "knowledge": list(row.knowledge or []),
-        }
-        for row in await session.execute(_PROFILES, {"scene_id": scene_id, "limit": limit})
-    ]
+    rows = await session.execute(prompt_rows.PROFILES[0], {"scene_id": scene_id, "cast_size": limit})
+    return [prompt_rows.profile(row) for row in rows]
 
 
 async def _character_rows(session: AsyncSession, scene_id: str) -> list[SceneCharacter]:
@@ -370,18 +340,11 @@ async def _items(session: AsyncSession, scene_id: str) -> list[SceneItem]:
     return list(rows.all())
 
 
-@dataclass(frozen=True)
-class ItemName:
-    id: str
-    name: str
-    owned: bool  # held by the player (as `list_items` splits them: is_owned, or found in the story)
-
-
 async def item_names(session: AsyncSession, *, scene_id: str) -> list[ItemName]:
     """The scene's items as id, name and whether the player holds them, in `list_items`' order: what a story
     step needs to name them, in one light query (no item models built)."""
-    rows = await session.execute(_ITEM_NAMES, {"scene_id": scene_id})
-    return [ItemName(row.id, row.name, bool(row.is_owned) or row.source in OWNED_SOURCES) for row in rows]
+    rows = await session.execute(prompt_rows.ITEM_NAMES[0], {"scene_id": scene_id})
+    return [prompt_rows.item_name(row) for row in rows]
 
 
 async def list_items(session: AsyncSession, *, scene_id: str) -> ItemList:

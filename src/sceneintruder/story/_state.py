@@ -47,7 +47,7 @@ _ON_PATH = (StoryNode.reveal_seq.is_not(None), StoryNode.abandoned.is_(False))  
 _TOLD_INDEX = func.coalesce(StoryNode.segment_index, StoryNode.covers_segment)  # the passage a node told
 
 _GRAPH_ROWS = select(*GRAPH_COLUMNS).where(StoryNode.scene_id == _SCENE).order_by(StoryNode.position)
-_NEXT_SOURCE = (
+NEXT_SOURCE = (
     select(StoryNode.id, StoryNode.segment_index, StoryNode.original_content)
     .where(
         StoryNode.scene_id == _SCENE,
@@ -61,7 +61,7 @@ _NEXT_SOURCE = (
     .order_by(StoryNode.segment_index)
     .limit(1)
 )
-_HAS_BOOK = select(exists().where(StoryNode.scene_id == _SCENE, StoryNode.segment_index.is_not(None)))
+HAS_BOOK = select(exists().where(StoryNode.scene_id == _SCENE, StoryNode.segment_index.is_not(None)))
 _CURRENT_NODE = (
     select(StoryNode).where(StoryNode.scene_id == _SCENE, *_ON_PATH).order_by(StoryNode.reveal_seq.desc()).limit(1)
 )
@@ -107,13 +107,13 @@ _NODE_WITH_CHOICES = (
     .order_by(StoryChoice.position, StoryChoice.id)
 )
 _CHARS: BindParameter[int] = bindparam("chars", type_=Integer)
-_RECENT_TEXTS = (
+RECENT_TEXTS = (
     select(func.substr(StoryNode.content, 1, _CHARS), func.substr(StoryNode.original_content, 1, _CHARS))
     .where(StoryNode.scene_id == _SCENE, *_ON_PATH)
     .order_by(StoryNode.reveal_seq.desc())
     .limit(bindparam("count", type_=Integer))
 )
-_RECENT_TEXTS_AND_COUNTS = _RECENT_TEXTS.add_columns(*_COUNTS)  # the same counts on every row
+RECENT_TEXTS_AND_COUNTS = RECENT_TEXTS.add_columns(*_COUNTS)  # the same counts on every row
 
 
 async def get_story(session: AsyncSession, scene_id: str) -> Story:
@@ -166,10 +166,10 @@ class NextSource:
 async def next_source(session: AsyncSession, scene_id: str) -> NextSource:
     """`graph.next_source_node` as one statement (a second only when nothing is left to tell): the first passage
     after the furthest one told on the current path, not revealed itself, with its text."""
-    row = (await session.execute(_NEXT_SOURCE, {"scene_id": scene_id})).first()
+    row = (await session.execute(NEXT_SOURCE, {"scene_id": scene_id})).first()
     if row is not None:
         return NextSource(row.id, row.segment_index, row.original_content, has_book=True)
-    has_book = await session.scalar(_HAS_BOOK, {"scene_id": scene_id})
+    has_book = await session.scalar(HAS_BOOK, {"scene_id": scene_id})
     return NextSource(None, None, None, has_book=bool(has_book))
 
 
@@ -208,7 +208,7 @@ async def refresh(session: AsyncSession, story: Story, now: datetime, *, reveal_
     at commit, with everything else that changed on it."""
     await session.flush()
     params = {"scene_id": story.scene_id, "chars": DIGEST_SOURCE_CHARS, "count": SUMMARY_NODES}
-    rows = (await session.execute(_RECENT_TEXTS_AND_COUNTS, params)).all()
+    rows = (await session.execute(RECENT_TEXTS_AND_COUNTS, params)).all()
     counts = tuple(rows[0][2:]) if rows else (await session.execute(_PROGRESS_COUNTS, params)).one()
     story.progress = graph.progress_of(*(int(count or 0) for count in counts))
     story.current_state = graph.state_label(story.progress, story.language)
@@ -224,7 +224,7 @@ async def refresh(session: AsyncSession, story: Story, now: datetime, *, reveal_
 async def recent_texts(session: AsyncSession, scene_id: str, count: int, chars: int) -> list[str]:
     """The text of the last `count` nodes of the current path (what was written, else the source passage), each
     read only up to `chars` characters, oldest first."""
-    rows = await session.execute(_RECENT_TEXTS, {"scene_id": scene_id, "chars": chars, "count": count})
+    rows = await session.execute(RECENT_TEXTS, {"scene_id": scene_id, "chars": chars, "count": count})
     return [content or original or "" for content, original in rows.all()][::-1]
 
 

@@ -92,9 +92,7 @@ async def advance(runtime: StoryRuntime, *, scene: Scene, principal: Principal) 
 
 async def _plan(runtime: StoryRuntime, scene: Scene) -> _Step:
     async with runtime.db.reader() as session:
-        story = await _state.get_story(session, scene.id)
-        ahead = await _state.next_source(session, scene.id)
-        story_context = await context.gather(session, scene, story)
+        story_context, ahead = await context.gather_ahead(session, scene)
     return _Step(ahead.node_id, ahead.text or "", story_context, ahead.has_book)
 
 

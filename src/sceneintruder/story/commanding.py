@@ -103,7 +103,7 @@ async def _prepare(runtime: StoryRuntime, scene: Scene, body: CommandRequest, mo
     async with runtime.db.reader() as session:
         story = await session.get(Story, scene.id)
         node = await _state.current_node(session, scene.id) if story is not None else None
-        story_context = await context.gather(session, scene, story)
+        story_context = await context.gather(session, scene)
     profiles = {profile["id"]: profile for profile in story_context.profiles}
     characters = await _characters(runtime, scene.id, body.character_ids, profiles)
     known = {location["id"]: location for location in story_context.locations}

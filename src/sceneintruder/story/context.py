@@ -12,14 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sceneintruder.db.json_bundle import JsonBundle, Part
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.scenes.service import ItemName
-from sceneintruder.story._state import DIGEST_SOURCE_CHARS, RECENT_NODES, recent_texts
+from sceneintruder.story import _state
+from sceneintruder.story._state import DIGEST_SOURCE_CHARS, RECENT_NODES, NextSource
 from sceneintruder.story._text import clip
-from sceneintruder.story.models import Story, StoryLocation, StoryTask
+from sceneintruder.story.errors import StoryNotFound
+from sceneintruder.story.models import Story, StoryLocation, StoryNode, StoryTask
 
 if TYPE_CHECKING:
     from sceneintruder.scenes.service import Scene
@@ -29,9 +32,38 @@ RECENT_CHARS = 700  # of each of the last path nodes
 EVENT_CHARS = 300  # of each recent console line
 EVENTS = 3
 PASSAGE_CHARS = 1500  # the passage a step reveals (the reference's limit for init prompts)
-_LOCATIONS = select(StoryLocation).where(StoryLocation.scene_id == bindparam("scene_id"))  # built once (_state)
-_TASK_TITLES = select(StoryTask.title).where(StoryTask.scene_id == bindparam("scene_id"))
 PROFILE_FIELDS = ("id", "name", "aliases", "role", "description", "personality", "speech_style", "knowledge")
+CONSOLE_TYPE = "story_console"
+
+_SCENE: BindParameter[str] = bindparam("scene_id")
+_STORY_FIELDS = select(Story.language, Story.rolling_summary, Story.progress, Story.current_state).where(
+    Story.scene_id == _SCENE
+)
+_LOCATION_ORDER = (StoryLocation.position, StoryLocation.id)
+_LOCATIONS = (
+    select(StoryLocation.id, StoryLocation.name, StoryLocation.description, StoryLocation.accessible)
+    .where(StoryLocation.scene_id == _SCENE)
+    .order_by(*_LOCATION_ORDER)
+)
+_TASK_ORDER = (StoryTask.position, StoryTask.id)
+_TASK_TITLES = select(StoryTask.title).where(StoryTask.scene_id == _SCENE).order_by(*_TASK_ORDER)
+# Everything a prompt may know, read as one statement (db.json_bundle): the story's own fields, the cast, the
+# path's last texts, the console's last lines, the items, places and tasks; `_AHEAD` adds the book's next passage
+# (`_state.next_source`'s two statements as two more parts).
+_PARTS: dict[str, Part] = {
+    "story": (_STORY_FIELDS, (Story.scene_id,)),
+    "profiles": scenes_service.prompt_rows.PROFILES,
+    "recent": (_state.RECENT_TEXTS, (StoryNode.reveal_seq.desc(),)),
+    "console": scenes_service.prompt_rows.latest_contents(CONSOLE_TYPE, EVENTS),
+    "items": scenes_service.prompt_rows.ITEM_NAMES,
+    "locations": (_LOCATIONS, _LOCATION_ORDER),
+    "tasks": (_TASK_TITLES, _TASK_ORDER),
+}
+_CONTEXT = JsonBundle(_PARTS)
+_AHEAD = JsonBundle(
+    _PARTS | {"next": (_state.NEXT_SOURCE, (StoryNode.segment_index,)), "has_book": (_state.HAS_BOOK, ())}
+)
+_PARAMS = {"cast_size": CAST_SIZE, "chars": DIGEST_SOURCE_CHARS, "count": RECENT_NODES}
 
 
 @dataclass(frozen=True)
@@ -73,34 +105,50 @@ def scene_facts(scene: Scene, characters: list[dict[str, Any]]) -> dict[str, Any
     }
 
 
-async def gather(session: AsyncSession, scene: Scene, story: Story | None) -> StoryContext:
-    profiles = await scenes_service.character_profiles(session, scene_id=scene.id, limit=CAST_SIZE)
+async def gather(session: AsyncSession, scene: Scene) -> StoryContext:
+    """The context a prompt on this scene's story may know (a scene with no story yet: the scene's alone)."""
+    return _context(scene, await _CONTEXT.read(session, {"scene_id": scene.id, **_PARAMS}))
+
+
+async def gather_ahead(session: AsyncSession, scene: Scene) -> tuple[StoryContext, NextSource]:
+    """`gather` and the book's next passage (`_state.next_source`), in one statement. StoryNotFound without a
+    story."""
+    parts = await _AHEAD.read(session, {"scene_id": scene.id, **_PARAMS})
+    if not parts["story"]:
+        raise StoryNotFound(details=scene.id)
+    if parts["next"]:
+        node_id, segment_index, text = parts["next"][0]
+        source = NextSource(node_id, segment_index, text, has_book=True)
+    else:
+        source = NextSource(None, None, None, has_book=bool(parts["has_book"][0][0]))
+    return _context(scene, parts), source
+
+
+def _context(scene: Scene, parts: dict[str, list[tuple[Any, ...]]]) -> StoryContext:
+    profiles = [scenes_service.prompt_rows.profile(row) for row in parts["profiles"]]
     cast = [{key: p[key] for key in ("id", "name", "role", "aliases")} for p in profiles]
-    path = await recent_texts(session, scene.id, RECENT_NODES, DIGEST_SOURCE_CHARS) if story is not None else []
-    console = await scenes_service.latest_messages(
-        session, scene_id=scene.id, conversation_types=("story_console",), limit=EVENTS
-    )
-    items = await scenes_service.item_names(session, scene_id=scene.id)
-    locations = (await session.scalars(_LOCATIONS, {"scene_id": scene.id})).all()
-    tasks = (await session.scalars(_TASK_TITLES, {"scene_id": scene.id})).all()
+    language, summary, progress, state = parts["story"][0] if parts["story"] else (scene.language, "", 0, "")
+    path = [content or original or "" for content, original in parts["recent"]][::-1]
+    items = [scenes_service.prompt_rows.item_name(row) for row in parts["items"]]
+    locations = [
+        {"id": loc_id, "name": name, "description": description, "accessible": accessible}
+        for loc_id, name, description, accessible in parts["locations"]
+    ]
     return StoryContext(
-        language=story.language if story is not None else scene.language,
+        language=language,
         scene=scene_facts(scene, cast),
         cast=cast,
         profiles=profiles,
-        summary=story.rolling_summary if story is not None else "",
+        summary=summary or "",
         recent=[clip(text, RECENT_CHARS) for text in path],
-        events=[clip(message.content, EVENT_CHARS) for message in console],
-        progress=story.progress if story is not None else 0,
-        state=story.current_state if story is not None else "",
-        known_locations=[location.name for location in locations],
+        events=[clip(content, EVENT_CHARS) for (content,) in reversed(parts["console"])],
+        progress=progress or 0,
+        state=state or "",
+        known_locations=[location["name"] for location in locations],
         known_items=[item.name for item in (*(i for i in items if not i.owned), *(i for i in items if i.owned))],
-        known_tasks=list(tasks),
-        locations=[
-            {"id": loc.id, "name": loc.name, "description": loc.description, "accessible": loc.accessible}
-            for loc in locations
-        ],
+        known_tasks=[title for (title,) in parts["tasks"]],
+        locations=locations,
         held_items=[item.name for item in items if item.owned],
         items=items,
-        places=[PlaceRef(loc.id, loc.name, loc.accessible) for loc in locations],
+        places=[PlaceRef(loc["id"], loc["name"], loc["accessible"]) for loc in locations],
     )

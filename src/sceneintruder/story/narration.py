@@ -28,6 +28,7 @@ from sceneintruder.scenes import service as scenes_service
 from sceneintruder.scenes.errors import SceneNotFound
 from sceneintruder.story import _outcome, _state, broadcast, context, prompts
 from sceneintruder.story._steps import finish_first
+from sceneintruder.story.errors import StoryNotFound
 from sceneintruder.story.llm_schemas import TASK_STORY_SEGMENT, SegmentNarration
 from sceneintruder.story.models import Story, StoryChoice, StoryNode
 from sceneintruder.story.runtime import StoryRuntime
@@ -92,10 +93,10 @@ async def load_context(runtime: StoryRuntime, scene_id: str) -> StoryContext | N
             scene = await scenes_service.find_scene(session, scene_id=scene_id)
         except SceneNotFound:
             return None
-        story = await session.get(Story, scene_id)
-        if story is None:
+        try:
+            return (await context.gather_ahead(session, scene))[0]
+        except StoryNotFound:
             return None
-        return await context.gather(session, scene, story)
 
 
 async def narrate(

@@ -169,7 +169,7 @@ async def explore(
         if not location.accessible:
             raise Conflict(LOCKED_MESSAGE, details=location_id)
         current = await _state.current_node(session, scene.id)
-        story_context = await context.gather(session, scene, story)
+        story_context = await context.gather(session, scene)
         place = location_view(location)
     text = (current.content or current.original_content) if current is not None else ""
     prompt = prompts.explore(story_context, location=place, current=text, creativity=preferences.creativity_level)

@@ -5,11 +5,11 @@ Why: on a hot path (a story move reads seven short lists for its prompt) the dat
 SELECT, and SQLAlchemy's per-statement Python (execute, result, rows; with aiosqlite a thread hop too) takes
 ~0.1-0.2 ms. One statement whose columns are the parts' aggregates pays that once.
 
-    SELECT (SELECT json_group_array(json_array(a, b, n)) FROM (<part 1 with n = row_number()>)) AS part_1, ...
+    SELECT (SELECT json_group_array(json_array(a, b, rank)) FROM (<part 1, ranked>)) AS part_1, ...
 
-(PostgreSQL: `coalesce(json_agg(json_build_array(...)), '[]')::text`.) Each part's rows carry their ordinal in
-the part's own ORDER BY, and are sorted by it here: neither database promises that an aggregate keeps the order
-of the subquery it reads.
+(PostgreSQL: `coalesce(json_agg(json_build_array(...)), '[]')::text`.) Each part's rows carry their rank in the
+part's own order (`row_number()` over the rows its LIMIT kept), and are sorted by it here: neither database
+promises that an aggregate keeps the order of the subquery it reads.
 
 A part is a column SELECT (no ORM entities), with the ORDER BY that ranks its rows given apart (the window's);
 its columns may be text, numbers, booleans or JSON (read back as Python values of the same kinds, booleans as
@@ -39,8 +39,9 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import coercions, operators, roles
 from sqlalchemy.sql._typing import ColumnExpressionArgument
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 
 Row = tuple[Any, ...]
 AnySelect = Select[*tuple[Any, ...]]
@@ -89,7 +90,18 @@ class JsonBundle:
 
     @staticmethod
     def _aggregate(query: AnySelect, order: Order, dialect: str) -> ColumnElement[Any]:
-        ranked = query.add_columns(func.row_number().over(order_by=list(order)).label("bundle_rank")).subquery()
+        # The rank is taken over the part's rows once its own LIMIT has cut them (a window inside the part would
+        # rank every row the WHERE keeps): the ranking columns ride along as hidden columns, ranked outside.
+        keys = [_ranking_key(term) for term in order]
+        width = len(query.selected_columns)
+        part = query.add_columns(*(column.label(f"bundle_key_{n}") for n, (column, _) in enumerate(keys))).subquery()
+        hidden = list(part.columns)[width:]
+        rank = func.row_number().over(
+            order_by=[
+                column.desc() if descending else column for column, (_, descending) in zip(hidden, keys, strict=True)
+            ]
+        )
+        ranked = select(*list(part.columns)[:width], rank.label("bundle_rank")).subquery()
         columns = [
             func.json(column) if dialect == "sqlite" and isinstance(column.type, JSON) else column
             for column in ranked.columns
@@ -99,6 +111,14 @@ class JsonBundle:
         else:
             aggregate = cast(func.coalesce(func.json_agg(func.json_build_array(*columns)), _EMPTY_JSON), Text)
         return select(aggregate).select_from(ranked).scalar_subquery()
+
+
+def _ranking_key(term: ColumnExpressionArgument[Any]) -> tuple[ColumnElement[Any], bool]:
+    """A ranking term as (its column, descending)."""
+    element = coercions.expect(roles.OrderByRole, term)
+    if isinstance(element, UnaryExpression) and element.modifier in (operators.desc_op, operators.asc_op):
+        return element.element, element.modifier is operators.desc_op
+    return element, False
 
 
 def _converted(row: list[Any], converters: list[Callable[[Any], Any] | None]) -> Iterator[Any]:

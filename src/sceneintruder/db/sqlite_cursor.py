@@ -19,8 +19,16 @@ read from holding the loop: it runs with no busy wait (SQLite's busy timeout is 
 for a lock goes to the worker thread instead, where it waits as long as ever), and with a time budget
 (`INLINE_BUDGET_SECONDS`, checked by SQLite's progress handler): a read that runs longer is interrupted (a
 SELECT changes nothing, so it is simply run again) and finished in the worker thread, and its SQL goes to the
-worker thread from then on. Writes, BEGIN IMMEDIATE (it may wait for the write lock) and COMMIT (it may
-checkpoint, with an fsync) keep their hop. A rollback runs on the loop: in WAL mode it discards pages in memory.
+worker thread from then on. A rollback runs on the loop: in WAL mode it discards pages in memory.
+
+A writer's transaction takes no hop for its small writes either, once it holds the write lock. Its BEGIN
+IMMEDIATE is first tried on the loop's thread with no busy wait (`_begin_inline`): with the lock free (the usual
+case) it is taken at once; with another writer holding it, BEGIN goes to the worker thread with its statement and
+waits there as before. Holding the lock, a write cannot wait for anyone, so a write of bounded size runs on the
+loop too (`_small_write`): an INSERT of values (up to `INLINE_ROWS` rows), an UPDATE of one row by its primary
+key (what the ORM's unit of work writes). Any other write (a bulk UPDATE, a DELETE, whose cascades may be large,
+an INSERT from a SELECT) and COMMIT (it may checkpoint, with an fsync) keep their hop. A write is never given a
+time budget: SQLite rolls the whole transaction back when a write is interrupted.
 
 `adopt(connection)` switches a new pooled connection to it (`db.engine`'s connect event); the connection must
 be opened with `check_same_thread=False`, since reads run on the loop's thread and the rest in aiosqlite's (never
@@ -31,6 +39,8 @@ both at once: a session's statements run one after the other). It relies on two 
 from __future__ import annotations
 
 import collections
+import functools
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -38,9 +48,12 @@ from typing import Any
 
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection, AsyncAdapt_aiosqlite_cursor
 
+from sceneintruder.db.base import Base
+
 # The BEGIN waiting for a connection's next statement, kept on aiosqlite's Connection (SQLAlchemy's adapter has
 # fixed slots): set by the begin event, taken by the next statement, dropped by a commit, rollback or reset.
 _PENDING_BEGIN = "_sceneintruder_pending_begin"
+_IMMEDIATE = "BEGIN IMMEDIATE"
 
 
 def begin_with_next_statement(dbapi_connection: Any, statement: str) -> None:
@@ -54,7 +67,9 @@ def _take_pending_begin(driver_connection: Any) -> str | None:
 
 
 def drop_pending_begin(dbapi_connection: Any) -> bool:
-    """Forget a BEGIN no statement has run yet (the transaction never started); True if there was one."""
+    """Forget a BEGIN no statement has run yet (the transaction never started); True if there was one. The
+    transaction is over either way: its write lock, if it took one, is no longer counted on."""
+    _forget_write_lock(dbapi_connection.driver_connection)
     return _take_pending_begin(dbapi_connection.driver_connection) is not None
 
 
@@ -65,8 +80,54 @@ _slow_statements: set[str] = set()  # SELECTs that overran the budget once: the 
 BUSY_TIMEOUT_MS = 30_000  # db.engine's: how long a statement in the worker thread waits for a lock
 
 
+INLINE_ROWS = 64  # an INSERT of more rows than this (executemany) goes to the worker thread
+# The flag on aiosqlite's Connection telling that its transaction holds the write lock (BEGIN IMMEDIATE ran): set
+# where it ran, dropped by commit, rollback and reset.
+_WRITE_LOCK = "_sceneintruder_write_lock"
+_ONE_ROW_UPDATE = re.compile(r"UPDATE (\w+) SET .+ WHERE (\w+)\.(\w+) = \?", re.DOTALL)
+
+
 def _inline_eligible(operation: str, begin: str | None) -> bool:
     return (begin is None or begin == "BEGIN") and operation.lstrip()[:6].upper() == "SELECT"
+
+
+def _holds_write_lock(driver_connection: Any) -> bool:
+    return bool(driver_connection.__dict__.get(_WRITE_LOCK))
+
+
+def _forget_write_lock(driver_connection: Any) -> None:
+    driver_connection.__dict__.pop(_WRITE_LOCK, None)
+
+
+@functools.lru_cache(maxsize=1024)
+def _small_write(operation: str) -> bool:
+    """An INSERT of values, or an UPDATE of one row by its table's primary key (as the ORM writes them)."""
+    head = operation.lstrip()[:7].upper()
+    if head == "INSERT ":
+        return " SELECT " not in operation.upper()
+    if head != "UPDATE ":
+        return False
+    match = _ONE_ROW_UPDATE.fullmatch(operation.strip())
+    if match is None or match[1] != match[2]:
+        return False
+    table = Base.metadata.tables.get(match[1])
+    return table is not None and [column.name for column in table.primary_key.columns] == [match[3]]
+
+
+def _begin_inline(driver_connection: Any, begin: str) -> bool:
+    """Take the write lock on the loop's thread if it is free (no busy wait); False if another writer has it."""
+    connection: sqlite3.Connection = driver_connection._conn
+    connection.execute("PRAGMA busy_timeout=0")
+    try:
+        connection.execute(begin)
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error) or "busy" in str(error):
+            return False
+        raise
+    finally:
+        connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    driver_connection.__dict__[_WRITE_LOCK] = True
+    return True
 
 
 class _NotInline(Exception):
@@ -92,6 +153,15 @@ def _run_inline(driver_connection: Any, run: Callable[[], Any]) -> Any:
     finally:
         connection.set_progress_handler(None, 0)
         connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+def _pending_begin_left(driver_connection: Any, mutex: Any) -> str | None:
+    """The BEGIN the next statement must run first in the worker thread: none if there is none pending, or if it
+    is a BEGIN IMMEDIATE just taken on the loop's thread."""
+    begin = _take_pending_begin(driver_connection)
+    if begin == _IMMEDIATE and not mutex.locked() and _begin_inline(driver_connection, begin):
+        return None
+    return begin
 
 
 class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
@@ -131,7 +201,9 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
         connection = self._connection
-        begin = _take_pending_begin(connection)
+        mutex = self._adapt_connection._execute_mutex
+        begin = _pending_begin_left(connection, mutex)
+        taking_lock = begin == _IMMEDIATE
 
         def run() -> tuple[Any, list[Any] | None, int | None, int]:
             nonlocal begin
@@ -150,9 +222,10 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
             finally:
                 cursor.close()
 
-        mutex = self._adapt_connection._execute_mutex
         result = None
-        if operation not in _slow_statements and not mutex.locked() and _inline_eligible(operation, begin):
+        if begin is None and not mutex.locked() and _holds_write_lock(connection) and _small_write(operation):
+            result = run()
+        elif operation not in _slow_statements and not mutex.locked() and _inline_eligible(operation, begin):
             try:
                 result = _run_inline(connection, run)
             except _NotInline as reason:
@@ -163,6 +236,8 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         if result is None:
             async with mutex:
                 result = await connection._execute(run)
+            if taking_lock:
+                connection.__dict__[_WRITE_LOCK] = True
         description, rows, lastrowid, rowcount = result
         self._description, self._lastrowid, self._rowcount = description, lastrowid, rowcount
         self._rows = collections.deque(rows) if rows is not None else collections.deque()
@@ -170,7 +245,8 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _executemany_async(self, operation: Any, seq_of_parameters: Sequence[Any]) -> Any:
         connection = self._connection
-        begin = _take_pending_begin(connection)
+        mutex = self._adapt_connection._execute_mutex
+        begin = _pending_begin_left(connection, mutex)
 
         def run() -> tuple[int | None, int]:
             if begin is not None:
@@ -182,8 +258,19 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
             finally:
                 cursor.close()
 
-        async with self._adapt_connection._execute_mutex:
-            self._lastrowid, self._rowcount = await connection._execute(run)
+        if (
+            begin is None
+            and not mutex.locked()
+            and _holds_write_lock(connection)
+            and len(seq_of_parameters) <= INLINE_ROWS
+            and _small_write(operation)
+        ):
+            self._lastrowid, self._rowcount = run()
+        else:
+            async with mutex:
+                self._lastrowid, self._rowcount = await connection._execute(run)
+            if begin == _IMMEDIATE:
+                connection.__dict__[_WRITE_LOCK] = True
         self._description = None
         return None
 
@@ -193,11 +280,13 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     _cursor_cls = OneHopCursor
 
     def commit(self) -> None:
+        _forget_write_lock(self._connection)
         if not drop_pending_begin(self):  # else nothing ran since BEGIN: there is no transaction to commit
             super().commit()
 
     def rollback(self) -> None:
         """On the loop's thread (WAL mode: nothing to undo on disk), unless a statement is still running."""
+        _forget_write_lock(self._connection)
         if drop_pending_begin(self):
             return
         if self._execute_mutex.locked():

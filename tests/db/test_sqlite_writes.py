@@ -1,0 +1,166 @@
+"""A writer's small writes run on the event loop's thread once its transaction holds SQLite's write lock
+(db.sqlite_cursor): BEGIN IMMEDIATE is taken there when the lock is free and waits in the worker thread when it
+is not; an INSERT of values and an UPDATE of one row by primary key take no thread hop; a bulk UPDATE, a DELETE and
+COMMIT keep theirs; errors and rollbacks behave as in the worker thread."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+import sceneintruder.orm  # noqa: F401 - every table in the metadata
+from sceneintruder.db import sqlite_cursor
+from sceneintruder.db.base import Base
+from sceneintruder.db.engine import create_engine
+from sceneintruder.db.session import Database
+from sceneintruder.users.models import User
+
+pytestmark = pytest.mark.sqlite_only
+
+
+def _hop_counter(worker: Any) -> list[int]:
+    original = worker._execute
+    counts = [0]
+
+    async def counted(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        counts[0] += 1
+        return await original(fn, *args, **kwargs)
+
+    worker._execute = counted
+    return counts
+
+
+async def _database(path: Path) -> Database:
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    return Database(engine)
+
+
+def _user(user_id: str, role: str = "user") -> User:
+    return User(id=user_id, username=user_id, password_hash=None, role=role)
+
+
+async def test_small_writes_take_no_hop_bulk_ones_and_the_commit_do(tmp_path: Path) -> None:
+    db = await _database(tmp_path / "w.db")
+    try:
+        async with db.writer() as session:
+            worker = (await (await session.connection()).get_raw_connection()).driver_connection
+            hops = _hop_counter(worker)
+            session.add_all([_user("u1"), _user("u2"), _user("u3", role="admin")])
+            await session.flush()  # BEGIN IMMEDIATE and one INSERT of three rows
+            assert hops[0] == 0
+            (await session.get(User, "u1")).display_name = "Ann"  # type: ignore[union-attr]
+            await session.flush()  # UPDATE user_account SET ... WHERE user_account.id = ?
+            assert hops[0] == 0
+            await session.execute(update(User).where(User.role == "user").values(bio="bulk"))
+            assert hops[0] == 1  # a bulk UPDATE: any number of rows
+            await session.execute(delete(User).where(User.id == "u3"))
+            assert hops[0] == 2  # a DELETE: its cascades may be large
+            await session.commit()
+            assert hops[0] == 3
+        async with db.reader() as session:
+            rows = (await session.execute(select(User.id, User.display_name, User.bio).order_by(User.id))).all()
+        assert [tuple(row) for row in rows] == [("u1", "Ann", "bulk"), ("u2", None, "bulk")]
+        async with db.reader() as session:  # a deferred transaction holds no write lock: its write hops
+            worker = (await (await session.connection()).get_raw_connection()).driver_connection
+            hops = _hop_counter(worker)
+            session.add(_user("u4"))
+            await session.commit()
+            assert hops[0] == 2  # the INSERT (which takes the lock) and the commit
+    finally:
+        await db.dispose()
+
+
+async def test_an_error_in_a_write_on_the_loop_fails_only_that_statement(tmp_path: Path) -> None:
+    db = await _database(tmp_path / "e.db")
+    try:
+        async with db.writer() as session:
+            session.add(_user("u1"))
+            await session.commit()
+        async with db.writer() as session:
+            session.add(_user("u2"))
+            await session.flush()
+            async with session.begin_nested():  # a SAVEPOINT, so the transaction outlives the failed INSERT
+                session.add(_user("u1"))
+                with pytest.raises(IntegrityError, match="UNIQUE"):
+                    await session.flush()
+            await session.commit()
+        async with db.writer() as session:
+            session.add(_user("u1"))
+            with pytest.raises(IntegrityError):
+                await session.flush()
+            await session.rollback()
+            session.add(_user("u5"))
+            await session.commit()  # the connection is usable after a rolled back transaction
+        async with db.reader() as session:
+            assert list((await session.scalars(select(User.id).order_by(User.id))).all()) == ["u1", "u2", "u5"]
+    finally:
+        await db.dispose()
+
+
+async def test_a_writer_waits_for_a_held_write_lock_in_the_worker_thread_and_then_writes(tmp_path: Path) -> None:
+    """With another connection holding the write lock, BEGIN IMMEDIATE is not taken on the loop (no busy wait
+    there: the loop keeps running) but in the worker thread, which waits for the lock as before; the transaction
+    then holds it and its small writes run on the loop again."""
+    path = tmp_path / "l.db"
+    db = await _database(path)
+    holder = sqlite3.connect(path, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.3, holder.commit)
+    ticks = [0]
+    stop = asyncio.Event()
+
+    async def tick() -> None:
+        while not stop.is_set():
+            ticks[0] += 1
+            await asyncio.sleep(0.01)
+
+    ticker = asyncio.create_task(tick())
+    try:
+        async with db.writer() as session:
+            worker = (await (await session.connection()).get_raw_connection()).driver_connection
+            hops = _hop_counter(worker)
+            release.start()
+            session.add(_user("w1"))
+            await session.flush()
+            assert hops[0] == 1 and ticks[0] >= 10  # waited in the worker thread; the loop kept ticking
+            session.add(_user("w2"))
+            await session.flush()
+            assert hops[0] == 1  # the lock is held now: on the loop
+            await session.commit()
+        async with db.reader() as session:
+            assert len((await session.scalars(select(User.id))).all()) == 2
+        assert worker._conn.execute("PRAGMA busy_timeout").fetchone()[0] == sqlite_cursor.BUSY_TIMEOUT_MS
+    finally:
+        stop.set()
+        await ticker
+        release.cancel()
+        holder.close()
+        await db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("statement", "small"),
+    [
+        ("INSERT INTO user_account (id, username) VALUES (?, ?)", True),
+        ("INSERT INTO user_account (id, username) SELECT id, name FROM scene_item", False),
+        ("UPDATE user_account SET bio=? WHERE user_account.id = ?", True),
+        ("UPDATE story SET reveal_counter=?, last_updated=? WHERE story.scene_id = ?", True),  # its primary key
+        ("UPDATE story_node SET abandoned=? WHERE story_node.scene_id = ?", False),  # not the primary key
+        ("UPDATE user_account SET bio=? WHERE user_account.role = ? AND user_account.id = ?", False),
+        ("UPDATE user_item SET name=? WHERE user_item.id = ?", False),  # one of a two-column primary key
+        ("UPDATE unknown_table SET a=? WHERE unknown_table.id = ?", False),
+        ("DELETE FROM user_account WHERE user_account.id = ?", False),
+        ("SELECT 1", False),
+    ],
+)
+def test_which_writes_are_small(statement: str, small: bool) -> None:
+    assert sqlite_cursor._small_write(statement) is small

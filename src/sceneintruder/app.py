@@ -35,7 +35,8 @@ from sceneintruder.core.ratelimit import RateLimiter
 from sceneintruder.core.settings import Settings
 from sceneintruder.core.storage import StartupError, data_dir_problem, load_or_create_secret
 from sceneintruder.core.tokens import InvalidToken, TokenService
-from sceneintruder.db.engine import create_engine, prepare_sqlite_file
+from sceneintruder.db.checkpoint import WalCheckpointer
+from sceneintruder.db.engine import create_engine, prepare_sqlite_file, sqlite_file
 from sceneintruder.db.migrate import migrate
 from sceneintruder.db.session import Database
 from sceneintruder.jobs import router as jobs_router
@@ -178,6 +179,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(url)
     if settings.auto_migrate:
         await migrate(engine, url)
+    sqlite_path = sqlite_file(url)
+    state.checkpointer = checkpointer = WalCheckpointer(sqlite_path) if sqlite_path is not None else None
+    if checkpointer is not None:
+        checkpointer.start()
     secret = (
         settings.auth_secret_key.get_secret_value()
         if settings.auth_secret_key
@@ -272,5 +277,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await http.aclose()
         await offload.aclose()
         hasher.close()
+        if checkpointer is not None:
+            await checkpointer.aclose()
         await db.dispose()
         await cluster.aclose()

@@ -164,3 +164,30 @@ async def test_a_writer_waits_for_a_held_write_lock_in_the_worker_thread_and_the
 )
 def test_which_writes_are_small(statement: str, small: bool) -> None:
     assert sqlite_cursor._small_write(statement) is small
+
+
+async def test_a_transaction_of_small_writes_commits_on_the_loop_and_a_long_one_in_the_thread(tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+    db = await _database(path)
+    try:
+        async with db.writer() as session:
+            worker = (await (await session.connection()).get_raw_connection()).driver_connection
+            hops = _hop_counter(worker)
+            session.add(_user("s1"))
+            await session.commit()
+            assert hops[0] == 0
+        other = sqlite3.connect(path)  # committed for real: another connection reads it
+        assert other.execute("SELECT username FROM user_account").fetchall() == [("s1",)]
+        async with db.writer() as session:
+            worker = (await (await session.connection()).get_raw_connection()).driver_connection
+            hops = _hop_counter(worker)
+            for n in range(sqlite_cursor.INLINE_WRITES + 3):
+                session.add(_user(f"m{n}"))
+                await session.flush()  # one INSERT each
+            assert hops[0] == 3  # the writes past the transaction's inline ones
+            await session.commit()
+            assert hops[0] == 4  # and its commit
+        assert other.execute("SELECT count(*) FROM user_account").fetchone()[0] == sqlite_cursor.INLINE_WRITES + 4
+        other.close()
+    finally:
+        await db.dispose()

@@ -34,14 +34,21 @@ def _json_text(value: Any) -> str:
 _JSON = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
 
 
-def prepare_sqlite_file(url: str) -> None:
-    """Create a SQLite database file 0600 (in a 0700 directory) before SQLite creates it with the umask's mode,
-    and put it in WAL mode once, here, before any engine connects."""
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None: another database, or SQLite in memory or by URI)."""
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:" and not database.startswith("file:"):
-            create_private_file(Path(database))
-            _use_wal(Path(database))
+            return Path(database)
+    return None
+
+
+def prepare_sqlite_file(url: str) -> None:
+    """Create a SQLite database file 0600 (in a 0700 directory) before SQLite creates it with the umask's mode,
+    and put it in WAL mode once, here, before any engine connects."""
+    if (path := sqlite_file(url)) is not None:
+        create_private_file(path)
+        _use_wal(path)
 
 
 WAL_ATTEMPTS = 100
@@ -91,6 +98,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={sqlite_cursor.BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # No checkpoint inside a commit (a small one runs on the event loop, db.sqlite_cursor): the server's
+        # `db.checkpoint.WalCheckpointer` checkpoints in a thread, and SQLite when the last connection closes.
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "reset")

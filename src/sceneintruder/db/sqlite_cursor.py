@@ -26,9 +26,13 @@ IMMEDIATE is first tried on the loop's thread with no busy wait (`_begin_inline`
 case) it is taken at once; with another writer holding it, BEGIN goes to the worker thread with its statement and
 waits there as before. Holding the lock, a write cannot wait for anyone, so a write of bounded size runs on the
 loop too (`_small_write`): an INSERT of values (up to `INLINE_ROWS` rows), an UPDATE of one row by its primary
-key (what the ORM's unit of work writes). Any other write (a bulk UPDATE, a DELETE, whose cascades may be large,
-an INSERT from a SELECT) and COMMIT (it may checkpoint, with an fsync) keep their hop. A write is never given a
-time budget: SQLite rolls the whole transaction back when a write is interrupted.
+key (what the ORM's unit of work writes), up to `INLINE_WRITES` of them per transaction. Any other write (a bulk
+UPDATE, a DELETE, whose cascades may be large, an INSERT from a SELECT) keeps its hop. A write is never given a
+time budget: SQLite rolls the whole transaction back when a write is interrupted. The COMMIT of a transaction
+that made small writes only runs on the loop as well: it appends a few pages to the WAL, and never checkpoints
+(connections run with `wal_autocheckpoint=0`; `db.checkpoint.WalCheckpointer` checkpoints in a thread); once
+in a while, when the WAL starts over after a checkpoint, it syncs the WAL's header (one small fsync). A
+transaction that made a write in the worker thread commits there.
 
 `adopt(connection)` switches a new pooled connection to it (`db.engine`'s connect event); the connection must
 be opened with `check_same_thread=False`, since reads run on the loop's thread and the rest in aiosqlite's (never
@@ -39,6 +43,7 @@ both at once: a session's statements run one after the other). It relies on two 
 from __future__ import annotations
 
 import collections
+import dataclasses
 import functools
 import re
 import sqlite3
@@ -81,6 +86,7 @@ BUSY_TIMEOUT_MS = 30_000  # db.engine's: how long a statement in the worker thre
 
 
 INLINE_ROWS = 64  # an INSERT of more rows than this (executemany) goes to the worker thread
+INLINE_WRITES = 64  # a transaction's writes past this many go to the worker thread, and so does its COMMIT
 # The flag on aiosqlite's Connection telling that its transaction holds the write lock (BEGIN IMMEDIATE ran): set
 # where it ran, dropped by commit, rollback and reset.
 _WRITE_LOCK = "_sceneintruder_write_lock"
@@ -91,8 +97,21 @@ def _inline_eligible(operation: str, begin: str | None) -> bool:
     return (begin is None or begin == "BEGIN") and operation.lstrip()[:6].upper() == "SELECT"
 
 
-def _holds_write_lock(driver_connection: Any) -> bool:
-    return bool(driver_connection.__dict__.get(_WRITE_LOCK))
+@dataclasses.dataclass
+class _Writer:
+    """A transaction that holds the write lock: the writes it made on the loop, and whether one went to the thread."""
+
+    inline_writes: int = 0
+    bulk: bool = False
+
+
+def _writer(driver_connection: Any) -> _Writer | None:
+    writer: _Writer | None = driver_connection.__dict__.get(_WRITE_LOCK)
+    return writer
+
+
+def _took_write_lock(driver_connection: Any, *, bulk: bool = False) -> None:
+    driver_connection.__dict__[_WRITE_LOCK] = _Writer(bulk=bulk)
 
 
 def _forget_write_lock(driver_connection: Any) -> None:
@@ -126,7 +145,7 @@ def _begin_inline(driver_connection: Any, begin: str) -> bool:
         raise
     finally:
         connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    driver_connection.__dict__[_WRITE_LOCK] = True
+    _took_write_lock(driver_connection)
     return True
 
 
@@ -153,6 +172,18 @@ def _run_inline(driver_connection: Any, run: Callable[[], Any]) -> Any:
     finally:
         connection.set_progress_handler(None, 0)
         connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+def _after_hop(driver_connection: Any, operation: str, took_lock: bool) -> None:
+    """After a statement ran in the worker thread: note the write lock it took, or that a write of its own (not a
+    small one, or past the transaction's inline ones) went there, so that its COMMIT goes there too."""
+    wrote = operation.lstrip()[:6].upper() != "SELECT"
+    if took_lock:
+        _took_write_lock(driver_connection, bulk=wrote)
+        return
+    writer = _writer(driver_connection)
+    if writer is not None and wrote:
+        writer.bulk = True
 
 
 def _pending_begin_left(driver_connection: Any, mutex: Any) -> str | None:
@@ -223,7 +254,9 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
                 cursor.close()
 
         result = None
-        if begin is None and not mutex.locked() and _holds_write_lock(connection) and _small_write(operation):
+        writer = _writer(connection) if begin is None and not mutex.locked() else None
+        if writer is not None and writer.inline_writes < INLINE_WRITES and _small_write(operation):
+            writer.inline_writes += 1
             result = run()
         elif operation not in _slow_statements and not mutex.locked() and _inline_eligible(operation, begin):
             try:
@@ -236,8 +269,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         if result is None:
             async with mutex:
                 result = await connection._execute(run)
-            if taking_lock:
-                connection.__dict__[_WRITE_LOCK] = True
+            _after_hop(connection, operation, taking_lock)
         description, rows, lastrowid, rowcount = result
         self._description, self._lastrowid, self._rowcount = description, lastrowid, rowcount
         self._rows = collections.deque(rows) if rows is not None else collections.deque()
@@ -258,19 +290,19 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
             finally:
                 cursor.close()
 
+        writer = _writer(connection) if begin is None and not mutex.locked() else None
         if (
-            begin is None
-            and not mutex.locked()
-            and _holds_write_lock(connection)
+            writer is not None
+            and writer.inline_writes < INLINE_WRITES
             and len(seq_of_parameters) <= INLINE_ROWS
             and _small_write(operation)
         ):
+            writer.inline_writes += 1
             self._lastrowid, self._rowcount = run()
         else:
             async with mutex:
                 self._lastrowid, self._rowcount = await connection._execute(run)
-            if begin == _IMMEDIATE:
-                connection.__dict__[_WRITE_LOCK] = True
+            _after_hop(connection, operation, begin == _IMMEDIATE)
         self._description = None
         return None
 
@@ -280,7 +312,14 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     _cursor_cls = OneHopCursor
 
     def commit(self) -> None:
+        writer = _writer(self._connection)
         _forget_write_lock(self._connection)
+        if writer is not None and not writer.bulk and not self._execute_mutex.locked():
+            try:  # small writes only: a few pages appended to the WAL (no checkpoint here: `db.checkpoint`)
+                self._connection._conn.commit()
+            except Exception as error:
+                self._handle_exception(error)
+            return
         if not drop_pending_begin(self):  # else nothing ran since BEGIN: there is no transaction to commit
             super().commit()
 

@@ -24,6 +24,7 @@ from sceneintruder.core.principal import Principal
 from sceneintruder.core.ratelimit import RateLimiter
 from sceneintruder.core.settings import Settings
 from sceneintruder.core.tokens import TokenService
+from sceneintruder.db.checkpoint import WalCheckpointer
 from sceneintruder.db.session import Database
 from sceneintruder.providers.llm.client import LLMClient
 
@@ -77,6 +78,7 @@ class AppState:
 
     clock: Clock
     db: Database
+    checkpointer: WalCheckpointer | None  # the SQLite file's WAL checkpointed in a thread (None: PostgreSQL)
     tokens: TokenService
     hasher: PasswordHasher
     offload: Offload

@@ -1,0 +1,59 @@
+"""A SQLite file's WAL is checkpointed by the server in a thread (db.checkpoint), never inside a commit: the
+app's connections run with wal_autocheckpoint=0, and the lifespan runs the checkpointer."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from asgi_lifespan import LifespanManager
+from sqlalchemy import text
+
+from sceneintruder.app import create_app
+from sceneintruder.db.checkpoint import WalCheckpointer
+from sceneintruder.db.engine import create_engine, prepare_sqlite_file
+
+pytestmark = pytest.mark.sqlite_only
+
+
+def _wal_frames(path: Path) -> int:
+    size = path.with_name(path.name + "-wal").stat().st_size
+    return 0 if size == 0 else (size - 32) // (4096 + 24)
+
+
+async def test_commits_leave_the_wal_to_the_checkpointer_which_copies_it_all(tmp_path: Path) -> None:
+    path = tmp_path / "k.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    prepare_sqlite_file(url)
+    engine = create_engine(url)
+    checkpointer = WalCheckpointer(path)
+    try:
+        async with engine.begin() as connection:
+            assert (await connection.execute(text("PRAGMA wal_autocheckpoint"))).scalar() == 0
+            await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)"))
+        for _ in range(30):  # some 1,200 pages: past SQLite's default autocheckpoint of 1,000
+            async with engine.begin() as connection:
+                await connection.execute(text("INSERT INTO t (body) VALUES (:b)"), [{"b": "x" * 4000}] * 40)
+        assert _wal_frames(path) > 1000  # nothing checkpointed it inside a commit
+        busy, frames, copied = await checkpointer.checkpoint()
+        assert busy == 0 and frames > 1000 and copied == frames
+        async with engine.begin() as connection:  # the next writer starts the WAL over
+            await connection.execute(text("INSERT INTO t (body) VALUES ('y')"))
+        assert (await checkpointer.checkpoint())[1] < 10
+        reader = sqlite3.connect(path)
+        assert reader.execute("SELECT count(*) FROM t").fetchone()[0] == 1201
+        reader.close()
+    finally:
+        await checkpointer.aclose()
+        await engine.dispose()
+
+
+async def test_the_server_runs_a_checkpointer_while_it_serves(make_settings) -> None:
+    app = create_app(make_settings())
+    async with LifespanManager(app):
+        checkpointer = app.state.checkpointer
+        assert isinstance(checkpointer, WalCheckpointer) and checkpointer._task is not None
+        assert not checkpointer._task.done()
+        assert (await checkpointer.checkpoint())[0] == 0
+    assert checkpointer._task is None and checkpointer._connection is None

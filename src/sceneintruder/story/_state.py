@@ -95,11 +95,20 @@ _COUNTS = (
     select(func.count(StoryTask.id)).where(StoryTask.scene_id == _SCENE).correlate(None).scalar_subquery(),
 )
 _PROGRESS_COUNTS = select(*_COUNTS)
-_STORY_WITH_MARKS = select(
-    Story,
+_MARKS = (
     select(func.max(StoryNode.position)).where(StoryNode.scene_id == _SCENE).correlate(None).scalar_subquery(),
     scenes_service.last_message_seq_column(_SCENE),
-).where(Story.scene_id == _SCENE)
+)
+# The story with its marks, one node of it and the node's choices (a row per choice; the node None if it is not
+# this story's): what a step that writes after a node reads first, in one statement.
+_STORY_NODE_CHOICES = (
+    select(Story, *_MARKS, StoryNode, StoryChoice)
+    .select_from(Story)
+    .outerjoin(StoryNode, (StoryNode.id == bindparam("node_id")) & (StoryNode.scene_id == Story.scene_id))
+    .outerjoin(StoryChoice, StoryChoice.node_id == StoryNode.id)
+    .where(Story.scene_id == _SCENE)
+    .order_by(StoryChoice.position, StoryChoice.id)
+)
 _NODE_WITH_CHOICES = (
     select(StoryNode, StoryChoice)
     .outerjoin(StoryChoice, StoryChoice.node_id == StoryNode.id)
@@ -130,14 +139,26 @@ async def get_node(session: AsyncSession, scene_id: str, node_id: str) -> StoryN
     return node
 
 
-async def story_with_marks(session: AsyncSession, scene_id: str) -> tuple[Story, int, int]:
-    """The story, the position its next node takes (`next_position`) and where the message log stands
-    (`last_message_seq`, what `reveal` marks on a node), in one statement."""
-    row = (await session.execute(_STORY_WITH_MARKS, {"scene_id": scene_id})).first()
-    if row is None:
+@dataclass(frozen=True)
+class StoryAndNode:
+    story: Story
+    next_position: int  # the position the story's next node takes
+    log_seq: int  # where the message log stands (what `reveal` marks on a node)
+    node: StoryNode | None  # None: no such node in this story
+    choices: list[StoryChoice]
+
+
+async def story_and_node(session: AsyncSession, scene_id: str, node_id: str) -> StoryAndNode:
+    """The story, its marks (uncorrelated scalar subqueries as columns), the node and its choices, in one statement
+    (StoryNotFound; a node missing or another story's is None)."""
+    params = {"scene_id": scene_id, "node_id": node_id if is_valid_id(node_id) else ""}
+    rows = (await session.execute(_STORY_NODE_CHOICES, params)).all()
+    if not rows:
         raise StoryNotFound(details=scene_id)
-    story, last, log_seq = row
-    return story, 0 if last is None else last + 1, int(log_seq or 0)
+    first = rows[0]
+    story, last, log_seq, node = first[0], first[1], first[2], first[3]
+    choices = [row[4] for row in rows if row[4] is not None]
+    return StoryAndNode(story, 0 if last is None else last + 1, int(log_seq or 0), node, choices)
 
 
 async def node_with_choices(session: AsyncSession, scene_id: str, node_id: str) -> tuple[StoryNode, list[StoryChoice]]:

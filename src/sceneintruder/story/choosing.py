@@ -214,11 +214,9 @@ async def _store(
     value = result.value
     made_by = Provenance.of(result.completion)
     async with runtime.locks.hold(scene.id), runtime.db.writer() as session:
-        story, position, log_seq = await _state.story_with_marks(session, scene.id)
-        try:
-            parent, parent_choices = await _state.node_with_choices(session, scene.id, claim.node_id)
-        except NodeNotFound:
-            parent, parent_choices = None, []
+        read = await _state.story_and_node(session, scene.id, claim.node_id)
+        story, position, log_seq = read.story, read.next_position, read.log_seq
+        parent, parent_choices = read.node, read.choices
         choice = await _still_claimed(session, parent, claim)
         assert parent is not None
         now = utcnow()

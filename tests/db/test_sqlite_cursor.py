@@ -8,7 +8,6 @@ import asyncio
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -16,21 +15,9 @@ from sqlalchemy import text
 from sceneintruder.db import sqlite_cursor
 from sceneintruder.db.engine import SQLITE_BEGIN_OPTION, create_engine
 from sceneintruder.db.sqlite_cursor import OneHopConnection
+from tests.support.db import hop_counter
 
 pytestmark = pytest.mark.sqlite_only
-
-
-def _hop_counter(worker: Any) -> list[int]:
-    """Count the calls sent to the connection's worker thread (`counts[0]`)."""
-    original = worker._execute
-    counts = [0]
-
-    async def counted(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-        counts[0] += 1
-        return await original(fn, *args, **kwargs)
-
-    worker._execute = counted
-    return counts
 
 
 async def test_a_write_is_one_hop_a_read_none_and_it_reads_what_it_wrote(tmp_path: Path) -> None:
@@ -41,7 +28,7 @@ async def test_a_write_is_one_hop_a_read_none_and_it_reads_what_it_wrote(tmp_pat
             adapted = raw.dbapi_connection
             assert type(adapted) is OneHopConnection
             worker = adapted._connection
-            hops = _hop_counter(worker)
+            hops = hop_counter(worker)
             await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)"))
             hops[0] = 0
             inserted = await connection.execute(text("INSERT INTO t (name) VALUES (:n)"), {"n": "a"})
@@ -105,7 +92,7 @@ async def test_begin_rides_with_the_first_statement_and_keeps_its_meaning(tmp_pa
             await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)"))
         async with writer.connect() as connection:
             worker = (await connection.get_raw_connection()).driver_connection
-            hops = _hop_counter(worker)
+            hops = hop_counter(worker)
             async with connection.begin():
                 assert hops[0] == 0 and not worker.in_transaction  # nothing sent yet
                 await connection.execute(text("INSERT INTO t (name) VALUES ('a')"))
@@ -156,7 +143,7 @@ async def test_a_long_read_is_finished_in_the_worker_thread_and_goes_there_from_
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
     try:
         async with engine.connect() as connection:
-            hops = _hop_counter((await connection.get_raw_connection()).driver_connection)
+            hops = hop_counter((await connection.get_raw_connection()).driver_connection)
             ticks, stop = [0], asyncio.Event()
             ticker = asyncio.create_task(_ticking(ticks, stop))
             await asyncio.sleep(0)

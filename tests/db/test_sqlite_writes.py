@@ -9,7 +9,6 @@ import asyncio
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import delete, select, update
@@ -21,20 +20,9 @@ from sceneintruder.db.base import Base
 from sceneintruder.db.engine import create_engine
 from sceneintruder.db.session import Database
 from sceneintruder.users.models import User
+from tests.support.db import hop_counter
 
 pytestmark = pytest.mark.sqlite_only
-
-
-def _hop_counter(worker: Any) -> list[int]:
-    original = worker._execute
-    counts = [0]
-
-    async def counted(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-        counts[0] += 1
-        return await original(fn, *args, **kwargs)
-
-    worker._execute = counted
-    return counts
 
 
 async def _database(path: Path) -> Database:
@@ -53,7 +41,7 @@ async def test_small_writes_take_no_hop_bulk_ones_and_the_commit_do(tmp_path: Pa
     try:
         async with db.writer() as session:
             worker = (await (await session.connection()).get_raw_connection()).driver_connection
-            hops = _hop_counter(worker)
+            hops = hop_counter(worker)
             session.add_all([_user("u1"), _user("u2"), _user("u3", role="admin")])
             await session.flush()  # BEGIN IMMEDIATE and one INSERT of three rows
             assert hops[0] == 0
@@ -71,7 +59,7 @@ async def test_small_writes_take_no_hop_bulk_ones_and_the_commit_do(tmp_path: Pa
         assert [tuple(row) for row in rows] == [("u1", "Ann", "bulk"), ("u2", None, "bulk")]
         async with db.reader() as session:  # a deferred transaction holds no write lock: its write hops
             worker = (await (await session.connection()).get_raw_connection()).driver_connection
-            hops = _hop_counter(worker)
+            hops = hop_counter(worker)
             session.add(_user("u4"))
             await session.commit()
             assert hops[0] == 2  # the INSERT (which takes the lock) and the commit
@@ -127,7 +115,7 @@ async def test_a_writer_waits_for_a_held_write_lock_in_the_worker_thread_and_the
     try:
         async with db.writer() as session:
             worker = (await (await session.connection()).get_raw_connection()).driver_connection
-            hops = _hop_counter(worker)
+            hops = hop_counter(worker)
             release.start()
             session.add(_user("w1"))
             await session.flush()
@@ -172,7 +160,7 @@ async def test_a_transaction_of_small_writes_commits_on_the_loop_and_a_long_one_
     try:
         async with db.writer() as session:
             worker = (await (await session.connection()).get_raw_connection()).driver_connection
-            hops = _hop_counter(worker)
+            hops = hop_counter(worker)
             session.add(_user("s1"))
             await session.commit()
             assert hops[0] == 0
@@ -180,7 +168,7 @@ async def test_a_transaction_of_small_writes_commits_on_the_loop_and_a_long_one_
         assert other.execute("SELECT username FROM user_account").fetchall() == [("s1",)]
         async with db.writer() as session:
             worker = (await (await session.connection()).get_raw_connection()).driver_connection
-            hops = _hop_counter(worker)
+            hops = hop_counter(worker)
             for n in range(sqlite_cursor.INLINE_WRITES + 3):
                 session.add(_user(f"m{n}"))
                 await session.flush()  # one INSERT each

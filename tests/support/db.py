@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -82,3 +83,16 @@ async def migrate_together(url: str, workers: int) -> None:
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+def hop_counter(worker: Any) -> list[int]:
+    """Count the calls sent to an aiosqlite connection's worker thread (`counts[0]`): the thread hops."""
+    original = worker._execute
+    counts = [0]
+
+    async def counted(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        counts[0] += 1
+        return await original(fn, *args, **kwargs)
+
+    worker._execute = counted
+    return counts

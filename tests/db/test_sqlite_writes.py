@@ -8,10 +8,11 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import Insert, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 import sceneintruder.orm  # noqa: F401 - every table in the metadata
@@ -36,6 +37,17 @@ def _user(user_id: str, role: str = "user") -> User:
     return User(id=user_id, username=user_id, password_hash=None, role=role)
 
 
+def _values_insert(rows: int, start: int = 0) -> Insert:
+    """An INSERT of `rows` users as one statement with a multi-row VALUES list (8 values a row)."""
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    values = [
+        {"id": f"v{n}", "username": f"v{n}", "role": "crowd", "email": "", "preferences": {}, "saved_scenes": []}
+        | {"created_at": when, "last_updated": when}
+        for n in range(start, start + rows)
+    ]
+    return insert(User.__table__).values(values)
+
+
 async def test_small_writes_take_no_hop_bulk_ones_and_the_commit_do(tmp_path: Path) -> None:
     db = await _database(tmp_path / "w.db")
     try:
@@ -50,10 +62,18 @@ async def test_small_writes_take_no_hop_bulk_ones_and_the_commit_do(tmp_path: Pa
             assert hops[0] == 0
             await session.execute(update(User).where(User.role == "user").values(bio="bulk"))
             assert hops[0] == 1  # a bulk UPDATE: any number of rows
-            await session.execute(delete(User).where(User.id == "u3"))
-            assert hops[0] == 2  # a DELETE: its cascades may be large
-            await session.commit()
+            session.add_all([_user(f"many{n}", role="crowd") for n in range(100)])
+            await session.flush()  # an INSERT of 100 rows (executemany)
+            assert hops[0] == 2
+            await session.execute(_values_insert(130))  # one statement, a VALUES list of 1,040 values
             assert hops[0] == 3
+            await session.execute(_values_insert(5, start=200))  # 40 values: small
+            assert hops[0] == 3
+            await session.execute(delete(User).where(User.role == "crowd"))
+            await session.execute(delete(User).where(User.id == "u3"))
+            assert hops[0] == 5  # a DELETE: its cascades may be large
+            await session.commit()
+            assert hops[0] == 6
         async with db.reader() as session:
             rows = (await session.execute(select(User.id, User.display_name, User.bio).order_by(User.id))).all()
         assert [tuple(row) for row in rows] == [("u1", "Ann", "bulk"), ("u2", None, "bulk")]

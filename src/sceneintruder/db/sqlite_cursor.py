@@ -25,10 +25,11 @@ A writer's transaction takes no hop for its small writes either, once it holds t
 IMMEDIATE is first tried on the loop's thread with no busy wait (`_begin_inline`): with the lock free (the usual
 case) it is taken at once; with another writer holding it, BEGIN goes to the worker thread with its statement and
 waits there as before. Holding the lock, a write cannot wait for anyone, so a write of bounded size runs on the
-loop too (`_small_write`): an INSERT of values (up to `INLINE_ROWS` rows), an UPDATE of one row by its primary
-key (what the ORM's unit of work writes), up to `INLINE_WRITES` of them per transaction. Any other write (a bulk
-UPDATE, a DELETE, whose cascades may be large, an INSERT from a SELECT) keeps its hop. A write is never given a
-time budget: SQLite rolls the whole transaction back when a write is interrupted. The COMMIT of a transaction
+loop too (`_small_write`): an INSERT of values (up to `INLINE_ROWS` rows, `INLINE_PARAMETERS` values), an
+UPDATE of one row by its primary key (what the ORM's unit of work writes), up to `INLINE_WRITES` of them per
+transaction. Any other write (a bulk UPDATE, a DELETE, whose cascades may be large, an INSERT from a SELECT, a
+multi-row INSERT past those bounds) keeps its hop. A write is never given a time budget: SQLite rolls the whole
+transaction back when a write is interrupted. The COMMIT of a transaction
 that made small writes only runs on the loop as well: it appends a few pages to the WAL, and never checkpoints
 (connections run with `wal_autocheckpoint=0`; `db.checkpoint.WalCheckpointer` checkpoints in a thread); once
 in a while, when the WAL starts over after a checkpoint, it syncs the WAL's header (one small fsync). A
@@ -86,9 +87,10 @@ BUSY_TIMEOUT_MS = 30_000  # db.engine's: how long a statement in the worker thre
 
 
 INLINE_ROWS = 64  # an INSERT of more rows than this (executemany) goes to the worker thread
+INLINE_PARAMETERS = 999  # likewise an INSERT of one statement with more values than this (a multi-row VALUES)
 INLINE_WRITES = 64  # a transaction's writes past this many go to the worker thread, and so does its COMMIT
-# The flag on aiosqlite's Connection telling that its transaction holds the write lock (BEGIN IMMEDIATE ran): set
-# where it ran, dropped by commit, rollback and reset.
+# Where a transaction that holds the write lock (BEGIN IMMEDIATE ran) keeps its `_Writer`, on aiosqlite's
+# Connection: set where the BEGIN ran, dropped by commit, rollback and reset.
 _WRITE_LOCK = "_sceneintruder_write_lock"
 _ONE_ROW_UPDATE = re.compile(r"UPDATE (\w+) SET .+ WHERE (\w+)\.(\w+) = \?", re.DOTALL)
 
@@ -255,7 +257,12 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
         result = None
         writer = _writer(connection) if begin is None and not mutex.locked() else None
-        if writer is not None and writer.inline_writes < INLINE_WRITES and _small_write(operation):
+        if (
+            writer is not None
+            and writer.inline_writes < INLINE_WRITES
+            and len(parameters or ()) <= INLINE_PARAMETERS
+            and _small_write(operation)
+        ):
             writer.inline_writes += 1
             result = run()
         elif operation not in _slow_statements and not mutex.locked() and _inline_eligible(operation, begin):

@@ -8,9 +8,11 @@ import pytest
 from sqlalchemy import select, update
 
 from sceneintruder.core.errors import ResourceNotFound
+from sceneintruder.scenes import prompt_rows
 from sceneintruder.scenes import service as scenes_service
-from sceneintruder.scenes.models import ConversationMessage
+from sceneintruder.scenes.models import ConversationMessage, Scene
 from sceneintruder.scenes.schemas import SceneShellCreate
+from sceneintruder.story import context
 from tests.support.builders import make_user
 
 
@@ -112,7 +114,7 @@ async def test_a_message_of_another_scene_is_not_found(app, scene_id) -> None:
                 await scenes_service.get_message(session, scene_id=bad_scene, message_id=bad_id)
 
 
-async def test_latest_messages_are_the_newest_visible_lines_of_a_type_oldest_first(app, scene_id) -> None:
+async def test_a_prompt_s_console_lines_are_the_newest_visible_ones_of_their_type_oldest_first(app, scene_id) -> None:
     async with app.state.db.writer() as session:
         for n in range(5):
             await scenes_service.append_message(
@@ -128,7 +130,10 @@ async def test_latest_messages_are_the_newest_visible_lines_of_a_type_oldest_fir
         )
         await session.commit()
     async with app.state.db.reader() as session:
-        latest = await scenes_service.latest_messages(
-            session, scene_id=scene_id, conversation_types=("story_console",), limit=3
-        )
-    assert [m.content for m in latest] == ["console 1", "console 2", "console 3"]
+        newest = (
+            await session.execute(prompt_rows.latest_contents("story_console", 3)[0], {"scene_id": scene_id})
+        ).all()
+        scene = await session.get(Scene, scene_id)
+        events = (await context.gather(session, scene)).events
+    assert [content for (content,) in newest] == ["console 3", "console 2", "console 1"]
+    assert events == ["console 1", "console 2", "console 3"]

@@ -12,11 +12,11 @@ from sqlalchemy import event, select
 from sceneintruder.core.clock import utcnow
 from sceneintruder.core.ids import new_id
 from sceneintruder.scenes import service as scenes_service
-from sceneintruder.scenes.models import Scene, SceneItem
-from sceneintruder.story import _state, context
+from sceneintruder.scenes.models import ConversationMessage, Scene, SceneItem
+from sceneintruder.story import _state, context, graph
 from sceneintruder.story._text import clip
 from sceneintruder.story.errors import StoryNotFound
-from sceneintruder.story.models import Story, StoryLocation, StoryTask
+from sceneintruder.story.models import Story, StoryLocation, StoryNode, StoryTask
 from tests.story.support import create_scene, current_node, excerpt, get_story, settle
 
 
@@ -78,13 +78,27 @@ async def test_the_one_statement_context_equals_the_per_list_reads(app, client) 
             event.remove(engine, "before_cursor_execute", seen)
         assert len(statements) == 2  # one each
         story = await session.get(Story, scene_id)
-        profiles = await scenes_service.character_profiles(session, scene_id=scene_id, limit=context.CAST_SIZE)
+        characters = await scenes_service.list_characters(session, scene_id=scene_id)
+        profiles = [c.model_dump(include=set(context.PROFILE_FIELDS)) for c in characters[: context.CAST_SIZE]]
         items = await scenes_service.item_names(session, scene_id=scene_id)
-        console = await scenes_service.latest_messages(
-            session, scene_id=scene_id, conversation_types=("story_console",), limit=context.EVENTS
-        )
-        recent = await _state.recent_texts(session, scene_id, _state.RECENT_NODES, _state.DIGEST_SOURCE_CHARS)
-        expected_source = await _state.next_source(session, scene_id)
+        console = (
+            await session.scalars(
+                select(ConversationMessage.content)
+                .where(
+                    ConversationMessage.scene_id == scene_id,
+                    ConversationMessage.conversation_type == "story_console",
+                    ConversationMessage.active.is_(True),
+                    ConversationMessage.hidden.is_(False),
+                )
+                .order_by(ConversationMessage.seq.desc())
+                .limit(context.EVENTS)
+            )
+        ).all()[::-1]
+        rows = await _state.graph_rows(session, scene_id)
+        path = graph.active_path(rows)[-_state.RECENT_NODES :]
+        nodes = {n.id: n for n in (await session.scalars(select(StoryNode).where(StoryNode.scene_id == scene_id)))}
+        recent = [nodes[row.id].content or nodes[row.id].original_content or "" for row in path]
+        ahead = graph.next_source_node(rows)
         by_position = (StoryLocation.position, StoryLocation.id)
         of_scene = StoryLocation.scene_id == scene_id
         places = (await session.scalars(select(StoryLocation).where(of_scene).order_by(*by_position))).all()
@@ -95,7 +109,12 @@ async def test_the_one_statement_context_equals_the_per_list_reads(app, client) 
         ).all()
 
     assert plain == ctx
-    assert source == expected_source and source.has_book
+    assert ahead is not None and source.has_book
+    assert (source.node_id, source.segment_index, source.text) == (
+        ahead.id,
+        ahead.segment_index,
+        nodes[ahead.id].original_content,
+    )
     assert (ctx.language, ctx.summary, ctx.progress, ctx.state) == (
         story.language,
         story.rolling_summary,
@@ -106,7 +125,7 @@ async def test_the_one_statement_context_equals_the_per_list_reads(app, client) 
     assert ctx.cast == [{k: p[k] for k in ("id", "name", "role", "aliases")} for p in profiles]
     assert ctx.items == items
     assert [i.name for i in items[-3:]] == ["Letter", "Fan", "Key"] and ctx.held_items[-2:] == ["Fan", "Key"]
-    assert ctx.events == [clip(m.content, context.EVENT_CHARS) for m in console]
+    assert ctx.events == [clip(content, context.EVENT_CHARS) for content in console]
     assert [e[:6] for e in ctx.events] == ["line 2", "line 3", "line 4"]
     assert ctx.recent == [clip(t, context.RECENT_CHARS) for t in recent] and len(recent) == 2
     assert ctx.known_locations == [p.name for p in places] and ctx.known_locations[-3:] == ["Hall", "Library", "Garden"]

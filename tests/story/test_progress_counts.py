@@ -1,12 +1,14 @@
-"""Progress is computed by one aggregate statement (`_state.refresh`), and the book's next passage by one query
-(`_state.next_source`); they must say what `graph.progress` and `graph.next_source_node` say of the rows
-themselves, through choices, advances (passages told in place by a written node) and a rewind."""
+"""Progress is computed by one aggregate statement (`_state.refresh`), and the book's next passage by a part of
+the prompt context's one statement (`context.gather_ahead`); they must say what `graph.progress` and
+`graph.next_source_node` say of the rows themselves, through choices, advances (passages told in place by a
+written node) and a rewind."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from sceneintruder.story import _state, graph
+from sceneintruder.scenes.models import Scene
+from sceneintruder.story import _state, context, graph
 from sceneintruder.story._text import bounded_lines, digest
 from sceneintruder.story.models import Story, StoryNode, StoryTask
 from tests.story.support import create_scene, current_node, excerpt, get_story, settle
@@ -19,7 +21,7 @@ async def _both(app, scene_id: str) -> tuple[int, int]:
         tasks = (await session.execute(select(StoryTask.status).where(StoryTask.scene_id == scene_id))).all()
         assert story is not None
         ahead = graph.next_source_node(rows)
-        source = await _state.next_source(session, scene_id)
+        _context, source = await context.gather_ahead(session, await session.get(Scene, scene_id))
         assert (source.node_id, source.segment_index) == (
             (ahead.id, ahead.segment_index) if ahead is not None else (None, None)
         )

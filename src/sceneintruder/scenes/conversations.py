@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
-    Integer,
     ScalarSelect,
     bindparam,
     func,
@@ -101,15 +100,6 @@ def visible_messages(scene_id: str | BindParameter[str]) -> ColumnElement[bool]:
     )
 
 
-# What story and chat prompts read on every step, built once (see story._state on why).
-_LATEST = (
-    select(ConversationMessage)
-    .where(visible_messages(_SCENE), ConversationMessage.conversation_type.in_(bindparam("types", expanding=True)))
-    .order_by(ConversationMessage.seq.desc())
-    .limit(bindparam("limit", type_=Integer))
-)
-
-
 async def alternatives_summary(
     session: AsyncSession, scene_id: str, rows: Sequence[ConversationMessage]
 ) -> dict[str, AlternativesRead]:
@@ -180,16 +170,6 @@ async def find_messages(
     ).all()
     alternatives = await alternatives_summary(session, scene_id, rows)
     return [conversation_read(row, alternatives.get(row.id)) for row in reversed(rows)], total
-
-
-async def latest_messages(
-    session: AsyncSession, *, scene_id: str, conversation_types: Sequence[str], limit: int
-) -> list[ConversationRead]:
-    """The newest `limit` visible messages of these types on the active path, oldest first: one query (no total,
-    no alternatives), for prompts that only look back a few lines."""
-    params = {"scene_id": scene_id, "types": list(conversation_types), "limit": limit}
-    rows = (await session.scalars(_LATEST, params)).all()
-    return [conversation_read(row) for row in reversed(rows)]
 
 
 async def active_tip(session: AsyncSession, *, scene_id: str) -> MessageNode | None:

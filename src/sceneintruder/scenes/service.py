@@ -42,7 +42,6 @@ from sceneintruder.scenes.conversations import get_message as get_message
 from sceneintruder.scenes.conversations import hide_messages as hide_messages
 from sceneintruder.scenes.conversations import last_message_seq as last_message_seq
 from sceneintruder.scenes.conversations import last_message_seq_column as last_message_seq_column
-from sceneintruder.scenes.conversations import latest_messages as latest_messages
 from sceneintruder.scenes.conversations import list_conversations as list_conversations
 from sceneintruder.scenes.errors import CharacterNotFound, SceneNotFound
 from sceneintruder.scenes.events import SceneDeleted
@@ -297,13 +296,6 @@ _CHARACTERS = (
     .where(SceneCharacter.scene_id == bindparam("scene_id"))
     .order_by(SceneCharacter.position, SceneCharacter.id)
 )
-
-
-async def character_profiles(session: AsyncSession, *, scene_id: str, limit: int) -> list[dict[str, Any]]:
-    """The first `limit` characters in importance order as the profile a prompt takes (id, name, aliases, role,
-    description, personality, speech_style, knowledge: `list_characters`' values), in one light query."""
-    rows = await session.execute(prompt_rows.PROFILES[0], {"scene_id": scene_id, "cast_size": limit})
-    return [prompt_rows.profile(row) for row in rows]
 
 
 async def _character_rows(session: AsyncSession, scene_id: str) -> list[SceneCharacter]:

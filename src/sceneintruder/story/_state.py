@@ -176,22 +176,13 @@ async def graph_rows(session: AsyncSession, scene_id: str) -> Sequence[Row[*tupl
 
 @dataclass(frozen=True)
 class NextSource:
-    """The book's next passage for a step (`graph.next_source_node`), read by `next_source`."""
+    """The book's next passage for a step (`graph.next_source_node`): `NEXT_SOURCE`, and `HAS_BOOK` when nothing
+    is left to tell, read by `context.gather_ahead`."""
 
     node_id: str | None  # None: every passage is told, or the story has no book
     segment_index: int | None
     text: str | None  # its source passage
     has_book: bool  # the story has source passages at all (a shell scene's has none)
-
-
-async def next_source(session: AsyncSession, scene_id: str) -> NextSource:
-    """`graph.next_source_node` as one statement (a second only when nothing is left to tell): the first passage
-    after the furthest one told on the current path, not revealed itself, with its text."""
-    row = (await session.execute(NEXT_SOURCE, {"scene_id": scene_id})).first()
-    if row is not None:
-        return NextSource(row.id, row.segment_index, row.original_content, has_book=True)
-    has_book = await session.scalar(HAS_BOOK, {"scene_id": scene_id})
-    return NextSource(None, None, None, has_book=bool(has_book))
 
 
 async def current_node(session: AsyncSession, scene_id: str) -> StoryNode | None:
@@ -240,13 +231,6 @@ async def refresh(session: AsyncSession, story: Story, now: datetime, *, reveal_
     story.last_updated = now
     if reveal_counter is not None:
         story.reveal_counter = reveal_counter
-
-
-async def recent_texts(session: AsyncSession, scene_id: str, count: int, chars: int) -> list[str]:
-    """The text of the last `count` nodes of the current path (what was written, else the source passage), each
-    read only up to `chars` characters, oldest first."""
-    rows = await session.execute(RECENT_TEXTS, {"scene_id": scene_id, "chars": chars, "count": count})
-    return [content or original or "" for content, original in rows.all()][::-1]
 
 
 def in_flight(choice: StoryChoice) -> bool:

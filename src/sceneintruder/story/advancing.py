@@ -1,8 +1,9 @@
 """`POST /story/advance`: the story moves on to the next passage of the book, narrated by the model.
 
 The next passage is the first one after the furthest the player reached (graph.next_source_node, read in one
-statement by `_state.next_source`). It is revealed only once the narration succeeded, in the same transaction
-that logs it (the reference revealed it before the model call, so a failed advance still consumed it, spec B17).
+statement with the prompt's context by `context.gather_ahead`). It is revealed only once the narration
+succeeded, in the same transaction that logs it (the reference revealed it before the model call, so a failed
+advance still consumed it, spec B17).
 With no passage left (the end of the book, or a shell scene with no text) a model continues freely and its
 continuation becomes a new node after the current one, so the story never silently stands still; the offline
 provider, which cannot write what the book does not have, ends the story instead (ending.py).

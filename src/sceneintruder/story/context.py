@@ -49,7 +49,7 @@ _TASK_ORDER = (StoryTask.position, StoryTask.id)
 _TASK_TITLES = select(StoryTask.title).where(StoryTask.scene_id == _SCENE).order_by(*_TASK_ORDER)
 # Everything a prompt may know, read as one statement (db.json_bundle): the story's own fields, the cast, the
 # path's last texts, the console's last lines, the items, places and tasks; `_AHEAD` adds the book's next passage
-# (`_state.next_source`'s two statements as two more parts).
+# (`_state.NEXT_SOURCE` and `_state.HAS_BOOK` as two more parts).
 _PARTS: dict[str, Part] = {
     "story": (_STORY_FIELDS, (Story.scene_id,)),
     "profiles": scenes_service.prompt_rows.PROFILES,

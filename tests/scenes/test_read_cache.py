@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.scenes.models import ConversationMessage
-from tests.support.builders import assert_error, bearer, make_user, token_for
+from tests.support.builders import assert_error, bearer, make_user, token_for, two_owners
 
 
 @pytest.fixture
@@ -47,9 +47,7 @@ async def test_writes_through_any_path_drop_the_cached_payload(app, client) -> N
 
 
 async def test_the_cache_does_not_leak_across_owners(app, client) -> None:
-    await make_user(app, "alice")
-    await make_user(app, "bob")
-    alice, bob = bearer(token_for(app, "alice")), bearer(token_for(app, "bob"))
+    alice, bob = await two_owners(app)
     scene = (await client.post("/api/scenes/shell", headers=alice, json={"title": "Mine"})).json()["data"]
     assert (await client.get(f"/api/scenes/{scene['id']}", headers=alice)).status_code == 200  # now cached
     assert_error(await client.get(f"/api/scenes/{scene['id']}", headers=bob), 404, "SCENE_NOT_FOUND")
@@ -59,9 +57,7 @@ async def test_the_cache_does_not_leak_across_owners(app, client) -> None:
 
 async def test_a_new_scene_is_in_the_read_cache_when_its_creation_answers_and_only_for_its_owner(app, client) -> None:
     """The page reads a scene right after creating it: that read is served from the cache like any later one."""
-    await make_user(app, "alice")
-    await make_user(app, "bob")
-    alice, bob = bearer(token_for(app, "alice")), bearer(token_for(app, "bob"))
+    alice, bob = await two_owners(app)
     text = "Anna walked to the mill. Boris waited there. 'Late again,' said Boris.\n\n" * 20
     created = await client.post("/api/scenes", headers=alice, json={"title": "Mill", "text": text})
     assert created.status_code == 201, created.text

@@ -10,7 +10,7 @@ from sceneintruder.core.principal import Principal, Role
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.scenes.errors import SceneNotFound
 from sceneintruder.scenes.models import Scene
-from tests.support.builders import assert_error, bearer, make_user, token_for
+from tests.support.builders import assert_error, bearer, make_user, token_for, two_owners
 
 
 @pytest.fixture
@@ -63,9 +63,7 @@ async def test_a_write_to_the_scene_row_is_seen_by_the_next_owned_scene_route(ap
 
 
 async def test_a_cached_scene_is_not_served_to_another_owner(app, client) -> None:
-    await make_user(app, "alice")
-    await make_user(app, "bob")
-    alice, bob = bearer(token_for(app, "alice")), bearer(token_for(app, "bob"))
+    alice, bob = await two_owners(app)
     scene = (await client.post("/api/scenes/shell", headers=alice, json={"title": "Mine"})).json()["data"]
     assert (await client.get(f"/api/scenes/{scene['id']}/items", headers=alice)).status_code == 200  # now cached
     runtime = app.state.components.get(scenes_service.ScenesRuntime)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.scripts.support import FRAMEWORK, detail, new_script
-from tests.support.builders import assert_error, bearer, make_user, token_for
+from tests.support.builders import assert_error, bearer, make_user, token_for, two_owners
 
 
 async def test_create_list_update_delete_in_the_reference_shapes(client) -> None:
@@ -116,9 +116,7 @@ async def test_create_and_update_bad_inputs(client) -> None:
     ],
 )
 async def test_unknown_and_someone_elses_script_is_404_everywhere(app, client, method, path, body) -> None:
-    await make_user(app, "alice")
-    await make_user(app, "bob")
-    alice, bob = bearer(token_for(app, "alice")), bearer(token_for(app, "bob"))
+    alice, bob = await two_owners(app)
     script_id = await new_script(client, alice)
     for target, headers in ((script_id, bob), ("script_123", alice), ("script_abc", alice), ("scene_1", alice)):
         response = await client.request(method, f"/api/scripts/{target}{path}", json=body, headers=headers)

@@ -29,6 +29,13 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+async def two_owners(app: FastAPI) -> tuple[dict[str, str], dict[str, str]]:
+    """Accounts "alice" and "bob", as the headers of a request by each: for tests of whose resource is whose."""
+    for user_id in ("alice", "bob"):
+        await make_user(app, user_id)
+    return bearer(token_for(app, "alice")), bearer(token_for(app, "bob"))
+
+
 async def login(client: AsyncClient, user_id: str, password: str = PASSWORD) -> str:
     response = await client.post("/api/auth/login", json={"username": user_id, "password": password})
     assert response.status_code == 200, response.text

@@ -4,7 +4,9 @@ A domain caches an expensive read (a whole SceneData, a whole StoryData) under t
 (a scene), and says how to find that id on a row (`key_of`). Every committed write, from any code path, then
 drops the keys of the rows it flushed: `after_flush` notes them, `after_commit` invalidates them, a rollback
 forgets them. A row whose key cannot be told (`key_of` answers `UNKNOWN`), and a bulk UPDATE/DELETE on one of
-the watched tables (which has no rows to look at), clear the whole cache when the transaction commits.
+the watched tables (which has no rows to look at), clear the whole cache when the transaction commits. A write
+the ORM does not see (a Core statement run on the session's connection, on a hot path) says what it touched
+itself (`touch`), and is dropped with the rest at commit.
 
 Loads go through `TTLCache.get_or_load`: single-flight, and a load that started before an invalidation is
 returned but not stored, so a read racing a write never re-caches the old state. Loads of many keys at once
@@ -15,7 +17,7 @@ invalidated anything since. Coherent within the process; with several, what a co
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final, Generic, TypeVar
 
 from sqlalchemy import event
@@ -70,6 +72,12 @@ class CommitInvalidatedCache(Generic[V]):
                 session.info[self._everything] = True
             elif isinstance(key, str):
                 touched.add(key)
+
+    def touch(self, session: Session, keys: Iterable[str]) -> None:
+        """Keys that a write the ORM does not see (a Core statement on the session's connection) touched: dropped
+        when the session's transaction commits, as a flushed row's are; forgotten if it rolls back."""
+        touched: set[str] = session.info.setdefault(self._touched, set())
+        touched.update(keys)
 
     def put_many(self, items: dict[str, V], *, generation: int) -> None:
         """Store what a read that started at `generation` loaded, unless a commit has invalidated since."""

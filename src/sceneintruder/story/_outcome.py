@@ -107,6 +107,21 @@ def add_choices(
     source: str | None = None,
     start: int = 0,
 ) -> list[StoryChoice]:
+    """`new_choices`, added to the session."""
+    choices = new_choices(node_id, drafts, made_by=made_by, now=now, source=source, start=start)
+    session.add_all(choices)
+    return choices
+
+
+def new_choices(
+    node_id: str,
+    drafts: Sequence[Any],
+    *,
+    made_by: Provenance,
+    now: datetime,
+    source: str | None = None,
+    start: int = 0,
+) -> list[StoryChoice]:
     """Choices from drafts with `text`, `consequence` and (optionally) `next_node_hint`/`next_hint`, `type`,
     `impact` (0-1). `source` defaults to who made them (`llm` or `offline`); the labels go in their metadata."""
     choices = []
@@ -126,7 +141,6 @@ def add_choices(
             meta=made_by.wire(),
             created_at=now,
         )
-        session.add(choice)
         choices.append(choice)
     return choices
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import BindParameter, Integer, Row, bindparam, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +25,7 @@ from sceneintruder.story import graph
 from sceneintruder.story._text import bounded_lines, digest
 from sceneintruder.story.errors import NodeNotFound, StoryNotFound
 from sceneintruder.story.models import Story, StoryChoice, StoryNode, StoryTask
+from sceneintruder.story.node_rows import ENCODED_CHOICE_COLUMNS, ENCODED_NODE_COLUMNS, ChoiceRow, NodeRow
 
 SUMMARY_NODES = 14  # path nodes the rolling summary looks back on
 SUMMARY_CHARS = 1200
@@ -99,22 +100,21 @@ _MARKS = (
     select(func.max(StoryNode.position)).where(StoryNode.scene_id == _SCENE).correlate(None).scalar_subquery(),
     scenes_service.last_message_seq_column(_SCENE),
 )
-# The story with its marks, one node of it and the node's choices (a row per choice; the node None if it is not
-# this story's): what a step that writes after a node reads first, in one statement.
+# The story with its marks, one node of it and the node's choices (a row per choice; the node's columns NULL if
+# it is not this story's): what a step that writes after a node reads first, in one statement of Core columns
+# (the node and its choices as StoryData encodes them, `node_rows`).
+_STORY_COLUMNS = tuple(getattr(Story, column.key) for column in Story.__mapper__.column_attrs)
 _STORY_NODE_CHOICES = (
-    select(Story, *_MARKS, StoryNode, StoryChoice)
+    select(*_STORY_COLUMNS, *_MARKS, *ENCODED_NODE_COLUMNS, *ENCODED_CHOICE_COLUMNS)
     .select_from(Story)
     .outerjoin(StoryNode, (StoryNode.id == bindparam("node_id")) & (StoryNode.scene_id == Story.scene_id))
     .outerjoin(StoryChoice, StoryChoice.node_id == StoryNode.id)
     .where(Story.scene_id == _SCENE)
     .order_by(StoryChoice.position, StoryChoice.id)
 )
-_NODE_WITH_CHOICES = (
-    select(StoryNode, StoryChoice)
-    .outerjoin(StoryChoice, StoryChoice.node_id == StoryNode.id)
-    .where(StoryNode.id == bindparam("node_id"))
-    .order_by(StoryChoice.position, StoryChoice.id)
-)
+_STORY_KEYS = tuple(column.key for column in _STORY_COLUMNS)
+_NODE_AT = len(_STORY_COLUMNS) + len(_MARKS)
+_CHOICE_AT = _NODE_AT + len(ENCODED_NODE_COLUMNS)
 _CHARS: BindParameter[int] = bindparam("chars", type_=Integer)
 RECENT_TEXTS = (
     select(func.substr(StoryNode.content, 1, _CHARS), func.substr(StoryNode.original_content, 1, _CHARS))
@@ -141,32 +141,27 @@ async def get_node(session: AsyncSession, scene_id: str, node_id: str) -> StoryN
 
 @dataclass(frozen=True)
 class StoryAndNode:
-    story: Story
+    story: Story  # not in the session: what the step writes on it, it writes itself
     next_position: int  # the position the story's next node takes
     log_seq: int  # where the message log stands (what `reveal` marks on a node)
-    node: StoryNode | None  # None: no such node in this story
-    choices: list[StoryChoice]
+    node: NodeRow | None  # None: no such node in this story
+    choices: list[ChoiceRow]
 
 
 async def story_and_node(session: AsyncSession, scene_id: str, node_id: str) -> StoryAndNode:
-    """The story, its marks (uncorrelated scalar subqueries as columns), the node and its choices, in one statement
-    (StoryNotFound; a node missing or another story's is None)."""
+    """The story, its marks (uncorrelated scalar subqueries as columns), the node and its choices, in one Core
+    statement (StoryNotFound; a node missing or another story's is None)."""
     params = {"scene_id": scene_id, "node_id": node_id if is_valid_id(node_id) else ""}
-    rows = (await session.execute(_STORY_NODE_CHOICES, params)).all()
+    connection = await session.connection()
+    rows = (await connection.execute(_STORY_NODE_CHOICES, params)).all()
     if not rows:
         raise StoryNotFound(details=scene_id)
     first = rows[0]
-    story, last, log_seq, node = first[0], first[1], first[2], first[3]
-    choices = [row[4] for row in rows if row[4] is not None]
+    story = Story(**dict(zip(_STORY_KEYS, first, strict=False)))
+    last, log_seq = first[len(_STORY_KEYS)], first[len(_STORY_KEYS) + 1]
+    node = NodeRow._make(first[_NODE_AT:_CHOICE_AT]) if first[_NODE_AT] is not None else None
+    choices = [ChoiceRow._make(row[_CHOICE_AT:]) for row in rows if row[_CHOICE_AT] is not None]
     return StoryAndNode(story, 0 if last is None else last + 1, int(log_seq or 0), node, choices)
-
-
-async def node_with_choices(session: AsyncSession, scene_id: str, node_id: str) -> tuple[StoryNode, list[StoryChoice]]:
-    """`get_node` and `node_choices` in one statement."""
-    rows = (await session.execute(_NODE_WITH_CHOICES, {"node_id": node_id})).all() if is_valid_id(node_id) else []
-    if not rows or rows[0][0].scene_id != scene_id:
-        raise NodeNotFound(details=node_id)
-    return rows[0][0], [choice for _node, choice in rows if choice is not None]
 
 
 async def graph_rows(session: AsyncSession, scene_id: str) -> Sequence[Row[*tuple[Any, ...]]]:
@@ -220,8 +215,9 @@ async def refresh(session: AsyncSession, story: Story, now: datetime, *, reveal_
     at commit, with everything else that changed on it."""
     await session.flush()
     params = {"scene_id": story.scene_id, "chars": DIGEST_SOURCE_CHARS, "count": SUMMARY_NODES}
-    rows = (await session.execute(RECENT_TEXTS_AND_COUNTS, params)).all()
-    counts = tuple(rows[0][2:]) if rows else (await session.execute(_PROGRESS_COUNTS, params)).one()
+    connection = await session.connection()  # column rows: a Core read
+    rows = (await connection.execute(RECENT_TEXTS_AND_COUNTS, params)).all()
+    counts = tuple(rows[0][2:]) if rows else (await connection.execute(_PROGRESS_COUNTS, params)).one()
     story.progress = graph.progress_of(*(int(count or 0) for count in counts))
     story.current_state = graph.state_label(story.progress, story.language)
     texts = [content or original or "" for content, original, *_ in rows][::-1]
@@ -233,6 +229,13 @@ async def refresh(session: AsyncSession, story: Story, now: datetime, *, reveal_
         story.reveal_counter = reveal_counter
 
 
-def in_flight(choice: StoryChoice) -> bool:
+class ChoiceLike(Protocol):
+    @property
+    def selected(self) -> bool: ...
+    @property
+    def next_node_id(self) -> str | None: ...
+
+
+def in_flight(choice: ChoiceLike) -> bool:
     """Selected, and its node not stored yet: a choice whose model call is running."""
     return choice.selected and choice.next_node_id is None

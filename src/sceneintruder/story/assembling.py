@@ -11,19 +11,18 @@ and `after_choice` makes the next one from it, the story row and the two nodes t
 
 from __future__ import annotations
 
-from collections import namedtuple
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import JSON, Text, TypeDecorator, bindparam, cast, func, select, type_coerce
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.core.jsoncodec import dumps
-from sceneintruder.db.base import rfc3339_text
 from sceneintruder.story import reading
 from sceneintruder.story.initialisation import WAITING
 from sceneintruder.story.models import Story, StoryChoice, StoryNode
+from sceneintruder.story.node_rows import ENCODED_CHOICE_COLUMNS, ENCODED_NODE_COLUMNS, ChoiceRow, NodeRow
 from sceneintruder.story.presenters import ORIGINAL_PREVIEW_CHARS, node_view, story_data_view, world_views
 from sceneintruder.story.read_cache import NodeJsonCache, OrderRow, StoryJson, StoryLayout
 from sceneintruder.story.runtime import StoryRuntime
@@ -125,63 +124,22 @@ async def _story_json(session: AsyncSession, scene_id: str, cache: NodeJsonCache
     return StoryJson(dumps(view), StoryLayout(order, encoded, task_views, location_views))
 
 
-_ORIGINAL = func.substr(StoryNode.original_content, 1, ORIGINAL_PREVIEW_CHARS + 1).label("original_content")
-# Labelled with their attribute names (`meta`, not the column's `metadata`): rows read through the Core
-# connection then look like the ORM's column rows to the presenters.
-# Timestamps come formatted by the database (`rfc3339_text`): no datetime is built per row.
-
-
-class _RawJson(TypeDecorator[Any]):
-    """A JSON column read as its stored text and passed into the node's JSON as it is (`orjson.Fragment`), not
-    decoded to be encoded again; None when empty, as the presenters take an empty value."""
-
-    impl = Text
-    cache_ok = True
-
-    def process_result_value(self, value: Any, dialect: Any) -> Any:
-        return None if value is None or value in _EMPTY_JSON else orjson.Fragment(value)
-
-
-_EMPTY_JSON = frozenset({"{}", "[]", "null"})
-
-
-def _labelled(columns: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple(
-        rfc3339_text(column).label(column.key)
-        if column.key.endswith("_at")
-        else type_coerce(cast(column, Text), _RawJson()).label(column.key)
-        if isinstance(column.type, JSON)
-        else column.label(column.key)
-        for column in columns
-    )
-
-
-def _row_type(name: str, columns: tuple[Any, ...]) -> Any:
-    return namedtuple(name, [column.key for column in columns])
-
-
-_NODE_COLUMNS = (*_labelled(reading.NODE_COLUMNS), _ORIGINAL)
-_CHOICE_COLUMNS = _labelled(reading.CHOICE_COLUMNS)
-# Rows become named tuples before the presenters read them: a SQLAlchemy Row's attribute access costs ~0.4 us,
-# a named tuple's ~0.04 us, and a story's thousands of nodes and choices are read a dozen attributes each.
-_NodeRow = _row_type("_NodeRow", _NODE_COLUMNS)
-_ChoiceRow = _row_type("_ChoiceRow", _CHOICE_COLUMNS)
 # The statements of a rebuild after a move, built once (see _state on why).
 _ORDER = (
     select(StoryNode.id, StoryNode.reveal_seq, StoryNode.abandoned)
     .where(StoryNode.scene_id == bindparam("scene_id"))
     .order_by(StoryNode.position)
 )
-_ALL_NODES = select(*_NODE_COLUMNS).where(StoryNode.scene_id == bindparam("scene_id"))
+_ALL_NODES = select(*ENCODED_NODE_COLUMNS).where(StoryNode.scene_id == bindparam("scene_id"))
 _ALL_CHOICES = (
-    select(*_CHOICE_COLUMNS)
+    select(*ENCODED_CHOICE_COLUMNS)
     .join(StoryNode, StoryNode.id == StoryChoice.node_id)
     .where(StoryNode.scene_id == bindparam("scene_id"))
     .order_by(StoryChoice.node_id, StoryChoice.position, StoryChoice.id)
 )
-_NODES_IN = select(*_NODE_COLUMNS).where(StoryNode.id.in_(bindparam("ids", expanding=True)))
+_NODES_IN = select(*ENCODED_NODE_COLUMNS).where(StoryNode.id.in_(bindparam("ids", expanding=True)))
 _CHOICES_IN = (
-    select(*_CHOICE_COLUMNS)
+    select(*ENCODED_CHOICE_COLUMNS)
     .where(StoryChoice.node_id.in_(bindparam("ids", expanding=True)))
     .order_by(StoryChoice.node_id, StoryChoice.position, StoryChoice.id)
 )
@@ -192,10 +150,10 @@ async def _encode_story_nodes(session: AsyncSession, scene_id: str) -> dict[str,
     (column rows through the Core connection: no ORM identity work for rows that are only encoded)."""
     connection = await session.connection()
     rows = (await connection.execute(_ALL_NODES, {"scene_id": scene_id})).all()
-    nodes = [_NodeRow._make(row) for row in rows]
+    nodes = [NodeRow._make(row) for row in rows]
     choices: dict[str, list[Any]] = {node.id: [] for node in nodes}
     for row in (await connection.execute(_ALL_CHOICES, {"scene_id": scene_id})).all():
-        choice = _ChoiceRow._make(row)
+        choice = ChoiceRow._make(row)
         choices[choice.node_id].append(choice)
     return {node.id: encode_node(node, choices[node.id]) for node in nodes}
 
@@ -207,10 +165,10 @@ async def _encode_nodes(session: AsyncSession, node_ids: list[str]) -> dict[str,
     for start in range(0, len(node_ids), _IN_CHUNK):
         chunk = node_ids[start : start + _IN_CHUNK]
         rows = (await connection.execute(_NODES_IN, {"ids": chunk})).all()
-        nodes = [_NodeRow._make(row) for row in rows]
+        nodes = [NodeRow._make(row) for row in rows]
         choices: dict[str, list[Any]] = {node_id: [] for node_id in chunk}
         for row in (await connection.execute(_CHOICES_IN, {"ids": chunk})).all():
-            choice = _ChoiceRow._make(row)
+            choice = ChoiceRow._make(row)
             choices[choice.node_id].append(choice)
         for node in nodes:
             encoded[node.id] = encode_node(node, choices[node.id])

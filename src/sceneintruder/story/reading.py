@@ -19,6 +19,7 @@ from sceneintruder.core.clock import rfc3339
 from sceneintruder.story import _defaults, graph
 from sceneintruder.story._state import get_node
 from sceneintruder.story.models import Story, StoryChoice, StoryLocation, StoryNode, StoryObjective, StoryTask
+from sceneintruder.story.node_rows import CHOICE_COLUMNS, NODE_COLUMNS
 from sceneintruder.story.presenters import (
     ORIGINAL_PREVIEW_CHARS,
     choice_view,
@@ -32,24 +33,6 @@ if TYPE_CHECKING:
     from sceneintruder.scenes.service import Scene
 
 BRANCH_PREVIEW_CHARS = 300  # a passage not narrated yet shows this much of its text in the tree
-NODE_COLUMNS = (
-    StoryNode.id,
-    StoryNode.scene_id,
-    StoryNode.parent_id,
-    StoryNode.position,
-    StoryNode.segment_index,
-    StoryNode.type,
-    StoryNode.content,
-    StoryNode.content_source,
-    StoryNode.source,
-    StoryNode.reveal_seq,
-    StoryNode.abandoned,
-    StoryNode.related_item_ids,
-    StoryNode.meta,
-    StoryNode.created_at,
-)
-CHOICE_COLUMNS = tuple(getattr(StoryChoice, column.key) for column in StoryChoice.__mapper__.column_attrs)
-
 
 # Read after every move: built once (see _state on why).
 _TASKS = select(StoryTask).where(StoryTask.scene_id == bindparam("scene_id")).order_by(StoryTask.position, StoryTask.id)

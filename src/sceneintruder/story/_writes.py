@@ -1,0 +1,89 @@
+"""The writes of a story choice as Core statements on the session's connection, built once.
+
+A choice is the story's hot path: its claim writes one row, its store one node, its choices, the claim's
+`next_node_id` and the story row. Written by the ORM's unit of work, that is some 0.5 ms of Python per
+transaction (1 ms after the idle wait for the model) for what SQLite runs in 0.1 ms. Rows the ORM did not write
+are not seen by the read caches' flush hook, so every function here notes what it changed (`touched`), and the
+caches drop it when the transaction commits, as for any ORM write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sceneintruder.story.models import Story, StoryChoice, StoryNode
+from sceneintruder.story.runtime import StoryRuntime
+
+_CLAIM = (
+    update(StoryChoice)
+    .where(StoryChoice.id == bindparam("choice_id"))
+    .values(selected=True, selected_at=bindparam("now", type_=StoryChoice.selected_at.type), next_node_id=None)
+)
+_UNCLAIM = update(StoryChoice).where(StoryChoice.id == bindparam("choice_id")).values(selected=False, selected_at=None)
+_LED_TO = update(StoryChoice).where(StoryChoice.id == bindparam("choice_id")).values(next_node_id=bindparam("led_to"))
+_STORY_AFTER_MOVE = (
+    update(Story)
+    .where(Story.scene_id == bindparam("story_id"))
+    .values(
+        progress=bindparam("new_progress"),
+        current_state=bindparam("new_state"),
+        rolling_summary=bindparam("new_summary"),
+        last_updated=bindparam("new_updated", type_=Story.last_updated.type),
+        reveal_counter=bindparam("new_counter"),
+    )
+)
+_INSERT_NODE = insert(StoryNode)
+_INSERT_CHOICES = insert(StoryChoice)
+# (attribute, column) of each mapped column: `meta` is written to `metadata`.
+_NODE_COLUMNS = tuple((attr.key, attr.columns[0].key) for attr in StoryNode.__mapper__.column_attrs)
+_CHOICE_COLUMNS = tuple((attr.key, attr.columns[0].key) for attr in StoryChoice.__mapper__.column_attrs)
+
+
+def touched(runtime: StoryRuntime, session: AsyncSession, scene_id: str, node_ids: Iterable[str]) -> None:
+    """The scene's StoryData and these nodes' JSON are dropped from the read caches when the session commits."""
+    runtime.views.touch(session.sync_session, [scene_id])
+    runtime.node_views.touch(session.sync_session, node_ids)
+
+
+async def claim(session: AsyncSession, choice_id: str, now: datetime) -> None:
+    """The choice is taken and its model call running (selected, no node yet)."""
+    await (await session.connection()).execute(_CLAIM, {"choice_id": choice_id, "now": now})
+
+
+async def unclaim(session: AsyncSession, choice_id: str) -> None:
+    await (await session.connection()).execute(_UNCLAIM, {"choice_id": choice_id})
+
+
+async def insert_node(session: AsyncSession, node: StoryNode, choices: list[StoryChoice], *, led_from: str) -> None:
+    """A node built whole in memory (not in the session) with its choices; the choice `led_from` leads to it."""
+    connection = await session.connection()
+    await connection.execute(_INSERT_NODE, _values(node, _NODE_COLUMNS))
+    if choices:
+        await connection.execute(_INSERT_CHOICES, [_values(choice, _CHOICE_COLUMNS) for choice in choices])
+    await connection.execute(_LED_TO, {"choice_id": led_from, "led_to": node.id})
+
+
+async def story_after_move(session: AsyncSession, story: Story) -> None:
+    """What `_state.refresh` recomputed on a story row read as columns (not in the session)."""
+    await (await session.connection()).execute(
+        _STORY_AFTER_MOVE,
+        {
+            "story_id": story.scene_id,
+            "new_progress": story.progress,
+            "new_state": story.current_state,
+            "new_summary": story.rolling_summary,
+            "new_updated": story.last_updated,
+            "new_counter": story.reveal_counter,
+        },
+    )
+
+
+def _values(row: Any, columns: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """The columns set on a new ORM object; those never set take their column's default, as in an ORM insert."""
+    state = row.__dict__
+    return {column: state[key] for key, column in columns if key in state}

@@ -87,6 +87,34 @@ async def test_small_writes_take_no_hop_bulk_ones_and_the_commit_do(tmp_path: Pa
         await db.dispose()
 
 
+async def test_a_read_that_holds_the_write_lock_leaves_the_busy_timeout_alone(tmp_path: Path) -> None:
+    """A read never waits for a lock once its transaction holds the write lock (WAL): it runs on the loop without
+    the two PRAGMAs that bound the wait of a read that might; a reader's read still has them."""
+    db = await _database(tmp_path / "r.db")
+    try:
+        for writes, expected in ((True, 0), (False, 2)):
+            session_of = db.writer if writes else db.reader
+            async with session_of() as session:
+                worker = (await (await session.connection()).get_raw_connection()).driver_connection
+                traced: list[str] = []
+                worker._conn.set_trace_callback(traced.append)
+                hops = hop_counter(worker)
+                if writes:
+                    session.add(_user("w1"))
+                    await session.flush()  # BEGIN IMMEDIATE (with its PRAGMAs) and the INSERT
+                else:
+                    await session.execute(select(User.id))  # BEGIN rides with it
+                traced.clear()
+                assert (await session.execute(select(User.id).where(User.id == "w1"))).all() == [("w1",)]
+                pragmas = [statement for statement in traced if statement.startswith("PRAGMA busy_timeout")]
+                assert len(pragmas) == expected and hops[0] == 0
+                assert worker._conn.execute("PRAGMA busy_timeout").fetchone()[0] == sqlite_cursor.BUSY_TIMEOUT_MS
+                worker._conn.set_trace_callback(None)
+                await session.commit()
+    finally:
+        await db.dispose()
+
+
 async def test_an_error_in_a_write_on_the_loop_fails_only_that_statement(tmp_path: Path) -> None:
     db = await _database(tmp_path / "e.db")
     try:

@@ -156,10 +156,13 @@ class _NotInline(Exception):
 
 
 def _run_inline(driver_connection: Any, run: Callable[[], Any]) -> Any:
-    """`run()` on the loop's thread, with no busy wait and within the budget; `_NotInline` if it cannot finish."""
+    """`run()` on the loop's thread, with no busy wait and within the budget; `_NotInline` if it cannot finish.
+    A read in a transaction that holds the write lock never waits for a lock (WAL): its busy timeout stays."""
     connection: sqlite3.Connection = driver_connection._conn
     deadline = time.perf_counter() + INLINE_BUDGET_SECONDS
-    connection.execute("PRAGMA busy_timeout=0")
+    may_wait = _writer(driver_connection) is None
+    if may_wait:
+        connection.execute("PRAGMA busy_timeout=0")
     # Installed for this read only: a handler left on would take the GIL from the worker thread every few steps.
     connection.set_progress_handler(lambda: time.perf_counter() > deadline, _PROGRESS_STEPS)
     try:
@@ -173,7 +176,8 @@ def _run_inline(driver_connection: Any, run: Callable[[], Any]) -> Any:
         raise
     finally:
         connection.set_progress_handler(None, 0)
-        connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if may_wait:
+            connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 def _after_hop(driver_connection: Any, operation: str, took_lock: bool) -> None:

@@ -70,16 +70,22 @@ class JsonBundle:
     def statement(self, dialect: str) -> AnySelect:
         built = self._statements.get(dialect)
         if built is None:
-            built = self._statements[dialect] = select(
-                *(self._aggregate(query, order, dialect).label(name) for name, (query, order) in self._parts.items())
-            )
+            built = self._statements[dialect] = select(*self.columns(dialect))
         return built
+
+    def columns(self, dialect: str) -> list[ColumnElement[Any]]:
+        """The parts as labelled columns (uncorrelated scalar subqueries), to put in another SELECT; `decode`
+        reads them back."""
+        return [self._aggregate(query, order, dialect).label(name) for name, (query, order) in self._parts.items()]
+
+    def decode(self, values: Sequence[Any]) -> dict[str, list[Row]]:
+        """Each part's rows from the values of its columns, in the parts' order."""
+        return {name: self._rows(name, value) for name, value in zip(self._parts, values, strict=True)}
 
     async def read(self, session: AsyncSession, params: Mapping[str, Any]) -> dict[str, list[Row]]:
         dialect = session.get_bind().dialect.name
         connection = await session.connection()  # a Core read: none of the ORM's per-statement work
-        values = (await connection.execute(self.statement(dialect), dict(params))).one()
-        return {name: self._rows(name, value) for name, value in zip(self._parts, values, strict=True)}
+        return self.decode((await connection.execute(self.statement(dialect), dict(params))).one())
 
     def _rows(self, name: str, text: str | bytes | None) -> list[Row]:
         ranked = orjson.loads(text) if text else []

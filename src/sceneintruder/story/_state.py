@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import BindParameter, Integer, Row, bindparam, exists, func, or_, select
+from sqlalchemy import BindParameter, Integer, Row, Select, bindparam, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.core.ids import is_valid_id
+from sceneintruder.db.json_bundle import JsonBundle
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.story import graph
 from sceneintruder.story._text import bounded_lines, digest
@@ -100,21 +101,6 @@ _MARKS = (
     select(func.max(StoryNode.position)).where(StoryNode.scene_id == _SCENE).correlate(None).scalar_subquery(),
     scenes_service.last_message_seq_column(_SCENE),
 )
-# The story with its marks, one node of it and the node's choices (a row per choice; the node's columns NULL if
-# it is not this story's): what a step that writes after a node reads first, in one statement of Core columns
-# (the node and its choices as StoryData encodes them, `node_rows`).
-_STORY_COLUMNS = tuple(getattr(Story, column.key) for column in Story.__mapper__.column_attrs)
-_STORY_NODE_CHOICES = (
-    select(*_STORY_COLUMNS, *_MARKS, *ENCODED_NODE_COLUMNS, *ENCODED_CHOICE_COLUMNS)
-    .select_from(Story)
-    .outerjoin(StoryNode, (StoryNode.id == bindparam("node_id")) & (StoryNode.scene_id == Story.scene_id))
-    .outerjoin(StoryChoice, StoryChoice.node_id == StoryNode.id)
-    .where(Story.scene_id == _SCENE)
-    .order_by(StoryChoice.position, StoryChoice.id)
-)
-_STORY_KEYS = tuple(column.key for column in _STORY_COLUMNS)
-_NODE_AT = len(_STORY_COLUMNS) + len(_MARKS)
-_CHOICE_AT = _NODE_AT + len(ENCODED_NODE_COLUMNS)
 _CHARS: BindParameter[int] = bindparam("chars", type_=Integer)
 RECENT_TEXTS = (
     select(func.substr(StoryNode.content, 1, _CHARS), func.substr(StoryNode.original_content, 1, _CHARS))
@@ -123,6 +109,45 @@ RECENT_TEXTS = (
     .limit(bindparam("count", type_=Integer))
 )
 RECENT_TEXTS_AND_COUNTS = RECENT_TEXTS.add_columns(*_COUNTS)  # the same counts on every row
+
+
+# The story with its marks, the path's state (refresh's counts, the last passage told on it, its last texts), one
+# node of it and the node's choices (a row per choice; the node's columns NULL if it is not this story's): what a
+# choice's store reads first, in one statement of Core columns (the node and its choices as StoryData encodes
+# them, `node_rows`). Built per dialect: the path's texts come as one JSON array (db.json_bundle).
+_STORY_COLUMNS = tuple(getattr(Story, column.key) for column in Story.__mapper__.column_attrs)
+_MAX_TOLD = (
+    select(func.max(_TOLD_INDEX)).where(StoryNode.scene_id == _SCENE, *_ON_PATH).correlate(None).scalar_subquery()
+)
+_RECENT = JsonBundle({"recent": (RECENT_TEXTS, (StoryNode.reveal_seq.desc(),))})
+_STORY_KEYS = tuple(column.key for column in _STORY_COLUMNS)
+_MARKS_AT = len(_STORY_COLUMNS)
+_NODE_AT = _MARKS_AT + len(_MARKS) + len(_COUNTS) + 2
+_CHOICE_AT = _NODE_AT + len(ENCODED_NODE_COLUMNS)
+_story_node_statements: dict[str, Select[Any]] = {}
+
+
+def _story_node_choices(dialect: str) -> Select[Any]:
+    built = _story_node_statements.get(dialect)
+    if built is None:
+        statement: Select[Any] = (
+            select(
+                *_STORY_COLUMNS,
+                *_MARKS,
+                *_COUNTS,
+                _MAX_TOLD,
+                *_RECENT.columns(dialect),
+                *ENCODED_NODE_COLUMNS,
+                *ENCODED_CHOICE_COLUMNS,
+            )
+            .select_from(Story)
+            .outerjoin(StoryNode, (StoryNode.id == bindparam("node_id")) & (StoryNode.scene_id == Story.scene_id))
+            .outerjoin(StoryChoice, StoryChoice.node_id == StoryNode.id)
+            .where(Story.scene_id == _SCENE)
+            .order_by(StoryChoice.position, StoryChoice.id)
+        )
+        built = _story_node_statements[dialect] = statement
+    return built
 
 
 async def get_story(session: AsyncSession, scene_id: str) -> Story:
@@ -140,28 +165,49 @@ async def get_node(session: AsyncSession, scene_id: str, node_id: str) -> StoryN
 
 
 @dataclass(frozen=True)
+class PathState:
+    """What `refresh` reads, as it stood before a step added a node."""
+
+    counts: tuple[int, int, int, int]  # passages told on the path, the book's passages, tasks done, tasks
+    last_told: int | None  # the highest passage index told on the path
+    recent: list[tuple[str, str]]  # the path's last SUMMARY_NODES texts (content, original; clipped), newest first
+
+
+@dataclass(frozen=True)
 class StoryAndNode:
     story: Story  # not in the session: what the step writes on it, it writes itself
     next_position: int  # the position the story's next node takes
     log_seq: int  # where the message log stands (what `reveal` marks on a node)
+    path: PathState
     node: NodeRow | None  # None: no such node in this story
     choices: list[ChoiceRow]
 
 
 async def story_and_node(session: AsyncSession, scene_id: str, node_id: str) -> StoryAndNode:
-    """The story, its marks (uncorrelated scalar subqueries as columns), the node and its choices, in one Core
-    statement (StoryNotFound; a node missing or another story's is None)."""
-    params = {"scene_id": scene_id, "node_id": node_id if is_valid_id(node_id) else ""}
+    """The story, its marks and its path's state (uncorrelated scalar subqueries as columns), the node and its
+    choices, in one Core statement (StoryNotFound; a node missing or another story's is None)."""
+    params = {
+        "scene_id": scene_id,
+        "node_id": node_id if is_valid_id(node_id) else "",
+        "chars": DIGEST_SOURCE_CHARS,
+        "count": SUMMARY_NODES,
+    }
     connection = await session.connection()
-    rows = (await connection.execute(_STORY_NODE_CHOICES, params)).all()
+    statement = _story_node_choices(connection.dialect.name)
+    rows = (await connection.execute(statement, params)).all()
     if not rows:
         raise StoryNotFound(details=scene_id)
     first = rows[0]
     story = Story(**dict(zip(_STORY_KEYS, first, strict=False)))
-    last, log_seq = first[len(_STORY_KEYS)], first[len(_STORY_KEYS) + 1]
+    last, log_seq, told, passages, done, tasks, last_told, recent = first[_MARKS_AT:_NODE_AT]
+    path = PathState(
+        (int(told or 0), int(passages or 0), int(done or 0), int(tasks or 0)),
+        last_told,
+        [(content, original) for content, original in _RECENT.decode([recent])["recent"]],
+    )
     node = NodeRow._make(first[_NODE_AT:_CHOICE_AT]) if first[_NODE_AT] is not None else None
     choices = [ChoiceRow._make(row[_CHOICE_AT:]) for row in rows if row[_CHOICE_AT] is not None]
-    return StoryAndNode(story, 0 if last is None else last + 1, int(log_seq or 0), node, choices)
+    return StoryAndNode(story, 0 if last is None else last + 1, int(log_seq or 0), path, node, choices)
 
 
 async def graph_rows(session: AsyncSession, scene_id: str) -> Sequence[Row[*tuple[Any, ...]]]:
@@ -218,15 +264,37 @@ async def refresh(session: AsyncSession, story: Story, now: datetime, *, reveal_
     connection = await session.connection()  # column rows: a Core read
     rows = (await connection.execute(RECENT_TEXTS_AND_COUNTS, params)).all()
     counts = tuple(rows[0][2:]) if rows else (await connection.execute(_PROGRESS_COUNTS, params)).one()
-    story.progress = graph.progress_of(*(int(count or 0) for count in counts))
+    told, passages, done, tasks = (int(count or 0) for count in counts)
+    _derive(story, [(content, original) for content, original, *_ in rows], (told, passages, done, tasks), now)
+    if reveal_counter is not None:
+        story.reveal_counter = reveal_counter
+
+
+def refresh_with_node(story: Story, before: PathState, node: StoryNode, *, tasks_added: int, now: datetime) -> bool:
+    """`refresh` after `node` was added at the end of the path (and `tasks_added` tasks), from the path's state
+    read before it in the same transaction, not read again. False, with nothing set, when that cannot be told:
+    the node told a passage no later than the path's last told one (it may be told already)."""
+    told_here = node.segment_index if node.segment_index is not None else node.covers_segment
+    if told_here is not None and before.last_told is not None and told_here <= before.last_told:
+        return False
+    told, passages, done, tasks = before.counts
+    counts = (told + (told_here is not None), passages, done, tasks + tasks_added)
+    newest = (node.content[:DIGEST_SOURCE_CHARS], (node.original_content or "")[:DIGEST_SOURCE_CHARS])
+    _derive(story, [newest, *before.recent[: SUMMARY_NODES - 1]], counts, now)
+    story.reveal_counter = node.reveal_seq or story.reveal_counter
+    return True
+
+
+def _derive(story: Story, recent: list[tuple[str, str]], counts: tuple[int, int, int, int], now: datetime) -> None:
+    """Progress, the state label and the rolling summary from the counts and the path's last texts (newest
+    first)."""
+    story.progress = graph.progress_of(*counts)
     story.current_state = graph.state_label(story.progress, story.language)
-    texts = [content or original or "" for content, original, *_ in rows][::-1]
+    texts = [content or original or "" for content, original in recent][::-1]
     earlier = texts[:-RECENT_NODES] if len(texts) > RECENT_NODES else []
     lines = [f"- {digest(text)}" for text in earlier]
     story.rolling_summary = "\n".join(bounded_lines([line for line in lines if len(line) > 2], SUMMARY_CHARS))
     story.last_updated = now
-    if reveal_counter is not None:
-        story.reveal_counter = reveal_counter
 
 
 class ChoiceLike(Protocol):

@@ -1,4 +1,5 @@
-"""The writes of a story choice as Core statements on the session's connection, built once.
+"""The writes of a story choice as Core statements on the session's connection (`await session.connection()`,
+taken once per transaction), built once.
 
 A choice is the story's hot path: its claim writes one row, its store one node, its choices, the claim's
 `next_node_id` and the story row. Written by the ORM's unit of work, that is some 0.5 ms of Python per
@@ -14,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from sceneintruder.story.models import Story, StoryChoice, StoryNode
 from sceneintruder.story.runtime import StoryRuntime
@@ -50,27 +51,28 @@ def touched(runtime: StoryRuntime, session: AsyncSession, scene_id: str, node_id
     runtime.node_views.touch(session.sync_session, node_ids)
 
 
-async def claim(session: AsyncSession, choice_id: str, now: datetime) -> None:
+async def claim(connection: AsyncConnection, choice_id: str, now: datetime) -> None:
     """The choice is taken and its model call running (selected, no node yet)."""
-    await (await session.connection()).execute(_CLAIM, {"choice_id": choice_id, "now": now})
+    await connection.execute(_CLAIM, {"choice_id": choice_id, "now": now})
 
 
-async def unclaim(session: AsyncSession, choice_id: str) -> None:
-    await (await session.connection()).execute(_UNCLAIM, {"choice_id": choice_id})
+async def unclaim(connection: AsyncConnection, choice_id: str) -> None:
+    await connection.execute(_UNCLAIM, {"choice_id": choice_id})
 
 
-async def insert_node(session: AsyncSession, node: StoryNode, choices: list[StoryChoice], *, led_from: str) -> None:
+async def insert_node(
+    connection: AsyncConnection, node: StoryNode, choices: list[StoryChoice], *, led_from: str
+) -> None:
     """A node built whole in memory (not in the session) with its choices; the choice `led_from` leads to it."""
-    connection = await session.connection()
     await connection.execute(_INSERT_NODE, _values(node, _NODE_COLUMNS))
     if choices:
         await connection.execute(_INSERT_CHOICES, [_values(choice, _CHOICE_COLUMNS) for choice in choices])
     await connection.execute(_LED_TO, {"choice_id": led_from, "led_to": node.id})
 
 
-async def story_after_move(session: AsyncSession, story: Story) -> None:
+async def story_after_move(connection: AsyncConnection, story: Story) -> None:
     """What `_state.refresh` recomputed on a story row read as columns (not in the session)."""
-    await (await session.connection()).execute(
+    await connection.execute(
         _STORY_AFTER_MOVE,
         {
             "story_id": story.scene_id,

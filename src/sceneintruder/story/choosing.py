@@ -15,10 +15,13 @@ Three short steps, the model call outside both the scene's lock and any transact
 3. Store (locked transaction): the node, its choices, the task/place/object it brought; the choice's
    `next_node_id` is set (the reference never set it). If the model failed, the claim is undone instead, so
    the choice can be taken again; if a rewind went past the node meanwhile, the claim is undone and 409.
-   One statement reads the story row, its marks, the node and its choices; the new node is built whole before
-   it is inserted (its items and place matched against those the prompt saw, plus any the step added), so the
-   node, its choices, the claim's `next_node_id` and the story row are each written once. The answer's
-   StoryData is made from the cached one the claim took (`assembling.after_choice`), not read again.
+   One statement reads the story row, its marks, the path's state (the counts progress is made of, the last
+   passage told on it, its last texts), the node and its choices; the new node is built whole before it is
+   inserted (its items and place matched against those the prompt saw, plus any the step added), so the node,
+   its choices, the claim's `next_node_id` and the story row are each written once. Progress, state and the
+   rolling summary are computed from the path's state and the new node (`_state.refresh_with_node`), not read
+   again after the writes (unless the node tells a passage the path may have told already: then they are). The
+   answer's StoryData is made from the cached one the claim took (`assembling.after_choice`), not read again.
 
 The claim's and the store's reads and writes are Core statements on the session's connection (`_writes`); the
 story row is read as columns and written by one UPDATE. The ORM's identity map, unit of work and commit
@@ -162,7 +165,7 @@ async def _claim(runtime: StoryRuntime, scene: Scene, node_id: str, choice_id: s
         taken = _decision_taken(rows, now)
         if taken is not None:
             raise ChoiceAlreadyMade(details={"node_id": node_id, "choice_id": taken})
-        await _writes.claim(session, choice_id, now)
+        await _writes.claim(connection, choice_id, now)
         _writes.touched(runtime, session, scene.id, [node_id])
         picked = {"text": choice.text, "consequence": choice.consequence, "next_node_hint": choice.next_node_hint}
         layout = assembling.cached_layout(runtime, scene.id)  # before the commit drops it
@@ -287,7 +290,7 @@ async def _store(
         choice = next((row for row in parent_choices if row.id == claim.choice_id), None)
         if choice is None or not _state.in_flight(choice) or not graph.is_revealed(parent):
             if choice is not None and _state.in_flight(choice):
-                await _writes.unclaim(session, choice.id)
+                await _writes.unclaim(await session.connection(), choice.id)
                 _writes.touched(runtime, session, scene.id, [parent.id])
                 await session.commit()
             raise Conflict(REWOUND_MESSAGE, details=claim.node_id)
@@ -328,9 +331,11 @@ async def _store(
             if opened is not None:
                 opened.accessible = True
         choices = _outcome.new_choices(node.id, value.choices, made_by=made_by, now=now)
-        await _writes.insert_node(session, node, choices, led_from=choice.id)
-        await _state.refresh(session, story, now, reveal_counter=node.reveal_seq)
-        await _writes.story_after_move(session, story)
+        connection = await session.connection()
+        await _writes.insert_node(connection, node, choices, led_from=choice.id)
+        if not _state.refresh_with_node(story, read.path, node, tasks_added=int(value.new_task is not None), now=now):
+            await _state.refresh(session, story, now, reveal_counter=node.reveal_seq)  # read the path again
+        await _writes.story_after_move(connection, story)
         _writes.touched(runtime, session, scene.id, [parent.id, node.id])
         led = [row._replace(next_node_id=node.id) if row.id == choice.id else row for row in parent_choices]
         changed = {

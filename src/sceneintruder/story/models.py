@@ -44,6 +44,7 @@ class StoryNode(Base):
     __table_args__ = (
         Index("ix_story_node_scene_position", "scene_id", "position"),
         Index("ix_story_node_scene_reveal_seq", "scene_id", "reveal_seq"),  # the current node, the path
+        Index("ix_story_node_scene_segment_index", "scene_id", "segment_index"),  # the book's next passage, counts
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -97,22 +97,6 @@ def revealed_node(
     )
 
 
-def add_choices(
-    session: AsyncSession,
-    node_id: str,
-    drafts: Sequence[Any],
-    *,
-    made_by: Provenance,
-    now: datetime,
-    source: str | None = None,
-    start: int = 0,
-) -> list[StoryChoice]:
-    """`new_choices`, added to the session."""
-    choices = new_choices(node_id, drafts, made_by=made_by, now=now, source=source, start=start)
-    session.add_all(choices)
-    return choices
-
-
 def new_choices(
     node_id: str,
     drafts: Sequence[Any],
@@ -123,7 +107,8 @@ def new_choices(
     start: int = 0,
 ) -> list[StoryChoice]:
     """Choices from drafts with `text`, `consequence` and (optionally) `next_node_hint`/`next_hint`, `type`,
-    `impact` (0-1). `source` defaults to who made them (`llm` or `offline`); the labels go in their metadata."""
+    `impact` (0-1). `source` defaults to who made them (`llm` or `offline`); the labels go in their metadata.
+    Not added to any session: the caller adds them (`session.add_all`) or inserts them itself (a choice's store)."""
     choices = []
     for offset, draft in enumerate(drafts):
         choice = StoryChoice(

@@ -197,9 +197,8 @@ async def _suggest(
         if choice.source == "command" and not choice.selected:
             await session.delete(choice)
     start = max((choice.position for choice in existing if choice.source != "command" or choice.selected), default=-1)
-    choices = _outcome.add_choices(
-        session, node.id, drafts, made_by=made_by, source="command", now=utcnow(), start=start + 1
-    )
+    choices = _outcome.new_choices(node.id, drafts, made_by=made_by, source="command", now=utcnow(), start=start + 1)
+    session.add_all(choices)
     for rank, (choice, draft) in enumerate(zip(choices, drafts, strict=True), start=1):
         choice.meta = {**choice.meta, "source": "story_command", "llm_rank": rank, "user_command": order}
         choice.description = draft.consequence

@@ -217,7 +217,8 @@ async def explore(
                 made_by=made_by,
                 now=now,
             )
-            choices = _outcome.add_choices(session, node.id, event.choices, made_by=made_by, now=now)
+            choices = _outcome.new_choices(node.id, event.choices, made_by=made_by, now=now)
+            session.add_all(choices)
             response["story_node"] = node_view(node, choices)
             node_id = node.id
         await _state.refresh(session, story, now)

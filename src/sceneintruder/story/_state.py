@@ -122,7 +122,7 @@ _MAX_TOLD = (
 _RECENT = JsonBundle({"recent": (RECENT_TEXTS, (StoryNode.reveal_seq.desc(),))})
 _STORY_KEYS = tuple(column.key for column in _STORY_COLUMNS)
 _MARKS_AT = len(_STORY_COLUMNS)
-_NODE_AT = _MARKS_AT + len(_MARKS) + len(_COUNTS) + 2
+_NODE_AT = _MARKS_AT + len(_MARKS) + len(_COUNTS) + 2  # then _MAX_TOLD and the recent texts' column
 _CHOICE_AT = _NODE_AT + len(ENCODED_NODE_COLUMNS)
 _story_node_statements: dict[str, Select[Any]] = {}
 

@@ -27,8 +27,8 @@ The claim's and the store's reads and writes are Core statements on the session'
 story row is read as columns and written by one UPDATE. The ORM's identity map, unit of work and commit
 bookkeeping cost more Python than these statements take to run: the claim's read, write and commit took 0.73 ms
 through the ORM and take 0.32 ms as Core (in process, back to back; twice both after the idle wait a model call
-is). What a task, place or object the model brought adds still goes through the ORM (rare; it flushes in
-`_state.refresh`). The read caches learn what the Core writes changed from `_writes.touched`.
+is). What a task, place or object the model brought adds still goes through the ORM (rare; the session flushes
+it before the commit). The read caches learn what the Core writes changed from `_writes.touched`.
 
 Offline, the node tells the book's next passage (`covers_segment`), so choices walk forward through the book
 and never tell one passage twice; once every passage is told, a choice leads to the story's ending (ending.py).
@@ -295,7 +295,7 @@ async def _store(
                 await session.commit()
             raise Conflict(REWOUND_MESSAGE, details=claim.node_id)
         now = utcnow()
-        with session.no_autoflush:  # reads first; what a step adds (rarely) is written by the flush in `refresh`
+        with session.no_autoflush:  # reads first; what a step adds (rarely) is flushed by the ORM before commit
             items: list[ItemName] = list(ahead.context.items)
             places: list[_outcome.Place] = list(ahead.context.places)
             if value.new_task is not None:

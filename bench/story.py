@@ -1,8 +1,8 @@
-"""Story benchmark: what a choice adds to the model's time, and reading a story of 1,000 nodes.
+"""Story benchmark: what a choice adds to the model's time, and reading (and choosing on) a story of 1,000 nodes.
 
-    python bench/story.py [--choices 200] [--delay-ms 50] [--reads 300] [--copies 46]
+    python bench/story.py [--choices 200] [--delay-ms 50] [--reads 300] [--copies 46] [--long-choices 100]
 
-Both parts run the project server as its own process (real uvicorn, SQLite file in WAL mode, default settings).
+Every part runs the project server as its own process (real uvicorn, SQLite file in WAL mode, default settings).
 
 1. Choice round-trip overhead. The scene is created and its story built with the built-in provider; then the
    tests' fake OpenAI server (its own process, `--delay-ms` before every answer, every answer a valid next-node
@@ -16,6 +16,8 @@ Both parts run the project server as its own process (real uvicorn, SQLite file 
    READ_CACHE_TTL_SECONDS=0: what the first read after a move costs, when only the moved nodes are re-encoded);
    and with no cache at all (STORY_NODE_CACHE_SECONDS=0 too: a server that just started). Next to a bare FastAPI
    app serving the very same bytes (moving that response with no work at all). Target: p99 <= 50 ms.
+3. Part 1 on that long book (`--long-choices`, 0 to skip): the same alternation of choices and raw model calls,
+   where every answer carries the whole StoryData (some 1.8 MB) and the book's passages number a thousand.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import json
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -107,15 +110,22 @@ def choice_overhead(args: argparse.Namespace) -> tuple[list[float], list[float]]
                 story = _settled_story(http, scene_id)
                 config = {"api_key": KEY, "base_url": f"{fake}/v1"}
                 http.post("/api/settings", json={"llm_provider": "openai", "llm_config": config}).raise_for_status()
-                node = next(n for n in story["nodes"] if n["id"] == story["current_node_id"])
-                ours: list[float] = []
-                raw: list[float] = []
-                for n in range(args.choices + 10):  # the first 10 warm up
-                    elapsed, node = _choose(http, scene_id, node)
-                    direct_ms = _raw_completion(direct, fake)
-                    if n >= 10:
-                        ours.append(elapsed)
-                        raw.append(direct_ms)
+                return _choices(http, direct, fake, scene_id, story, args.choices)
+
+
+def _choices(
+    http: httpx.Client, direct: httpx.Client, fake: str, scene_id: str, story: dict, count: int
+) -> tuple[list[float], list[float]]:
+    """`count` choices from the current node on (after 10 that warm up), each followed by the raw model call."""
+    node = next(n for n in story["nodes"] if n["id"] == story["current_node_id"])
+    ours: list[float] = []
+    raw: list[float] = []
+    for n in range(count + 10):
+        elapsed, node = _choose(http, scene_id, node)
+        direct_ms = _raw_completion(direct, fake)
+        if n >= 10:
+            ours.append(elapsed)
+            raw.append(direct_ms)
     return ours, raw
 
 
@@ -148,9 +158,22 @@ def _timed_gets(http: httpx.Client, url: str, count: int) -> list[float]:
     return times
 
 
-def big_story_reads(args: argparse.Namespace) -> tuple[int, int, list[float], list[float], list[float], list[float]]:
+@dataclass
+class LongBook:
+    nodes: int = 0
+    size: int = 0
+    cached: list[float] = field(default_factory=list)
+    after_move: list[float] = field(default_factory=list)
+    cold: list[float] = field(default_factory=list)
+    baseline: list[float] = field(default_factory=list)
+    ours: list[float] = field(default_factory=list)  # choices on it
+    raw: list[float] = field(default_factory=list)
+
+
+def big_story(args: argparse.Namespace) -> LongBook:
     """Reads served from the story cache; reads that rebuild StoryData from the node cache every time (what the
-    first read after a move costs); reads with no cache at all; and the bare baseline."""
+    first read after a move costs); reads with no cache at all; the bare baseline; then choices on that book."""
+    book = LongBook()
     with tempfile.TemporaryDirectory(prefix="bench-story-") as tmp:
         data = Path(tmp) / "data"
         with project_server(data, ANALYSIS_CHUNK_CHARS="100000") as base:
@@ -159,18 +182,32 @@ def big_story_reads(args: argparse.Namespace) -> tuple[int, int, list[float], li
                 scene_id, story = _analysed_story(http, args.copies)
                 url = f"/api/scenes/{scene_id}/story"
                 payload = http.get(url).content
-                cached = _timed_gets(http, url, args.reads)
+                book.nodes, book.size = len(story["nodes"]), len(payload)
+                book.cached = _timed_gets(http, url, args.reads)
         with project_server(data, READ_CACHE_TTL_SECONDS="0") as base:
             with httpx.Client(base_url=base, headers=admin, timeout=120) as http:
-                after_move = _timed_gets(http, url, args.reads)
+                book.after_move = _timed_gets(http, url, args.reads)
         with project_server(data, READ_CACHE_TTL_SECONDS="0", STORY_NODE_CACHE_SECONDS="0") as base:
             with httpx.Client(base_url=base, headers=admin, timeout=120) as http:
-                cold = _timed_gets(http, url, args.reads)
+                book.cold = _timed_gets(http, url, args.reads)
         body = Path(tmp) / "story.json"
         body.write_bytes(payload)
         with bare_server(BARE_PAYLOAD_FILE=str(body)) as bare, httpx.Client(base_url=bare, timeout=60) as http:
-            baseline = _timed_gets(http, "/bare/payload", args.reads)
-    return len(story["nodes"]), len(payload), cached, after_move, cold, baseline
+            book.baseline = _timed_gets(http, "/bare/payload", args.reads)
+        if args.long_choices:
+            reply = Path(tmp) / "next_node.json"
+            reply.write_text(json.dumps(NEXT_NODE), encoding="utf-8")
+            with (
+                fake_vendor(args.delay_ms / 1000, str(reply)) as fake,
+                project_server(data, ALLOW_PRIVATE_PROVIDER_URLS="true", LLM_MAX_RETRIES="0") as base,
+                httpx.Client(base_url=base, headers=admin, timeout=120) as http,
+                httpx.Client(timeout=60) as direct,
+            ):
+                config = {"api_key": KEY, "base_url": f"{fake}/v1"}
+                http.post("/api/settings", json={"llm_provider": "openai", "llm_config": config}).raise_for_status()
+                story = http.get(url).json()["data"]
+                book.ours, book.raw = _choices(http, direct, fake, scene_id, story, args.long_choices)
+    return book
 
 
 def main() -> int:
@@ -179,6 +216,7 @@ def main() -> int:
     parser.add_argument("--delay-ms", type=float, default=50.0, help="the fake vendor's time before it answers")
     parser.add_argument("--reads", type=int, default=300, help="GET /story requests measured")
     parser.add_argument("--copies", type=int, default=46, help="copies of the chapters in the long text")
+    parser.add_argument("--long-choices", type=int, default=100, help="choices on the long book (0: none)")
     args = parser.parse_args()
 
     print(f"1. POST /story/choice through a fake vendor answering after {args.delay_ms:.0f} ms, {args.choices} choices")
@@ -191,16 +229,24 @@ def main() -> int:
     print(f"   target overhead p99 <= 15 ms: {'ok' if overhead99 <= 15 else 'OVER TARGET'}")
 
     print(f"2. GET /story on a long book ({args.copies} copies of the chapters), {args.reads} reads")
-    nodes, size, cached, after_move, cold, baseline = big_story_reads(args)
-    print(f"   {nodes} nodes, response {size / 1024:.0f} KiB")
-    print(_summary("server: GET /story, from the story cache", cached))
-    print(_summary("server: rebuilt from cached nodes (a move)", after_move))
-    print(_summary("server: rebuilt from the database, no cache", cold))
-    print(_summary("bare FastAPI app, the same bytes", baseline))
-    for name, reads in (("cached", cached), ("after a move", after_move), ("no cache", cold)):
-        ratio = percentile(reads, 50) / percentile(baseline, 50)
+    book = big_story(args)
+    print(f"   {book.nodes} nodes, response {book.size / 1024:.0f} KiB")
+    print(_summary("server: GET /story, from the story cache", book.cached))
+    print(_summary("server: rebuilt from cached nodes (a move)", book.after_move))
+    print(_summary("server: rebuilt from the database, no cache", book.cold))
+    print(_summary("bare FastAPI app, the same bytes", book.baseline))
+    for name, reads in (("cached", book.cached), ("after a move", book.after_move), ("no cache", book.cold)):
+        ratio = percentile(reads, 50) / percentile(book.baseline, 50)
         verdict = "ok" if percentile(reads, 99) <= 50 else "OVER TARGET"
         print(f"   {name}: p50 {ratio:.1f}x the bare app; target p99 <= 50 ms: {verdict}")
+    if args.long_choices:
+        count = args.long_choices
+        print(f"3. POST /story/choice on that long book, {count} choices (each answers its whole StoryData)")
+        print(_summary("server: POST /story/choice", book.ours))
+        print(_summary("raw: the same model call straight to the fake", book.raw))
+        overhead50 = percentile(book.ours, 50) - percentile(book.raw, 50)
+        overhead99 = percentile(book.ours, 99) - percentile(book.raw, 99)
+        print(f"{'overhead':<46} p50 {overhead50:7.2f} ms   p99 {overhead99:7.2f} ms")
     return 0
 
 

@@ -4,7 +4,7 @@ taken once per transaction), built once.
 A choice is the story's hot path: its claim writes one row, its store one node, its choices, the claim's
 `next_node_id` and the story row. Written by the ORM's unit of work, that is some 0.5 ms of Python per
 transaction (1 ms after the idle wait for the model) for what SQLite runs in 0.1 ms. Rows the ORM did not write
-are not seen by the read caches' flush hook, so every function here notes what it changed (`touched`), and the
+are not seen by the read caches' flush hook: the caller names what its writes changed (`touched`), and the
 caches drop it when the transaction commits, as for any ORM write.
 """
 

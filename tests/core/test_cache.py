@@ -98,3 +98,118 @@ async def test_a_cancelled_waiter_does_not_cancel_the_shared_load() -> None:
     with pytest.raises(asyncio.CancelledError):
         await first
     assert await second == 7
+
+
+class Loads:
+    """A load that returns 1, 2, 3... one per call, each held until `release` is set."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.release = asyncio.Event()
+
+    async def __call__(self) -> int:
+        self.calls += 1
+        number = self.calls
+        await self.release.wait()
+        return number
+
+
+async def test_a_read_late_in_an_entrys_life_answers_at_once_and_reloads_it_in_the_background() -> None:
+    clock = Clock()
+    cache: TTLCache[str, int] = TTLCache(max_entries=10, ttl_seconds=10, refresh_after=0.8, clock=clock)
+    load = Loads()
+    load.release.set()
+    assert await cache.get_or_load("k", load) == 1
+    clock.now = 7.9  # before the refresh point: no reload
+    assert await cache.get_or_load("k", load) == 1 and load.calls == 1
+
+    load.release.clear()
+    clock.now = 8.0
+    # answered from the entry while the reload is held: the caller did not wait for it
+    assert await asyncio.wait_for(cache.get_or_load("k", load), timeout=1) == 1
+    assert await cache.get_or_load("k", load) == 1 and load.calls == 2  # one reload, however many reads
+    load.release.set()
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert cache.get("k") == 2
+    clock.now = 17.9  # the reloaded entry lives a full TTL from its reload
+    assert cache.get("k") == 2
+
+
+async def test_an_entry_is_never_served_past_its_ttl_while_its_refresh_is_running() -> None:
+    clock = Clock()
+    cache: TTLCache[str, int] = TTLCache(max_entries=10, ttl_seconds=10, refresh_after=0.5, clock=clock)
+    load = Loads()
+    load.release.set()
+    await cache.get_or_load("k", load)
+    load.release.clear()
+    clock.now = 6
+    assert await cache.get_or_load("k", load) == 1  # starts the refresh
+    clock.now = 10  # expired before the refresh landed: the reader waits for it
+    waiting = asyncio.create_task(cache.get_or_load("k", load))
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    load.release.set()
+    assert await waiting == 2 and load.calls == 2
+
+
+async def test_a_refresh_running_when_the_key_is_invalidated_is_not_stored() -> None:
+    clock = Clock()
+    cache: TTLCache[str, int] = TTLCache(max_entries=10, ttl_seconds=10, clock=clock)
+    load = Loads()
+    load.release.set()
+    await cache.get_or_load("k", load)
+    load.release.clear()
+    clock.now = 9
+    assert await cache.get_or_load("k", load) == 1  # the background refresh reads the row...
+    cache.invalidate("k")  # ...and a write lands meanwhile
+    load.release.set()
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert cache.get("k") is None
+    assert await cache.get_or_load("k", load) == 3  # the next reader loads what was written
+
+
+async def test_a_failed_refresh_leaves_the_entry_to_expire_and_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    clock = Clock()
+    cache: TTLCache[str, int] = TTLCache(max_entries=10, ttl_seconds=10, clock=clock)
+
+    async def fails() -> int:
+        raise LookupError("database gone")
+
+    cache.put("k", 1)
+    clock.now = 9
+    assert await cache.get_or_load("k", fails) == 1
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert cache.get("k") == 1
+    assert "a cache refresh failed: LookupError('database gone')" in caplog.text
+    clock.now = 10
+    with pytest.raises(LookupError):
+        await cache.get_or_load("k", fails)
+
+
+async def test_a_miss_is_loaded_in_the_callers_own_task_not_queued_behind_others() -> None:
+    cache: TTLCache[str, object] = TTLCache(max_entries=10, ttl_seconds=60)
+
+    async def load() -> object:
+        return asyncio.current_task()
+
+    caller = asyncio.create_task(cache.get_or_load("k", load))
+    assert await caller is caller
+
+
+async def test_when_the_loading_caller_is_cancelled_a_waiter_loads_the_key_itself() -> None:
+    cache: TTLCache[str, int] = TTLCache(max_entries=10, ttl_seconds=60)
+    load = Loads()
+    loader = asyncio.create_task(cache.get_or_load("k", load))
+    await asyncio.sleep(0)
+    waiter = asyncio.create_task(cache.get_or_load("k", load))
+    await asyncio.sleep(0)
+    loader.cancel()
+    await asyncio.sleep(0)
+    load.release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await loader
+    assert await waiter == 2  # the waiter's own load: the cancelled one never finished
+    assert cache.get("k") == 2 and load.calls == 2

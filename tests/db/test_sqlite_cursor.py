@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -197,3 +198,51 @@ def test_a_read_on_the_loops_thread_never_waits_for_a_lock(tmp_path: Path) -> No
     assert sqlite_cursor._run_inline(Driver, lambda: reader.execute("SELECT count(*) FROM t").fetchall()) == [(0,)]
     holder.close()
     reader.close()
+
+
+async def test_a_with_query_that_reads_runs_on_the_loop_and_one_that_writes_goes_to_the_worker(tmp_path: Path) -> None:
+    """A recursive walk (WITH ... SELECT) is a read like a SELECT: no hop. In SQLite a WITH may lead to a write;
+    one that names a write goes to the worker thread, and its transaction's COMMIT with it."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    walk = "WITH RECURSIVE up(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM up WHERE n < 5) SELECT sum(n) FROM up"
+    try:
+        async with engine.connect() as connection:
+            hops = hop_counter((await connection.get_raw_connection()).driver_connection)
+            await connection.execute(text("CREATE TABLE t (n INTEGER)"))
+            await connection.commit()
+            hops[0] = 0
+            assert (await connection.execute(text(walk))).scalar() == 15
+            assert hops[0] == 0
+            await connection.execute(text("WITH v(n) AS (SELECT 7) INSERT INTO t SELECT n FROM v"))
+            assert hops[0] == 1
+            await connection.commit()
+            assert (await connection.execute(text("SELECT n FROM t"))).scalar() == 7
+    finally:
+        await engine.dispose()
+
+
+async def test_a_short_read_the_os_pauses_stays_on_the_loop(tmp_path: Path) -> None:
+    """The budget is CPU time: a read that takes little CPU stays on the loop's thread even when it is paused for
+    longer than the budget (here by a function that sleeps, as the OS may pause a thread on a busy machine)."""
+    paused = (
+        "SELECT count(*) FROM (WITH RECURSIVE c(x) AS (SELECT pause(1) UNION ALL SELECT x + 1 FROM c LIMIT 3000) "
+        "SELECT x FROM c)"
+    )
+    sqlite_cursor._slow_statements.clear()
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    try:
+        async with engine.connect() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+            await connection.execute(text("SELECT 1"))
+
+            def pause(value: int) -> int:
+                time.sleep(sqlite_cursor.INLINE_BUDGET_SECONDS * 5)
+                return value
+
+            driver._conn.create_function("pause", 1, pause)
+            hops = hop_counter(driver)
+            assert (await connection.execute(text(paused))).scalar() == 3000
+            assert hops[0] == 0 and paused not in sqlite_cursor._slow_statements
+    finally:
+        sqlite_cursor._slow_statements.discard(paused)
+        await engine.dispose()

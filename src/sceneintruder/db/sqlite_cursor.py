@@ -13,13 +13,16 @@ its own, and one that ends before running anything (a commit or rollback with no
 SQLite takes no lock and no snapshot at a deferred BEGIN, and an IMMEDIATE one waits for the write lock in the
 worker thread exactly as before, just before the statement that follows it: the transaction is the same.
 
-A SELECT takes no hop at all: it runs on the event loop's own thread (`_run_inline`), as a hop costs a hundred
-times what SQLite needs for the small reads a request makes (0.1 ms against 1-20 µs here). Two guards keep a
-read from holding the loop: it runs with no busy wait (SQLite's busy timeout is 0 for it: a read that would wait
-for a lock goes to the worker thread instead, where it waits as long as ever), and with a time budget
-(`INLINE_BUDGET_SECONDS`, checked by SQLite's progress handler): a read that runs longer is interrupted (a
-SELECT changes nothing, so it is simply run again) and finished in the worker thread, and its SQL goes to the
-worker thread from then on. A rollback runs on the loop: in WAL mode it discards pages in memory.
+A SELECT (or a WITH query that only reads) takes no hop at all: it runs on the event loop's own thread
+(`_run_inline`), as a hop costs a hundred times what SQLite needs for the small reads a request makes (0.1 ms
+against 1-20 µs here). Two guards keep a read from holding the loop: it runs with no busy wait (SQLite's busy
+timeout is 0 for it: a read that would wait for a lock goes to the worker thread instead, where it waits as long
+as ever), and with a budget (`INLINE_BUDGET_SECONDS` of the loop thread's CPU time, checked by SQLite's progress
+handler): a read that runs longer is interrupted (a read changes nothing, so it is simply run again) and finished
+in the worker thread, and its SQL goes to the worker thread from then on. CPU time, not the clock: on a busy
+machine the OS may pause the thread in the middle of a read of a few microseconds, and that read, taken for a
+slow one, was sent to the worker thread for good (a hop, and a turn in the loop's queue, for every chat reply's
+history read, seen in bench/chat.py). A rollback runs on the loop: in WAL mode it discards pages in memory.
 
 A writer's transaction takes no hop for its small writes either, once it holds the write lock. Its BEGIN
 IMMEDIATE is first tried on the loop's thread with no busy wait (`_begin_inline`): with the lock free (the usual
@@ -79,7 +82,7 @@ def drop_pending_begin(dbapi_connection: Any) -> bool:
     return _take_pending_begin(dbapi_connection.driver_connection) is not None
 
 
-INLINE_BUDGET_SECONDS = 0.002  # a read on the loop's thread longer than this is finished in the worker thread
+INLINE_BUDGET_SECONDS = 0.002  # a read using more CPU than this on the loop's thread is finished in the worker
 _PROGRESS_STEPS = 1000  # SQLite virtual-machine steps between two looks at the budget
 _SLOW_STATEMENTS_KEPT = 512
 _slow_statements: set[str] = set()  # SELECTs that overran the budget once: the worker thread runs them
@@ -95,8 +98,21 @@ _WRITE_LOCK = "_sceneintruder_write_lock"
 _ONE_ROW_UPDATE = re.compile(r"UPDATE (\w+) SET .+ WHERE (\w+)\.(\w+) = \?", re.DOTALL)
 
 
+_WRITE_WORD = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_read(operation: str) -> bool:
+    """A SELECT, or a WITH query that is one (a recursive walk, say): in SQLite a WITH may also lead to a write,
+    so one whose SQL names any write is taken for a write. Values are bound parameters, never in the SQL."""
+    head = operation.lstrip()[:6].upper()
+    if head == "SELECT":
+        return True
+    return head[:4] == "WITH" and _WRITE_WORD.search(operation) is None
+
+
 def _inline_eligible(operation: str, begin: str | None) -> bool:
-    return (begin is None or begin == "BEGIN") and operation.lstrip()[:6].upper() == "SELECT"
+    return (begin is None or begin == "BEGIN") and _is_read(operation)
 
 
 @dataclasses.dataclass
@@ -159,12 +175,12 @@ def _run_inline(driver_connection: Any, run: Callable[[], Any]) -> Any:
     """`run()` on the loop's thread, with no busy wait and within the budget; `_NotInline` if it cannot finish.
     A read in a transaction that holds the write lock never waits for a lock (WAL): its busy timeout stays."""
     connection: sqlite3.Connection = driver_connection._conn
-    deadline = time.perf_counter() + INLINE_BUDGET_SECONDS
+    deadline = time.thread_time() + INLINE_BUDGET_SECONDS
     may_wait = _writer(driver_connection) is None
     if may_wait:
         connection.execute("PRAGMA busy_timeout=0")
     # Installed for this read only: a handler left on would take the GIL from the worker thread every few steps.
-    connection.set_progress_handler(lambda: time.perf_counter() > deadline, _PROGRESS_STEPS)
+    connection.set_progress_handler(lambda: time.thread_time() > deadline, _PROGRESS_STEPS)
     try:
         return run()
     except sqlite3.OperationalError as error:
@@ -183,7 +199,7 @@ def _run_inline(driver_connection: Any, run: Callable[[], Any]) -> Any:
 def _after_hop(driver_connection: Any, operation: str, took_lock: bool) -> None:
     """After a statement ran in the worker thread: note the write lock it took, or that a write of its own (not a
     small one, or past the transaction's inline ones) went there, so that its COMMIT goes there too."""
-    wrote = operation.lstrip()[:6].upper() != "SELECT"
+    wrote = not _is_read(operation)
     if took_lock:
         _took_write_lock(driver_connection, bulk=wrote)
         return

@@ -55,15 +55,15 @@ class _SlowClose(ClosingSession):
         self._closed.append("finished")
 
 
+async def _use(session: ClosingSession) -> str:
+    async with session:
+        pass
+    return "returned"
+
+
 async def test_a_close_that_waits_is_finished_even_when_the_caller_is_cancelled() -> None:
     release, closed = asyncio.Event(), []
-
-    async def use() -> str:
-        async with _SlowClose(release, closed):
-            pass
-        return "returned"
-
-    caller = asyncio.create_task(use())
+    caller = asyncio.create_task(_use(_SlowClose(release, closed)))
     await asyncio.sleep(0)
     assert closed == ["started"]
     caller.cancel()  # the caller goes away while its session is closing
@@ -77,13 +77,7 @@ async def test_a_close_that_waits_is_finished_even_when_the_caller_is_cancelled(
 
 async def test_a_close_that_waits_returns_its_caller_once_finished() -> None:
     release, closed = asyncio.Event(), []
-
-    async def use() -> str:
-        async with _SlowClose(release, closed):
-            pass
-        return "returned"
-
-    caller = asyncio.create_task(use())
+    caller = asyncio.create_task(_use(_SlowClose(release, closed)))
     await asyncio.sleep(0)
     release.set()
     assert await caller == "returned" and closed == ["started", "finished"]
@@ -113,11 +107,7 @@ async def test_a_close_that_fails_after_waiting_raises_in_the_caller() -> None:
             await release.wait()
             raise RuntimeError("rollback failed")
 
-    async def use() -> None:
-        async with FailsLater():
-            pass
-
-    caller = asyncio.create_task(use())
+    caller = asyncio.create_task(_use(FailsLater()))
     await asyncio.sleep(0)
     release.set()
     with pytest.raises(RuntimeError, match="rollback failed"):

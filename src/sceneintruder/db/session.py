@@ -7,14 +7,13 @@ Jobs and streams open one short session per step and never hold one across a pro
 from __future__ import annotations
 
 import asyncio
-import types
-from collections.abc import Coroutine, Generator
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from sceneintruder.core.resumed import Resumed
 from sceneintruder.db.engine import SQLITE_BEGIN_OPTION, is_sqlite
 
 
@@ -34,13 +33,10 @@ class ClosingSession(AsyncSession):
     async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
         closing = self.close()
         try:
-            awaited = closing.send(None)
+            awaited = closing.send(None)  # an error raised by the close reaches the caller from here
         except StopIteration:
             return
-        except BaseException:
-            closing.close()
-            raise
-        finish = asyncio.ensure_future(_resumed(closing, awaited))
+        finish = asyncio.ensure_future(_finish(Resumed(closing, awaited)))
         cancelled: asyncio.CancelledError | None = None
         while True:  # as sqlalchemy.ext.asyncio.base._run_to_completion: a cancellation waits for the close
             try:
@@ -55,26 +51,8 @@ class ClosingSession(AsyncSession):
             raise cancelled
 
 
-@types.coroutine
-def _drive(coroutine: Coroutine[Any, Any, Any], awaited: Any) -> Generator[Any, Any, Any]:
-    """Go on running `coroutine`, stopped where it waits for `awaited`, from the task that awaits this."""
-    while True:
-        try:
-            sent = yield awaited
-        except BaseException as error:
-            try:
-                awaited = coroutine.throw(error)
-            except StopIteration as stop:
-                return stop.value
-        else:
-            try:
-                awaited = coroutine.send(sent)
-            except StopIteration as stop:
-                return stop.value
-
-
-async def _resumed(coroutine: Coroutine[Any, Any, Any], awaited: Any) -> Any:
-    return await _drive(coroutine, awaited)
+async def _finish(rest: Resumed) -> None:
+    await rest
 
 
 class Database:

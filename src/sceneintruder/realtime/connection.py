@@ -21,12 +21,13 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Generator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from sceneintruder.core.principal import Principal
+from sceneintruder.core.resumed import Resumed
 from sceneintruder.core.token_bucket import TokenBucket
 
 log = logging.getLogger("sceneintruder.realtime")
@@ -56,36 +57,6 @@ class _Close:
 
 
 FrameHandler = Callable[["Connection", str | bytes], Awaitable[None]]
-
-
-class _Resumed:
-    """The rest of a coroutine that was started by hand and is suspended on `waiting_on`, as an awaitable.
-
-    Awaited in a task, it hands the task what the coroutine waits for and passes results (and cancellation)
-    back into it: the task finishes the coroutine exactly as if it had run it from the start.
-    """
-
-    __slots__ = ("_coroutine", "_waiting_on")
-
-    def __init__(self, coroutine: Coroutine[Any, Any, Any], waiting_on: Any) -> None:
-        self._coroutine = coroutine
-        self._waiting_on = waiting_on
-
-    def __await__(self) -> Generator[Any, Any, Any]:
-        coroutine, waiting_on = self._coroutine, self._waiting_on
-        while True:
-            try:
-                sent = yield waiting_on
-            except BaseException as exc:
-                try:
-                    waiting_on = coroutine.throw(exc)
-                except StopIteration as done:
-                    return done.value
-            else:
-                try:
-                    waiting_on = coroutine.send(sent)
-                except StopIteration as done:
-                    return done.value
 
 
 class Connection:
@@ -192,7 +163,7 @@ class Connection:
             self._stop()
             return False
         self.sending_since = asyncio.get_running_loop().time()
-        self._writer = asyncio.create_task(self._drain(_Resumed(sending, waiting_on)))
+        self._writer = asyncio.create_task(self._drain(Resumed(sending, waiting_on)))
         return True
 
     def close_soon(self, code: int, reason: str) -> None:
@@ -233,7 +204,7 @@ class Connection:
             if self._writer is not None and self._close is None:
                 self._writer.cancel()  # the client has gone; nothing left to deliver
 
-    async def _drain(self, in_flight: _Resumed | None) -> None:
+    async def _drain(self, in_flight: Resumed | None) -> None:
         loop = asyncio.get_running_loop()
         try:
             if in_flight is not None:

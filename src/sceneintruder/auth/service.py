@@ -89,14 +89,9 @@ class PrincipalResolver:
             raise Unauthorized("Invalid or expired token") from exc
 
         async def load() -> Principal:
-            # Closed by hand: `async with` closes a session in a task of its own (SQLAlchemy's __aexit__), which
-            # waits its turn behind every request that arrived meanwhile; the requests of a burst waited for it.
-            session = db.reader()
-            try:
+            async with db.reader() as session:
                 revoked = await session.scalar(select(RevokedToken.jti).where(RevokedToken.jti == claims.jti))
                 role = None if revoked else await users_service.get_role(session, user_id=claims.sub)
-            finally:
-                await session.close()
             if role is None:
                 raise Unauthorized("Invalid or expired token")
             return Principal(

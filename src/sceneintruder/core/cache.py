@@ -9,11 +9,15 @@ can go unseen.
 so an expiring hot entry costs one database read, not one per waiting request. A load that started before an
 `invalidate` of its key is returned to its callers but not stored.
 
+The load runs in the task of the caller that missed, not in a task of its own: a new task waits its turn behind
+everything the loop has queued, and in a burst of requests so did every request waiting for the load (the first
+requests of a burst of 20 on one token waited 4-7 ms for their principal, timed inside the server under
+`bench/llm_overhead.py`).
+
 Refresh ahead: a `get_or_load` in the last part of an entry's life (after `refresh_after` of its TTL) is answered
 from the entry at once and starts that one load in the background, so a key read steadily is reloaded before it
-expires and no request waits for it (before, every TTL, the requests of a hot key queued behind its reload: the
-first requests of a burst on one token waited ~7 ms for their principal, `bench/llm_overhead.py`). What is served is
-still never older than the TTL: an entry that expires before its refresh lands is a miss, as before.
+expires and no request waits for its reload. What is served is still never older than the TTL: an entry that
+expires before its refresh lands is a miss, as before.
 """
 
 from __future__ import annotations

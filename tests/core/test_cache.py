@@ -128,10 +128,11 @@ async def test_a_read_late_in_an_entrys_life_answers_at_once_and_reloads_it_in_t
     # answered from the entry while the reload is held: the caller did not wait for it
     assert await asyncio.wait_for(cache.get_or_load("k", load), timeout=1) == 1
     assert await cache.get_or_load("k", load) == 1 and load.calls == 2  # one reload, however many reads
+    assert len(cache._refreshing) == 1  # held by the cache: the loop keeps only a weak reference to a task
     load.release.set()
     await asyncio.sleep(0)
     await asyncio.sleep(0)
-    assert cache.get("k") == 2
+    assert cache.get("k") == 2 and not cache._refreshing
     clock.now = 17.9  # the reloaded entry lives a full TTL from its reload
     assert cache.get("k") == 2
 

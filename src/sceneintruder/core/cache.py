@@ -48,6 +48,7 @@ class TTLCache(Generic[K, V]):
         self._entries: OrderedDict[K, tuple[float, float, V]] = OrderedDict()  # refresh at, expires at, value
         self._loading: dict[K, asyncio.Future[V]] = {}
         self._stale: set[K] = set()  # keys invalidated while their load was running
+        self._refreshing: set[asyncio.Future[V]] = set()  # background refreshes under way
         self._max = max_entries
         self._ttl = ttl_seconds
         self._refresh_after = refresh_after * ttl_seconds
@@ -84,6 +85,8 @@ class TTLCache(Generic[K, V]):
                     self._entries.move_to_end(key)
                     if now >= refresh_at and key not in self._loading:
                         refresh = asyncio.ensure_future(self._load(key, load, self._announced_load(key)))
+                        self._refreshing.add(refresh)  # the loop keeps only a weak reference to a task
+                        refresh.add_done_callback(self._refreshing.discard)
                         refresh.add_done_callback(_log_failed_refresh)
                     return value
                 del self._entries[key]

@@ -204,7 +204,7 @@ async def store(
     to the scene's room."""
     placement, scene_id = prepared.placement, prepared.scene_id
     async with runtime.locks.hold(scene_id), runtime.db.writer() as session:
-        await scenes_service.get_owned_scene(session, scene_id=scene_id, principal=prepared.principal)
+        await scenes_service.check_owned_scene(session, scene_id=scene_id, principal=prepared.principal)
         user_message = None
         parent_id = placement.anchor_id
         if placement.kind == "turn":

@@ -6,7 +6,9 @@ drops the keys of the rows it flushed: `after_flush` notes them, `after_commit` 
 forgets them. A row whose key cannot be told (`key_of` answers `UNKNOWN`), and a bulk UPDATE/DELETE on one of
 the watched tables (which has no rows to look at), clear the whole cache when the transaction commits. A write
 the ORM does not see (a Core statement run on the session's connection, on a hot path) says what it touched
-itself (`touch`), and is dropped with the rest at commit.
+itself: the keys, to one cache (`touch`), or the rows it wrote, built as ORM objects but never added to the
+session, to every cache of the session's database (`note_written`), which find their keys as for flushed rows.
+Either way they are dropped with the rest at commit.
 
 Loads go through `TTLCache.get_or_load`: single-flight, and a load that started before an invalidation is
 returned but not stored, so a read racing a write never re-caches the old state. Loads of many keys at once
@@ -17,10 +19,12 @@ invalidated anything since. Coherent within the process; with several, what a co
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final, Generic, TypeVar
 
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from sceneintruder.core.cache import TTLCache
@@ -35,6 +39,21 @@ class _Unknown:
 
 
 UNKNOWN: Final = _Unknown()  # `key_of`'s answer for a watched row whose key it cannot tell
+
+# The caches installed on each database, by its session class (`Database.session_class`, one per database).
+_INSTALLED: weakref.WeakKeyDictionary[type[Session], list[CommitInvalidatedCache[Any]]] = weakref.WeakKeyDictionary()
+
+
+def note_written(session: AsyncSession | Session, rows: Iterable[Any]) -> None:
+    """`rows` (ORM objects never added to the session) were written by Core statements on the session's
+    connection: every cache installed on its database drops what they belong to when the transaction commits, as
+    for rows the ORM flushed."""
+    sync = session.sync_session if isinstance(session, AsyncSession) else session
+    caches = _INSTALLED.get(type(sync), ())
+    if caches:
+        written = list(rows)
+        for cache in caches:
+            cache.note_rows(sync, written)
 
 
 class CommitInvalidatedCache(Generic[V]):
@@ -59,14 +78,19 @@ class CommitInvalidatedCache(Generic[V]):
         self._announce: Callable[[Sequence[str] | None], None] | None = None
 
     def install(self, db: Database) -> None:
+        _INSTALLED.setdefault(db.session_class, []).append(self)
         event.listen(db.session_class, "after_flush", self._after_flush)
         event.listen(db.session_class, "after_commit", self._after_commit)
         event.listen(db.session_class, "after_rollback", self._forget)
         event.listen(db.session_class, "do_orm_execute", self._bulk_statement)
 
     def _after_flush(self, session: Session, _context: Any) -> None:
+        self.note_rows(session, (*session.new, *session.dirty, *session.deleted))
+
+    def note_rows(self, session: Session, rows: Iterable[Any]) -> None:
+        """What `rows`, written in the session's transaction, belong to: dropped when it commits."""
         touched: set[str] = session.info.setdefault(self._touched, set())
-        for row in (*session.new, *session.dirty, *session.deleted):
+        for row in rows:
             key = self._key_of(session, row)
             if key is UNKNOWN:
                 session.info[self._everything] = True

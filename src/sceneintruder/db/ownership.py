@@ -32,7 +32,12 @@ class HasOwner(Protocol):
 
 
 def can_access(resource: HasOwner, principal: Principal) -> bool:
-    return principal.is_admin or resource.owner_id == principal.user_id
+    return owner_allows(resource.owner_id, principal)
+
+
+def owner_allows(owner_id: str, principal: Principal) -> bool:
+    """Whether `principal` may see a resource owned by `owner_id`."""
+    return principal.is_admin or owner_id == principal.user_id
 
 
 async def load_owned(

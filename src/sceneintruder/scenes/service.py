@@ -29,6 +29,7 @@ from sceneintruder.scenes import analysing, export, offline, reading, reanalysin
 from sceneintruder.scenes import (
     prompt_rows as prompt_rows,  # what prompts read, built once (story's one-statement read)
 )
+from sceneintruder.scenes.access import check_owned_scene as check_owned_scene
 from sceneintruder.scenes.access import find_scene as find_scene
 from sceneintruder.scenes.access import get_owned_scene as get_owned_scene
 from sceneintruder.scenes.analysing import start_analysis as start_analysis

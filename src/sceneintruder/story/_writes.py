@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from sceneintruder.db.base import insert_values
 from sceneintruder.story.models import Story, StoryChoice, StoryNode
 from sceneintruder.story.runtime import StoryRuntime
 
@@ -40,9 +40,6 @@ _STORY_AFTER_MOVE = (
 )
 _INSERT_NODE = insert(StoryNode)
 _INSERT_CHOICES = insert(StoryChoice)
-# (attribute, column) of each mapped column: `meta` is written to `metadata`.
-_NODE_COLUMNS = tuple((attr.key, attr.columns[0].key) for attr in StoryNode.__mapper__.column_attrs)
-_CHOICE_COLUMNS = tuple((attr.key, attr.columns[0].key) for attr in StoryChoice.__mapper__.column_attrs)
 
 
 def touched(runtime: StoryRuntime, session: AsyncSession, scene_id: str, node_ids: Iterable[str]) -> None:
@@ -64,9 +61,9 @@ async def insert_node(
     connection: AsyncConnection, node: StoryNode, choices: list[StoryChoice], *, led_from: str
 ) -> None:
     """A node built whole in memory (not in the session) with its choices; the choice `led_from` leads to it."""
-    await connection.execute(_INSERT_NODE, _values(node, _NODE_COLUMNS))
+    await connection.execute(_INSERT_NODE, insert_values(node))
     if choices:
-        await connection.execute(_INSERT_CHOICES, [_values(choice, _CHOICE_COLUMNS) for choice in choices])
+        await connection.execute(_INSERT_CHOICES, [insert_values(choice) for choice in choices])
     await connection.execute(_LED_TO, {"choice_id": led_from, "led_to": node.id})
 
 
@@ -83,9 +80,3 @@ async def story_after_move(connection: AsyncConnection, story: Story) -> None:
             "new_counter": story.reveal_counter,
         },
     )
-
-
-def _values(row: Any, columns: tuple[tuple[str, str], ...]) -> dict[str, Any]:
-    """The columns set on a new ORM object; those never set take their column's default, as in an ORM insert."""
-    state = row.__dict__
-    return {column: state[key] for key, column in columns if key in state}

@@ -17,7 +17,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from sceneintruder.chat import service
 from sceneintruder.chat.dependencies import ChatRuntimeDep
@@ -39,11 +38,11 @@ from sceneintruder.chat.schemas import (
     TriggerRequest,
 )
 from sceneintruder.core.exporting import ExportResult
-from sceneintruder.core.jsoncodec import dumps
 from sceneintruder.scenes.schemas import ConversationRead
 from sceneintruder.web.dependencies import ItemId, PrincipalDep, SceneId, SessionDep
 from sceneintruder.web.downloads import DOWNLOAD_RESPONSES, export_response, parse_export_format
 from sceneintruder.web.envelope import Envelope, EnvelopeResponse, created, ok
+from sceneintruder.web.event_stream import EventStream, json_event
 from sceneintruder.web.pagination import Page, page_meta
 
 router = APIRouter(tags=["chat"])
@@ -62,14 +61,14 @@ def _wants_stream(request: Request, asked: bool) -> bool:
     return asked or "text/event-stream" in request.headers.get("accept", "")
 
 
-def _event_stream(pending: service.PendingReply) -> EventSourceResponse:
+def _event_stream(pending: service.PendingReply) -> EventStream:
     pending.ensure_ready()
 
-    async def events() -> AsyncIterator[ServerSentEvent]:
+    async def events() -> AsyncIterator[bytes]:
         async for name, payload in pending.events():
-            yield ServerSentEvent(data=dumps(payload).decode(), event=name)
+            yield json_event(name, payload)
 
-    return EventSourceResponse(events(), headers=_SSE_HEADERS)
+    return EventStream(events(), headers=_SSE_HEADERS)
 
 
 # --- chat --------------------------------------------------------------------------------------------------------
@@ -78,7 +77,7 @@ def _event_stream(pending: service.PendingReply) -> EventSourceResponse:
 @router.post("/chat", response_model=Envelope[ChatRead], responses=STREAMED)
 async def chat(
     body: ChatRequest, request: Request, principal: PrincipalDep, runtime: ChatRuntimeDep
-) -> EnvelopeResponse | EventSourceResponse:
+) -> EnvelopeResponse | EventStream:
     """`{character, response}` (+ message ids); or, streamed, SSE `delta`... then `done`."""
     pending = await service.chat_reply(runtime, principal=principal, request=body)
     if _wants_stream(request, body.stream):
@@ -125,7 +124,7 @@ async def regenerate(
     principal: PrincipalDep,
     runtime: ChatRuntimeDep,
     body: RegenerateRequest | None = None,
-) -> EnvelopeResponse | EventSourceResponse:
+) -> EnvelopeResponse | EventStream:
     """A new alternative reply, chosen at once: 201 `{character, response, character_id, message}`."""
     body = body or RegenerateRequest()
     pending = await service.regenerate(
@@ -149,7 +148,7 @@ async def edit_message(
     request: Request,
     principal: PrincipalDep,
     runtime: ChatRuntimeDep,
-) -> EnvelopeResponse | EventSourceResponse:
+) -> EnvelopeResponse | EventStream:
     """A user message rewritten as a new branch (the original stays): 201 `{message, reply?}`."""
     edited = await service.edit(runtime, principal=principal, scene_id=scene_id, message_id=message_id, request=body)
     if not isinstance(edited, service.PendingReply):

@@ -13,7 +13,7 @@ import pytest
 
 from sceneintruder.providers.errors import ProviderError, ProviderTimeout, ProviderUnavailable
 from sceneintruder.providers.http import RetryPolicy, build_http_client, open_stream, post_json
-from sceneintruder.providers.transport import VendorClient, translated
+from sceneintruder.providers.transport import LineSplitter, VendorClient, translated
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 OK_BODY = b'{"ok": true}'
@@ -250,3 +250,82 @@ async def test_a_url_an_environment_proxy_covers_goes_through_the_proxy(monkeypa
             await http.aclose()
     assert answer == {"ok": True}
     assert request_lines == [b"POST http://vendor.example/v1/call HTTP/1.1"]
+
+
+async def test_a_streamed_call_goes_straight_to_aiohttp_and_reads_the_lines_httpx_would() -> None:
+    """open_stream on the vendors' client reads the body from aiohttp as it arrives (httpx's transport is never
+    asked), cut into the same lines httpx's `aiter_lines` makes, whatever the chunks; an error status reaches the
+    adapter's mapper with its body and headers."""
+    pieces = [b"data: caf\xc3", b"\xa9\r", b"\n\r\ndata: two\n", b"\ndata: \xe2\x80", b"\xa6 three\r\r\n: c", b"omment"]
+
+    async def stream(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next(int(x.split(b":")[1]) for x in head.split(b"\r\n") if x.lower().startswith(b"content-l"))
+                await reader.readexactly(length)
+                if b"refused" in head.split(b"\r\n")[0]:
+                    body = b'{"error": "no"}'
+                    writer.write(
+                        b"HTTP/1.1 401 Unauthorized\r\nX-Why: key\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+                    )
+                    await writer.drain()
+                    continue
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                )
+                for piece in pieces:
+                    writer.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                    await writer.drain()
+                    await asyncio.sleep(0.01)  # each piece its own read
+                writer.write(b"0\r\n\r\n")
+                await writer.drain()
+
+    mapped: list[tuple[int, bytes, str | None]] = []
+
+    def error_for(status: int, body: bytes, headers: httpx.Headers) -> ProviderError:
+        mapped.append((status, body, headers.get("x-why")))
+        return ProviderError(provider="fake")
+
+    http = build_http_client(read_timeout=5.0)
+    assert isinstance(http, VendorClient)
+    asked: list[httpx.Request] = []
+    original = http.vendor_transport.handle_async_request
+
+    async def through_httpx(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        return await original(request)
+
+    http.vendor_transport.handle_async_request = through_httpx  # type: ignore[method-assign]
+    lines: list[str] = []
+    async with raw_server(stream) as (url, _):
+        async with open_stream(
+            http, url, payload={}, headers={}, error_for=error_for, provider="fake", model="m",
+            retry=RetryPolicy(max_retries=0),
+        ) as opened:  # fmt: skip
+            lines = [line async for line in opened]
+        with pytest.raises(ProviderError):
+            async with open_stream(
+                http, url.replace("/call", "/refused"), payload={}, headers={}, error_for=error_for,
+                provider="fake", model="m", retry=RetryPolicy(max_retries=0),
+            ):  # fmt: skip
+                pass
+    await http.aclose()
+    assert asked == []
+    assert lines == ["data: café", "", "data: two", "", "data: … three", "", ": comment"]
+    assert mapped == [(401, b'{"error": "no"}', "key")]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_lines_are_cut_as_httpx_cuts_them_however_the_text_arrives(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    alphabet = ["a", "é", "\n", "\r", "\r\n", "\u2028", "data: x", " "]
+    text = "".join(rng.choice(alphabet) for _ in range(60))
+    cuts = sorted(rng.sample(range(1, len(text)), 8))
+    pieces = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+    ours, theirs = LineSplitter(), httpx._decoders.LineDecoder()
+    mine = [line for piece in pieces for line in ours.feed(piece)] + ours.flush()
+    expected = [line for piece in pieces for line in theirs.decode(piece)] + theirs.flush()
+    assert mine == expected

@@ -34,7 +34,7 @@ from sceneintruder.providers.errors import (
     ProviderTimeout,
     ProviderUnavailable,
 )
-from sceneintruder.providers.transport import DirectResponse, VendorClient, VendorTransport
+from sceneintruder.providers.transport import DirectResponse, DirectStream, VendorClient, VendorTransport
 
 T = TypeVar("T")
 
@@ -192,33 +192,44 @@ async def open_stream(
     params: Mapping[str, str] | None = None,
 ) -> AsyncIterator[AsyncIterator[str]]:
     """Open a streamed POST; yields its lines. Opening (up to the status line) is retried; a stream that breaks
-    after it started is not (the caller has already seen part of it): it raises ProviderUnavailable/Timeout."""
+    after it started is not (the caller has already seen part of it): it raises ProviderUnavailable/Timeout.
+    With the vendors' own client, straight on its aiohttp session (`VendorTransport.stream`)."""
     body = orjson.dumps(payload)
     request_headers = {"Content-Type": "application/json", **headers}
-    request = http.build_request(
-        "POST", url, content=body, headers=request_headers, params=params, timeout=_timeout(http, read_timeout)
-    )
+    target = str(httpx.URL(url, params=params)) if params else url
+    direct = http.direct_for(target) if isinstance(http, VendorClient) else None
+    timeout = _timeout(http, read_timeout)
 
-    async def attempt() -> httpx.Response:
+    async def attempt() -> tuple[contextlib.AsyncExitStack, httpx.Response | DirectStream]:
+        opened = contextlib.AsyncExitStack()
+        response: httpx.Response | DirectStream
         with translate_transport_errors(provider, model):
-            response = await http.send(request, stream=True)
+            if direct is not None:
+                response = await opened.enter_async_context(
+                    direct.stream(target, content=body, headers=request_headers, limits=timeout)
+                )
+            else:
+                request = http.build_request("POST", target, content=body, headers=request_headers, timeout=timeout)
+                response = await http.send(request, stream=True)
+                opened.push_async_callback(response.aclose)
         if response.status_code >= 400:
-            with translate_transport_errors(provider, model):
-                content = await response.aread()
-            await response.aclose()
+            try:
+                with translate_transport_errors(provider, model):
+                    content = await response.aread() if isinstance(response, httpx.Response) else await response.read()
+            finally:
+                await opened.aclose()
             raise error_for(response.status_code, content, response.headers)
-        return response
+        return opened, response
 
-    response = await retry.run(attempt)
-    try:
+    opened, response = await retry.run(attempt)
+    async with opened:
         yield _lines(response, provider, model)
-    finally:
-        await response.aclose()
 
 
-async def _lines(response: httpx.Response, provider: str, model: str) -> AsyncIterator[str]:
+async def _lines(response: httpx.Response | DirectStream, provider: str, model: str) -> AsyncIterator[str]:
+    lines = response.aiter_lines() if isinstance(response, httpx.Response) else response.lines()
     with translate_transport_errors(provider, model):
-        async for line in response.aiter_lines():
+        async for line in lines:
             yield line
 
 

@@ -21,10 +21,14 @@ What we add to httpx-aiohttp's transport (`AiohttpTransport`, used as it is):
   skips httpx's client layer (its Request, cookies, auth and Response objects: two thirds of the client's CPU per
   call, measured at 20 concurrent calls) and goes straight to the same aiohttp session, with the same timeouts and
   the same error translation. A URL an environment proxy covers still goes through httpx.
+- **A direct stream** (`VendorTransport.stream`), likewise for a streamed model call (every chat reply): the body
+  is read as it arrives and cut into lines here (`lines`), as httpx's `aiter_lines` does, without httpx's
+  Response, decoders and per-chunk wrappers between aiohttp and the adapter.
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
@@ -120,8 +124,93 @@ class VendorTransport(httpx.AsyncBaseTransport):
                 body = await response.read()
         return DirectResponse(response.status, body, response.raw_headers)
 
+    @contextlib.asynccontextmanager
+    async def stream(
+        self, url: str, *, content: bytes, headers: Mapping[str, str], limits: httpx.Timeout
+    ) -> AsyncIterator[DirectStream]:
+        """POST `content` and hold the answer open for reading as it arrives; errors are httpx's."""
+        timeout = aiohttp.ClientTimeout(sock_connect=limits.connect, sock_read=limits.read, connect=limits.pool)
+        with _httpx_errors():
+            async with self._session().post(
+                url, data=content, headers=headers, allow_redirects=False, timeout=timeout
+            ) as response:
+                yield DirectStream(response)
+
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+class DirectStream:
+    """A streamed answer read straight from aiohttp: its status and headers, then its body whole or by lines."""
+
+    __slots__ = ("_response", "status_code")
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response = response
+        self.status_code = response.status
+
+    @property
+    def headers(self) -> httpx.Headers:
+        return httpx.Headers(list(self._response.raw_headers))
+
+    async def read(self) -> bytes:
+        with _httpx_errors():
+            return await self._response.read()
+
+    async def lines(self) -> AsyncIterator[str]:
+        """The body as text lines, without their line endings, split as httpx's `aiter_lines` splits them."""
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        splitter = LineSplitter()
+        with _httpx_errors():
+            async for chunk in self._response.content.iter_any():
+                for line in splitter.feed(decoder.decode(chunk)):
+                    yield line
+        for line in splitter.feed(decoder.decode(b"", final=True)) + splitter.flush():
+            yield line
+
+
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # what str.splitlines breaks at
+
+
+class LineSplitter:
+    """Text arriving in pieces, cut into lines as `str.splitlines` cuts a whole text (httpx's LineDecoder rules):
+    a line is held until its break arrives, and a CR ending a piece waits to see whether a LF follows it."""
+
+    __slots__ = ("_held", "_trailing_cr")
+
+    def __init__(self) -> None:
+        self._held: list[str] = []
+        self._trailing_cr = False
+
+    def feed(self, text: str) -> list[str]:
+        if self._trailing_cr:
+            text = "\r" + text
+            self._trailing_cr = False
+        if text.endswith("\r"):
+            self._trailing_cr = True
+            text = text[:-1]
+        if not text:
+            return []
+        broken = text[-1] in _LINE_BREAKS
+        lines = text.splitlines()
+        if len(lines) == 1 and not broken:
+            self._held.append(lines[0])
+            return []
+        if self._held:
+            lines[0] = "".join(self._held) + lines[0]
+            self._held = []
+        if not broken:
+            self._held = [lines.pop()]
+        return lines
+
+    def flush(self) -> list[str]:
+        """What is left when the text ends: a last line with no break after it."""
+        if not self._held and not self._trailing_cr:
+            return []
+        line = "".join(self._held)
+        self._held = []
+        self._trailing_cr = False
+        return [line]
 
 
 @dataclass(frozen=True, slots=True)

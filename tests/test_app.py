@@ -165,3 +165,16 @@ async def test_without_a_frontend_the_root_says_where_the_api_is(client: httpx.A
     response = await client.get("/")
     assert response.status_code == 404
     assert "/api/docs" in response.text
+
+
+async def test_the_collector_runs_with_the_serving_thresholds_and_gets_its_own_back(settings) -> None:
+    import gc
+
+    from sceneintruder.app import GC_THRESHOLDS
+
+    before = gc.get_threshold()
+    assert before != GC_THRESHOLDS
+    app = create_app(settings)
+    async with LifespanManager(app):
+        assert gc.get_threshold() == GC_THRESHOLDS and gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before

@@ -1,6 +1,6 @@
 """Chat benchmark: storing a turn in a long conversation, and what streaming adds to the first token.
 
-    python bench/chat.py [--history 2000] [--turns 300] [--streams 100] [--delay-ms 50] [--concurrency 1]
+    python bench/chat.py [--history 2000] [--turns 300] [--streams 1000] [--delay-ms 50] [--concurrency 20]
 
 1. Append latency, in this process, on the real app (SQLite file, WAL): a scene is seeded with `--history`
    messages, then `--turns` chat turns are stored one after the other exactly as POST /api/chat stores them
@@ -10,9 +10,17 @@
    the branch's last 20 messages; the scene and cast come from
    the app's cache, as in the server). Target: p99 <= 20 ms at 2,000 messages, independent of the history length.
 2. Streaming time-to-first-token overhead: the project server (separate process, real uvicorn) points at the
-   tests' fake OpenAI server (separate process, `--delay-ms` before every answer). Each worker alternates
-   POST /api/chat {"stream": true} through the server (time to the first `event: delta`) with a raw streaming
-   request to the fake (time to the first content delta). Overhead = server minus raw. Target: p50 <= 10 ms.
+   tests' fake OpenAI server (separate process, `--delay-ms` before every answer). `--concurrency` workers each
+   alternate POST /api/chat {"stream": true} through the server (time to the first `event: delta`) with a raw
+   streaming request to the fake (time to its first content delta), both read to their end. Overhead = the
+   server's percentile minus the raw one's. Target: p99 <= 10 ms at 20 streams at once (the default).
+   - The client is `_stream_client.py`, a lean HTTP/1.1 reader on asyncio's streams, for both sides. httpx took
+     2.8 ms of CPU per pair of streams, close to half a core of this machine's two, from the processes measured.
+   - Each worker makes its first `WARM_UP` streams, unmeasured, then its measured ones, with no pause between:
+     the workers start together, and the streams that start at the same instant are a burst of 20 requests, each
+     waiting for the ones before it. Measured behind a barrier, that burst came again at the start of the measured
+     streams, and with 400 of them it was their slowest 5%, so the p99 was the burst's, not the steady state's.
+     The first, cold burst is printed apart (its slowest first token), as is its count of requests.
 """
 
 from __future__ import annotations
@@ -25,12 +33,14 @@ import time
 from pathlib import Path
 
 import httpx
+import orjson
 from asgi_lifespan import LifespanManager
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from _servers import project_server
+from _stream_client import Marker, StreamClient
 from llm_overhead import KEY, fake_vendor, percentile
 
 from sceneintruder.app import create_app
@@ -99,55 +109,59 @@ async def append_latency(history: int, count: int) -> tuple[list[float], list[fl
     return stores, reads
 
 
-async def _first_delta_through_server(http: httpx.AsyncClient, body: dict, headers: dict) -> float:
-    started = time.perf_counter()
-    first = None
-    async with http.stream("POST", "/api/chat", json=body, headers=headers) as response:
-        async for line in response.aiter_lines():  # read to the end, as a client does
-            if first is None and line.startswith("event: delta"):
-                first = (time.perf_counter() - started) * 1000
-    if first is None:
-        raise RuntimeError("the stream ended without a delta")
+def _server_delta(body: bytes) -> bool:
+    return b"event: delta" in body
+
+
+def _vendor_delta(body: bytes) -> bool:
+    """A content delta of the fake's stream (its first chunk only names the role, with empty content)."""
+    compact = body.replace(b" ", b"")
+    return b'"content":"' in compact.replace(b'"content":""', b"")
+
+
+async def _first_delta(client: StreamClient, path: str, body: dict, headers: dict, marker: Marker) -> float:
+    status, first = await client.post(path, orjson.dumps(body), headers, marker)
+    if status != 200 or first is None:
+        raise RuntimeError(f"POST {path} answered {status} and {'no' if first is None else 'a'} delta")
     return first
 
 
-async def _first_delta_raw(http: httpx.AsyncClient, fake: str) -> float:
-    body = {"model": "gpt-4.1", "stream": True, "messages": [{"role": "user", "content": "Hello"}]}
-    started = time.perf_counter()
-    first = None
-    async with http.stream(
-        "POST", f"{fake}/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {KEY}"}
-    ) as response:
-        async for line in response.aiter_lines():
-            compact = line.replace(" ", "")
-            if first is None and '"content":"' in compact and '"content":""' not in compact:
-                first = (time.perf_counter() - started) * 1000
-    assert first is not None
-    return first
+RAW_BODY = {"model": "gpt-4.1", "stream": True, "messages": [{"role": "user", "content": "Hello"}]}
+WARM_UP = 3  # streams per worker before its measured ones (see the module's docstring)
 
 
-async def first_token(base: str, fake: str, args: argparse.Namespace, admin: dict, scene: dict) -> tuple[list, list]:
+async def first_token(
+    base: str, fake: str, args: argparse.Namespace, admin: dict, scene: dict
+) -> tuple[list[float], list[float], list[float]]:
+    """First-token times (ms): the measured streams through the server, the raw ones, and the opening burst's."""
     ours: list[float] = []
     raw: list[float] = []
+    burst: list[float] = []
     character = scene["characters"][0]["id"]
-    async with httpx.AsyncClient(base_url=base, timeout=60) as http, httpx.AsyncClient(timeout=60) as direct:
+    vendor_auth = {"Authorization": f"Bearer {KEY}"}
 
-        async def worker(turns_each: int, keep: bool) -> None:
-            for n in range(turns_each):
+    async def worker(measured: int) -> None:
+        server, vendor = StreamClient(base), StreamClient(fake)
+        try:
+            for n in range(WARM_UP + measured):
                 body = {"scene_id": scene["id"], "character_id": character, "message": f"Line {n}", "stream": True}
-                mine = await _first_delta_through_server(http, body, admin)
-                theirs = await _first_delta_raw(direct, fake)
-                if keep:
+                mine = await _first_delta(server, "/api/chat", body, admin, _server_delta)
+                theirs = await _first_delta(vendor, "/v1/chat/completions", RAW_BODY, vendor_auth, _vendor_delta)
+                if n == 0:
+                    burst.append(mine)
+                if n >= WARM_UP:
                     ours.append(mine)
                     raw.append(theirs)
+        finally:
+            await server.aclose()
+            await vendor.aclose()
 
-        await asyncio.gather(*(worker(3, False) for _ in range(args.concurrency)))  # warm-up
-        each = max(1, args.streams // args.concurrency)
-        await asyncio.gather(*(worker(each, True) for _ in range(args.concurrency)))
-    return ours, raw
+    each = max(1, args.streams // args.concurrency)
+    await asyncio.gather(*(worker(each) for _ in range(args.concurrency)))
+    return ours, raw, burst
 
 
-def streaming(args: argparse.Namespace) -> tuple[list[float], list[float]]:
+def streaming(args: argparse.Namespace) -> tuple[list[float], list[float], list[float]]:
     with fake_vendor(args.delay_ms / 1000) as fake, tempfile.TemporaryDirectory(prefix="bench-chat-") as tmp:
         data = Path(tmp) / "data"
         with project_server(data, ALLOW_PRIVATE_PROVIDER_URLS="true", LLM_MAX_RETRIES="0") as base:
@@ -174,9 +188,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--history", type=int, default=2000, help="messages already in the scene")
     parser.add_argument("--turns", type=int, default=300, help="turns stored for the append measurement")
-    parser.add_argument("--streams", type=int, default=100, help="streams measured (each also a raw stream)")
+    parser.add_argument("--streams", type=int, default=1000, help="streams measured (each also a raw stream)")
     parser.add_argument("--delay-ms", type=float, default=50.0, help="the fake vendor's time before it answers")
-    parser.add_argument("--concurrency", type=int, default=1, help="streams in flight at once")
+    parser.add_argument("--concurrency", type=int, default=20, help="streams in flight at once")
     args = parser.parse_args()
 
     print(f"1. storing a chat turn (user line + reply), {args.turns} turns")
@@ -190,13 +204,17 @@ def main() -> int:
     print(f"   target p99 <= 20 ms at {args.history} messages: {verdict}")
 
     print(f"2. streaming time to first token, fake vendor delay {args.delay_ms:.0f} ms, {args.concurrency} at once")
-    ours, raw = streaming(args)
+    ours, raw, burst = streaming(args)
     print(_summary("server: POST /api/chat stream, first delta", ours))
     print(_summary("raw: fake vendor stream, first delta", raw))
     overhead50 = percentile(ours, 50) - percentile(raw, 50)
     overhead99 = percentile(ours, 99) - percentile(raw, 99)
     print(f"{'overhead':<44} p50 {overhead50:7.2f} ms   p99 {overhead99:7.2f} ms")
-    print(f"   target overhead <= 10 ms: {'ok' if overhead50 <= 10 else 'OVER TARGET'} (p50)")
+    print(f"   target overhead p99 <= 10 ms: {'ok' if overhead99 <= 10 else 'OVER TARGET'}")
+    print(
+        f"   (not measured above) the opening burst, {len(burst)} streams at once on cold connections: first delta"
+        f" p50 {percentile(burst, 50):.2f} ms, slowest {max(burst):.2f} ms"
+    )
     return 0
 
 

@@ -7,10 +7,9 @@ scene: an id of another scene's character is CHARACTER_NOT_FOUND, exactly like a
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.core.cache import TTLCache
 from sceneintruder.core.principal import Principal
@@ -78,9 +77,11 @@ class ChatContext:
         return {character.id: character.name for character in self.cast}
 
 
-async def _scene_cast(session: AsyncSession, principal: Principal, scene_id: str) -> SceneCast:
-    scene = await scenes_service.get_owned_scene(session, scene_id=scene_id, principal=principal)
-    cast = await scenes_service.list_characters(session, scene_id=scene.id, title=scene.title)
+async def _load_cast(db: Database, scene_id: str) -> SceneCast:
+    """The scene and its cast, whoever asks (each caller checks its own access): one load serves them all."""
+    async with db.reader() as session:
+        scene = await scenes_service.find_scene(session, scene_id=scene_id)
+        cast = await scenes_service.list_characters(session, scene_id=scene.id, title=scene.title)
     brief = SceneBrief(
         id=scene.id,
         owner_id=scene.owner_id,
@@ -93,6 +94,21 @@ async def _scene_cast(session: AsyncSession, principal: Principal, scene_id: str
         locations=tuple(str(loc.get("name") or "") for loc in scene.locations or [] if loc.get("name")),
     )
     return SceneCast(brief, tuple(cast))
+
+
+async def _load_book(db: Database, scene: SceneBrief) -> PassageIndex:
+    """The scene's text indexed for search, off the loop (a long novel takes tens of milliseconds); an empty
+    index for a scene without text."""
+    async with db.reader() as session:
+        texts = await scenes_service.segment_texts(session, scene_id=scene.id)
+    if not texts:
+        return _no_book(scene.language)
+    return await asyncio.to_thread(PassageIndex.from_texts, texts, scene.language)
+
+
+@functools.cache
+def _no_book(language: Language) -> PassageIndex:
+    return PassageIndex.from_texts([], language)
 
 
 async def load_context(
@@ -109,30 +125,29 @@ async def load_context(
     """The scene (404 SCENE_NOT_FOUND unless the caller may see it), its cast, and the history of the branch
     ending at `up_to_id`, or at the active tip when `from_tip` and no id is given.
 
-    One reader session. A scene and its characters do not change once stored (only deleting or re-analysing the
-    scene, which evicts them), so with `casts` they are read once per TTL and only the history (one query
-    whatever the log's length) is read for every reply; ownership is checked either way. The scene's text is
-    indexed for search once per TTL with `books` (off the loop: a long novel takes tens of milliseconds).
+    A scene and its characters do not change once stored (only deleting or re-analysing the scene, which evicts
+    them), so with `casts` they are read once per TTL, and only the history (one query whatever the log's length)
+    is read for every reply; ownership is checked by every caller against what was loaded. The scene's text is
+    indexed for search once per TTL with `books`. Both are loaded once however many replies ask at the same time
+    (`TTLCache.get_or_load`): the first replies after a start used to build the same index each, 20 of them at
+    once in bench/chat.py's opening burst.
     """
-    cached = casts.get(scene_id) if casts is not None else None
-    book = books.get(scene_id) if books is not None else None
-    texts: list[str] | None = None
-    async with db.reader() as session:
-        if cached is None:
-            cached = await _scene_cast(session, principal, scene_id)
-            if casts is not None:
-                casts.put(scene_id, cached)
-        elif not can_access(cached.scene, principal):
-            raise SceneNotFound(details=scene_id)
-        history = (
-            await scenes_service.branch_history(session, scene_id=scene_id, up_to_id=up_to_id, limit=history_limit)
-            if up_to_id is not None or from_tip
-            else []
-        )
-        if book is None:
-            texts = await scenes_service.segment_texts(session, scene_id=scene_id)
-    if book is None and texts:
-        book = await asyncio.to_thread(PassageIndex.from_texts, texts, cached.scene.language)
-        if books is not None:
-            books.put(scene_id, book)
+    cached = await (
+        casts.get_or_load(scene_id, functools.partial(_load_cast, db, scene_id))
+        if casts is not None
+        else _load_cast(db, scene_id)
+    )
+    if not can_access(cached.scene, principal):
+        raise SceneNotFound(details=scene_id)
+    book = await (
+        books.get_or_load(scene_id, functools.partial(_load_book, db, cached.scene))
+        if books is not None
+        else _load_book(db, cached.scene)
+    )
+    history: list[ConversationRead] = []
+    if up_to_id is not None or from_tip:
+        async with db.reader() as session:
+            history = await scenes_service.branch_history(
+                session, scene_id=scene_id, up_to_id=up_to_id, limit=history_limit
+            )
     return ChatContext(scene=cached.scene, cast=cached.cast, history=tuple(history), book=book)

@@ -57,3 +57,35 @@ async def test_the_server_runs_a_checkpointer_while_it_serves(make_settings) -> 
         assert not checkpointer._task.done()
         assert (await checkpointer.checkpoint())[0] == 0
     assert checkpointer._task is None and checkpointer._connection is None
+
+
+async def test_closing_waits_for_a_checkpoint_under_way_and_no_two_ever_overlap(tmp_path: Path) -> None:
+    """The loop's task is cancelled while its checkpoint runs in a thread: the thread goes on, and the last
+    checkpoint and the connection's close wait for it (closing under it crashed SQLite)."""
+    import asyncio
+    import threading
+    import time
+
+    path = tmp_path / "k.db"
+    prepare_sqlite_file(f"sqlite+aiosqlite:///{path}")
+    checkpointer = WalCheckpointer(path, interval=0.01)
+    real = checkpointer._checkpoint
+    inside: list[int] = []
+    most = [0]
+    started = threading.Event()
+
+    def slow() -> tuple[int, int, int]:
+        inside.append(1)
+        most[0] = max(most[0], len(inside))
+        started.set()
+        try:
+            time.sleep(0.2)
+            return real()  # on a connection closed meanwhile: sqlite3.ProgrammingError (or worse)
+        finally:
+            inside.pop()
+
+    checkpointer._checkpoint = slow  # type: ignore[method-assign]
+    checkpointer.start()
+    await asyncio.to_thread(started.wait)
+    await checkpointer.aclose()  # cancels the loop's task mid-checkpoint
+    assert most[0] == 1 and inside == []

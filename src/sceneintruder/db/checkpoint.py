@@ -27,13 +27,22 @@ class WalCheckpointer:
         self._interval = interval
         self._connection: sqlite3.Connection | None = None
         self._task: asyncio.Task[None] | None = None
+        self._running: asyncio.Future[tuple[int, int, int]] | None = None  # the checkpoint a thread is running
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="sqlite-wal-checkpoint")
 
     async def checkpoint(self) -> tuple[int, int, int]:
-        """One PASSIVE checkpoint now: (1 if it could not run at all, frames in the WAL, frames copied)."""
-        return await asyncio.to_thread(self._checkpoint)
+        """One PASSIVE checkpoint now: (1 if it could not run at all, frames in the WAL, frames copied).
+
+        One at a time, and never abandoned: a caller cancelled while its checkpoint runs (the loop's task when the
+        server stops) leaves the thread running, so the next caller, and `aclose` before it closes the connection,
+        waits for that thread first. Closing the connection under a running checkpoint crashed the process (a
+        segfault in SQLite, once, at a test's shutdown)."""
+        while self._running is not None and not self._running.done():
+            await asyncio.wait([self._running])
+        self._running = asyncio.ensure_future(asyncio.to_thread(self._checkpoint))
+        return await asyncio.shield(self._running)
 
     async def aclose(self) -> None:
         if self._task is not None:
@@ -42,7 +51,7 @@ class WalCheckpointer:
                 await self._task
             self._task = None
         with contextlib.suppress(sqlite3.Error):
-            await self.checkpoint()  # what the last requests wrote, before the engine closes
+            await self.checkpoint()  # what the last requests wrote, before the engine closes (after any under way)
         if self._connection is not None:
             self._connection.close()
             self._connection = None

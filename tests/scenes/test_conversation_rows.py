@@ -94,3 +94,48 @@ async def test_the_store_check_answers_like_loading_the_scene(app, scene_id) -> 
             assert caught.value.details == asked
             with pytest.raises(SceneNotFound):  # the same answer as the loading check
                 await scenes_service.get_owned_scene(session, scene_id=asked, principal=principal)
+
+
+async def test_a_chain_follows_the_tip_each_message_after_the_one_before(app, scene_id) -> None:
+    async with app.state.db.writer() as session:
+        (first,) = await scenes_service.append_chain(
+            session, scene_id=scene_id, messages=[scenes_service.NewMessage("user", "Hi")], principal=ALICE
+        )
+        line, reply = await scenes_service.append_chain(
+            session,
+            scene_id=scene_id,
+            messages=[
+                scenes_service.NewMessage("user", "How are you?", speaker_name="alice", user_id="alice"),
+                scenes_service.NewMessage("c1", "Well.", speaker_name="Ann", metadata={"provider": "x"}),
+            ],
+            principal=ADMIN,
+        )
+        (aside,) = await scenes_service.append_chain(
+            session, scene_id=scene_id, messages=[scenes_service.NewMessage("c2", "Hm.")], parent_id=first.id
+        )
+        await session.commit()
+    assert first.parent_id is None and line.parent_id == first.id and reply.parent_id == line.id
+    assert aside.parent_id == first.id  # after the message named, not the tip
+    assert reply.metadata == {"provider": "x"} and line.speaker_name == "alice"
+    async with app.state.db.reader() as session:
+        history = await scenes_service.branch_history(session, scene_id=scene_id, limit=10, up_to_id=reply.id)
+    assert [m.content for m in history] == ["Hi", "How are you?", "Well."]
+
+
+async def test_a_chain_for_someone_elses_scene_writes_nothing(app, scene_id) -> None:
+    await make_user(app, "bob")
+    async with app.state.db.writer() as session:
+        for asked, parent in ((scene_id, None), (scene_id, "conv_x"), (new_id("scene"), None), ("bad id", None)):
+            with pytest.raises(SceneNotFound) as caught:
+                await scenes_service.append_chain(
+                    session,
+                    scene_id=asked,
+                    messages=[scenes_service.NewMessage("user", "intruding")],
+                    parent_id=parent,
+                    follow_tip=parent is None,
+                    principal=BOB,
+                )
+            assert caught.value.details == asked
+        await session.commit()
+    async with app.state.db.reader() as session:
+        assert await scenes_service.branch_history(session, scene_id=scene_id, limit=10) == []

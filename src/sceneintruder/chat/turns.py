@@ -204,18 +204,29 @@ async def store(
     to the scene's room."""
     placement, scene_id = prepared.placement, prepared.scene_id
     async with runtime.locks.hold(scene_id), runtime.db.writer() as session:
-        await scenes_service.check_owned_scene(session, scene_id=scene_id, principal=prepared.principal)
-        user_message = None
-        parent_id = placement.anchor_id
-        if placement.kind == "turn":
-            user_message = await _user_line(session, prepared)
-            parent_id = user_message.id
-        elif placement.kind == "edit":
-            user_message = await fork_user_line(
-                session, scene_id, placement.anchor_id or "", placement.user_line or "", prepared.principal
+        user_message: ConversationRead | None = None
+        if placement.kind in ("turn", "reply"):  # new messages only: one read and one INSERT
+            drafts = [_reply_draft(prepared, generated)]
+            if placement.kind == "turn":
+                drafts.insert(0, _user_draft(prepared))
+            stored = await scenes_service.append_chain(
+                session,
+                scene_id=scene_id,
+                messages=drafts,
+                parent_id=placement.anchor_id,
+                follow_tip=placement.kind == "turn",
+                principal=prepared.principal,
             )
-            parent_id = user_message.id
-        reply = await _reply(session, prepared, generated, parent_id)
+            user_message, reply = (stored[0], stored[1]) if len(stored) == 2 else (None, stored[0])
+        else:
+            await scenes_service.check_owned_scene(session, scene_id=scene_id, principal=prepared.principal)
+            parent_id = placement.anchor_id
+            if placement.kind == "edit":
+                user_message = await fork_user_line(
+                    session, scene_id, placement.anchor_id or "", placement.user_line or "", prepared.principal
+                )
+                parent_id = user_message.id
+            reply = await _reply(session, prepared, generated, parent_id)
         await session.commit()
     event = conversation_new(scene_id, prepared.character, reply, user_message, stream_id=stream_id)
     await runtime.publish(scene_id, event)
@@ -242,18 +253,27 @@ async def fork_user_line(
     )
 
 
-async def _user_line(session: AsyncSession, prepared: PreparedReply) -> ConversationRead:
-    """The user's new line, after the active tip."""
-    return await scenes_service.append_message(
-        session,
-        scene_id=prepared.scene_id,
+def _user_draft(prepared: PreparedReply) -> scenes_service.NewMessage:
+    """The user's new line."""
+    return scenes_service.NewMessage(
         speaker_id=USER_SPEAKER,
         speaker_name=prepared.principal.user_id,
         content=prepared.placement.user_line or "",
         user_id=prepared.principal.user_id,
         conversation_type=prepared.conversation_type,
         metadata={"character_id": prepared.character.id},
-        commit=False,
+    )
+
+
+def _reply_draft(prepared: PreparedReply, generated: GeneratedReply) -> scenes_service.NewMessage:
+    character = prepared.character
+    return scenes_service.NewMessage(
+        speaker_id=character.id,
+        speaker_name=character.name,
+        content=generated.text,
+        user_id=prepared.principal.user_id,
+        conversation_type=prepared.conversation_type,
+        metadata={**prepared.metadata, **generated.metadata()},
     )
 
 
@@ -265,35 +285,30 @@ def _without_type(metadata: dict[str, Any]) -> dict[str, Any]:
 async def _reply(
     session: AsyncSession, prepared: PreparedReply, generated: GeneratedReply, parent_id: str | None
 ) -> ConversationRead:
-    character = prepared.character
-    metadata = {**prepared.metadata, **generated.metadata()}
-    if prepared.placement.kind == "alternative":
-        replaced = await scenes_service.get_message(
-            session, scene_id=prepared.scene_id, message_id=prepared.placement.replaced_id or ""
-        )
-        return await scenes_service.add_alternative(
+    """The reply as an alternative of the one it replaces, or after `parent_id` (an edited user line)."""
+    if prepared.placement.kind != "alternative":
+        (reply,) = await scenes_service.append_chain(
             session,
-            of=replaced,
-            speaker_id=character.id,
-            speaker_name=character.name,
-            content=generated.text,
-            user_id=prepared.principal.user_id,
-            conversation_type=prepared.conversation_type,
-            metadata={**metadata, "regenerated_from": replaced.id},
-            node_id=replaced.read.node_id,
-            commit=False,
+            scene_id=prepared.scene_id,
+            messages=[_reply_draft(prepared, generated)],
+            parent_id=parent_id,
+            follow_tip=False,
         )
-    return await scenes_service.append_message(
+        return reply
+    character = prepared.character
+    replaced = await scenes_service.get_message(
+        session, scene_id=prepared.scene_id, message_id=prepared.placement.replaced_id or ""
+    )
+    return await scenes_service.add_alternative(
         session,
-        scene_id=prepared.scene_id,
+        of=replaced,
         speaker_id=character.id,
         speaker_name=character.name,
         content=generated.text,
         user_id=prepared.principal.user_id,
         conversation_type=prepared.conversation_type,
-        metadata=metadata,
-        parent_id=parent_id,
-        follow_tip=False,
+        metadata={**prepared.metadata, **generated.metadata(), "regenerated_from": replaced.id},
+        node_id=replaced.read.node_id,
         commit=False,
     )
 

@@ -3,14 +3,12 @@ missing one (SCENE_NOT_FOUND), so ids cannot be probed."""
 
 from __future__ import annotations
 
-import functools
-
-from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.core.ids import is_valid_id
 from sceneintruder.core.principal import Principal
 from sceneintruder.db.ownership import load_owned, owner_allows
+from sceneintruder.scenes import message_rows
 from sceneintruder.scenes.errors import SceneNotFound
 from sceneintruder.scenes.models import Scene
 
@@ -25,14 +23,9 @@ async def check_owned_scene(session: AsyncSession, *, scene_id: str, principal: 
     owner_id = None
     if is_valid_id(scene_id):
         connection = await session.connection()
-        owner_id = (await connection.execute(_owner_of(), {"scene_id": scene_id})).scalar()
+        owner_id = (await connection.execute(message_rows.owner_of(), {"scene_id": scene_id})).scalar()
     if owner_id is None or not owner_allows(owner_id, principal):
         raise SceneNotFound(details=scene_id)
-
-
-@functools.cache
-def _owner_of() -> Select[str]:
-    return select(Scene.owner_id).where(Scene.id == bindparam("scene_id"))
 
 
 async def find_scene(session: AsyncSession, *, scene_id: str) -> Scene:

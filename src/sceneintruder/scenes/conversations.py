@@ -10,7 +10,6 @@ the writer session's BEGIN IMMEDIATE already serialises them. Alternatives and b
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,24 +17,25 @@ from typing import Any
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
-    Insert,
     ScalarSelect,
-    Select,
     bindparam,
     func,
-    insert,
-    literal,
     or_,
     select,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.core.clock import utcnow
 from sceneintruder.core.errors import ResourceNotFound
 from sceneintruder.core.ids import is_valid_id, new_id
+from sceneintruder.core.principal import Principal
 from sceneintruder.db.base import insert_values
 from sceneintruder.db.commit_cache import note_written
+from sceneintruder.db.ownership import owner_allows
+from sceneintruder.scenes import message_rows
+from sceneintruder.scenes.errors import SceneNotFound
+from sceneintruder.scenes.message_rows import visible_messages
 from sceneintruder.scenes.models import ConversationMessage
 from sceneintruder.scenes.schemas import AlternativesRead, ConversationRead
 
@@ -96,14 +96,6 @@ def message_node(message: ConversationMessage) -> MessageNode:
 
 
 _SCENE: BindParameter[str] = bindparam("scene_id")
-
-
-def visible_messages(scene_id: str | BindParameter[str]) -> ColumnElement[bool]:
-    return (
-        (ConversationMessage.scene_id == scene_id)
-        & ConversationMessage.active.is_(True)
-        & ConversationMessage.hidden.is_(False)
-    )
 
 
 async def alternatives_summary(
@@ -210,97 +202,13 @@ async def branch_history(
     if limit <= 0:
         return []
     statement, parameters = (
-        (_history_from_tip(), {"scene_id": scene_id})
+        (message_rows.history_from_tip(), {"scene_id": scene_id})
         if up_to_id is None
-        else (_history_from_message(), {"scene_id": scene_id, "start_id": up_to_id})
+        else (message_rows.history_from_message(), {"scene_id": scene_id, "start_id": up_to_id})
     )
-    connection = await writable_connection(session)
+    connection = await message_rows.writable_connection(session)
     result = await connection.execute(statement, {**parameters, "limit": limit, "steps": limit * 2})
-    return [_row_read(row) for row in reversed(result.all())]
-
-
-_MESSAGE_COLUMNS = (
-    ConversationMessage.id,
-    ConversationMessage.scene_id,
-    ConversationMessage.speaker_id,
-    ConversationMessage.speaker_name,
-    ConversationMessage.node_id,
-    ConversationMessage.content,
-    ConversationMessage.created_at,
-    ConversationMessage.conversation_type,
-    ConversationMessage.meta,
-    ConversationMessage.parent_id,
-)
-
-
-def _row_read(row: Sequence[Any]) -> ConversationRead:
-    """`conversation_read` of a row of `_MESSAGE_COLUMNS`."""
-    message_id, scene_id, speaker_id, speaker_name, node_id, content, created_at, kind, meta, parent_id = row
-    return ConversationRead(
-        id=message_id,
-        scene_id=scene_id,
-        speaker_id=speaker_id,
-        speaker_name=speaker_name,
-        node_id=node_id,
-        content=content,
-        timestamp=created_at,
-        conversation_type=kind,
-        metadata={**(meta or {}), "conversation_type": kind} if kind else {**(meta or {})},
-        parent_id=parent_id,
-    )
-
-
-def _tip_id_query(scene_id: BindParameter[str]) -> Select[str]:
-    newest_first = ConversationMessage.seq.desc()
-    return select(ConversationMessage.id).where(visible_messages(scene_id)).order_by(newest_first).limit(1)
-
-
-def _history(start: ColumnElement[bool]) -> Select[Any]:
-    message = ConversationMessage
-    chain = (
-        select(message.seq, message.parent_id, literal(1).label("depth"))
-        .where(start, message.scene_id == _SCENE)
-        .cte("chain", recursive=True)
-    )
-    chain = chain.union_all(
-        select(message.seq, message.parent_id, (chain.c.depth + 1).label("depth"))
-        .join(chain, message.id == chain.c.parent_id)
-        .where(chain.c.depth < bindparam("steps"))
-    )
-    return (
-        select(*_MESSAGE_COLUMNS)
-        .where(message.seq.in_(select(chain.c.seq)), message.hidden.is_(False))
-        .order_by(message.seq.desc())
-        .limit(bindparam("limit"))
-    )
-
-
-@functools.cache
-def _history_from_tip() -> Select[Any]:
-    return _history(ConversationMessage.id == _tip_id_query(_SCENE).scalar_subquery())
-
-
-@functools.cache
-def _history_from_message() -> Select[Any]:
-    return _history(ConversationMessage.id == bindparam("start_id"))
-
-
-@functools.cache
-def _tip_id() -> Select[str]:
-    return _tip_id_query(_SCENE)
-
-
-@functools.cache
-def _insert_message() -> Insert:
-    return insert(ConversationMessage)
-
-
-async def writable_connection(session: AsyncSession) -> AsyncConnection:
-    """The session's connection, for Core statements in its transaction, after anything the ORM still has to
-    write (a Core statement does not flush the session, and may depend on those rows)."""
-    if session.new or session.dirty or session.deleted:
-        await session.flush()
-    return await session.connection()
+    return [message_rows.row_read(row) for row in reversed(result.all())]
 
 
 def new_message(
@@ -337,6 +245,19 @@ def new_message(
     )
 
 
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to append (`append_chain`): who says what, and how it is labelled."""
+
+    speaker_id: str
+    content: str
+    speaker_name: str = ""
+    user_id: str | None = None
+    node_id: str | None = None
+    conversation_type: str = ""
+    metadata: dict[str, Any] | None = None
+
+
 async def append_message(
     session: AsyncSession,
     *,
@@ -353,30 +274,65 @@ async def append_message(
     commit: bool = True,
 ) -> ConversationRead:
     """One INSERT, never a rewrite of the log. Without `parent_id` the message follows the active tip (pass
-    `follow_tip=False` for a message that starts a tree of its own).
-
-    Core statements on the session's connection (every chat reply appends two messages): the tip's id, then the
-    row, which the read caches are told about (`db.commit_cache.note_written`) as if the ORM had flushed it.
-    """
-    connection = await writable_connection(session)
-    if parent_id is None and follow_tip:
-        parent_id = (await connection.execute(_tip_id(), {"scene_id": scene_id})).scalar()
-    message = new_message(
-        scene_id=scene_id,
-        user_id=user_id,
-        speaker_id=speaker_id,
-        speaker_name=speaker_name,
-        content=content,
-        node_id=node_id,
-        conversation_type=conversation_type,
-        metadata=metadata,
-        parent_id=parent_id,
+    `follow_tip=False` for a message that starts a tree of its own)."""
+    message = NewMessage(speaker_id, content, speaker_name, user_id, node_id, conversation_type, metadata)
+    (read,) = await append_chain(
+        session, scene_id=scene_id, messages=(message,), parent_id=parent_id, follow_tip=follow_tip
     )
-    await connection.execute(_insert_message(), insert_values(message))
-    note_written(session, (message,))
     if commit:
         await session.commit()
-    return conversation_read(message)
+    return read
+
+
+async def append_chain(
+    session: AsyncSession,
+    *,
+    scene_id: str,
+    messages: Sequence[NewMessage],
+    parent_id: str | None = None,
+    follow_tip: bool = True,
+    principal: Principal | None = None,
+) -> list[ConversationRead]:
+    """`messages`, each following the one before it, the first after `parent_id`, or after the active tip when no
+    parent is given and `follow_tip`; no commit. With `principal`, the scene is checked to be there and theirs
+    (SceneNotFound otherwise, as `access.check_owned_scene`) by the same read that finds the tip.
+
+    Core statements on the session's connection, as a chat reply stores its user line and its answer: one read
+    (the owner and the tip), one INSERT of every row, which the read caches are told about
+    (`db.commit_cache.note_written`) as if the ORM had flushed them.
+    """
+    connection = await message_rows.writable_connection(session)
+    wants_tip = parent_id is None and follow_tip
+    if principal is not None:
+        found = None
+        if is_valid_id(scene_id):
+            query = message_rows.owner_and_tip() if wants_tip else message_rows.owner_of()
+            found = (await connection.execute(query, {"scene_id": scene_id})).first()
+        if found is None or not owner_allows(found[0], principal):
+            raise SceneNotFound(details=scene_id)
+        if wants_tip:
+            parent_id = found[1]
+    elif wants_tip:
+        parent_id = (await connection.execute(message_rows.tip_id(), {"scene_id": scene_id})).scalar()
+    rows = []
+    for draft in messages:
+        row = new_message(
+            scene_id=scene_id,
+            user_id=draft.user_id,
+            speaker_id=draft.speaker_id,
+            speaker_name=draft.speaker_name,
+            content=draft.content,
+            node_id=draft.node_id,
+            conversation_type=draft.conversation_type,
+            metadata=draft.metadata,
+            parent_id=parent_id,
+        )
+        rows.append(row)
+        parent_id = row.id
+    if rows:
+        await connection.execute(message_rows.insert_message(), [insert_values(row) for row in rows])
+        note_written(session, rows)
+    return [conversation_read(row) for row in rows]
 
 
 # --- for the story: a rewind hides what came after the point it goes back to -----------------------------------

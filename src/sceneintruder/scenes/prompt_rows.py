@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import BindParameter, Integer, bindparam, select
 
 from sceneintruder.db.json_bundle import Part
-from sceneintruder.scenes.conversations import visible_messages
+from sceneintruder.scenes.message_rows import visible_messages
 from sceneintruder.scenes.models import ConversationMessage, SceneCharacter, SceneItem
 
 OWNED_SOURCES = frozenset({"STORY", "EXPLORATION"})  # items found in the story are the player's

@@ -162,3 +162,46 @@ async def test_a_choice_answers_with_the_story_it_wrote_without_reading_the_stor
             assert await get_story(client, scene_id) == answered
     finally:
         event.remove(engine, "before_cursor_execute", seen)
+
+
+async def test_a_choice_keeps_its_answer_while_other_stories_move(app, client, monkeypatch) -> None:
+    """Between a choice's claim and its store (the model's time) another story moves: that does not make this
+    choice rebuild its StoryData from the database; only a change to its own story would."""
+    from sceneintruder.story import choosing
+
+    scene_id, _ = await _cached_story(app, client)
+    other_id, _ = await _cached_story(app, client)
+    real_store = choosing._store
+
+    async def store_after_another_move(*args, **kwargs):
+        if args[1].id == other_id:  # the other story's own move
+            return await real_store(*args, **kwargs)
+        other = await get_story(client, other_id)
+        node = next(n for n in other["nodes"] if n["id"] == other["current_node_id"])
+        moved = await client.post(
+            f"/api/scenes/{other_id}/story/choice",
+            json={"node_id": node["id"], "choice_id": node["choices"][0]["id"]},
+        )
+        assert moved.status_code == 200, moved.text
+        statements.clear()
+        return await real_store(*args, **kwargs)
+
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    monkeypatch.setattr(choosing, "_store", store_after_another_move)
+    story = await get_story(client, scene_id)
+    node = next(n for n in story["nodes"] if n["id"] == story["current_node_id"])
+    engine = app.state.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        response = await client.post(
+            f"/api/scenes/{scene_id}/story/choice", json={"node_id": node["id"], "choice_id": node["choices"][0]["id"]}
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert response.status_code == 200, response.text
+    assert not [s for s in statements if s.startswith("SELECT story_node.id, story_node.reveal_seq")]
+    assert response.json()["data"]["story_data"] == await get_story(client, scene_id)

@@ -11,14 +11,19 @@ session, to every cache of the session's database (`note_written`), which find t
 Either way they are dropped with the rest at commit.
 
 Loads go through `TTLCache.get_or_load`: single-flight, and a load that started before an invalidation is
-returned but not stored, so a read racing a write never re-caches the old state. Loads of many keys at once
-use `generation` instead: read it before the read transaction, and `put_many` stores nothing if any commit
-invalidated anything since. Coherent within the process; with several, what a commit drops here is announced
-(`attach`, wired by cluster.coherence) and dropped by the others (`drop_remote`).
+returned but not stored, so a read racing a write never re-caches the old state. Many keys read at once are
+stored with `put_many`, given the `tick` read before the read transaction: a key dropped since is not stored.
+A value made from another (the StoryData a story move makes from the one it started from) is kept if its key's
+`version` moved only by the writer's own commit (`drops_since`). Both are per key: under 20 stories moving at
+once, one counter for the whole cache moved with every commit of every story, so no move could keep what it
+made and every answer rebuilt its StoryData from the database (bench/story.py). Coherent within the process;
+with several, what a commit drops here is announced (`attach`, wired by cluster.coherence) and dropped by the
+others (`drop_remote`), which moves those keys' versions too.
 """
 
 from __future__ import annotations
 
+import time
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final, Generic, TypeVar
@@ -39,6 +44,10 @@ class _Unknown:
 
 
 UNKNOWN: Final = _Unknown()  # `key_of`'s answer for a watched row whose key it cannot tell
+Version = tuple[int, int]  # a key's (epoch, drops): see CommitInvalidatedCache.version
+_NEVER = (0, 0, 0.0)
+_DROPS_KEPT = 50_000  # keys whose drops are counted; past this, those untouched for a while are forgotten
+_DROPS_FORGOTTEN_AFTER = 900.0  # seconds: longer than any read or model call a version spans
 
 # The caches installed on each database, by its session class (`Database.session_class`, one per database).
 _INSTALLED: weakref.WeakKeyDictionary[type[Session], list[CommitInvalidatedCache[Any]]] = weakref.WeakKeyDictionary()
@@ -71,7 +80,15 @@ class CommitInvalidatedCache(Generic[V]):
         self.entries: TTLCache[str, V] = TTLCache(max_entries=max_entries, ttl_seconds=ttl_seconds)
         self._tables = tables
         self._key_of = key_of
-        self.generation = 0  # bumped by every commit that invalidates something (see put_many)
+        # Each key's drops: (how many so far, the tick of the last one, its time). A tick is one drop (of keys, or
+        # of everything); `_drops_of_all` counts drops of everything, which drop every key, at tick `_floor` the
+        # latest. Forgetting the keys long untouched (past `_DROPS_KEPT` of them) starts a new `_epoch`: their
+        # counts are gone, so no version from before compares with one after.
+        self._drops: dict[str, tuple[int, int, float]] = {}
+        self._tick = 0
+        self._floor = 0
+        self._drops_of_all = 0
+        self._epoch = 0
         self.name = name
         self._touched = f"{name}.touched"
         self._everything = f"{name}.everything"
@@ -103,10 +120,23 @@ class CommitInvalidatedCache(Generic[V]):
         touched: set[str] = session.info.setdefault(self._touched, set())
         touched.update(keys)
 
-    def put_many(self, items: dict[str, V], *, generation: int) -> None:
-        """Store what a read that started at `generation` loaded, unless a commit has invalidated since."""
-        if generation == self.generation:
-            for key, value in items.items():
+    def version(self, key: str) -> Version:
+        """Moves by one whenever `key` is dropped (alone or with everything); other keys' drops leave it be."""
+        return (self._epoch, self._drops_of_all + self._drops.get(key, _NEVER)[0])
+
+    def drops_since(self, key: str, version: Version) -> int | None:
+        """How many times `key` was dropped since it was at `version` (None: unknown, everything was dropped)."""
+        epoch, drops = self.version(key)
+        return drops - version[1] if epoch == version[0] else None
+
+    def tick(self) -> int:
+        """Where the drops stand: read it before a read transaction, give it to `put_many` with what it read."""
+        return self._tick
+
+    def put_many(self, items: dict[str, V], *, read_at: int) -> None:
+        """Store what a read that started at tick `read_at` loaded, each key only if it was not dropped since."""
+        for key, value in items.items():
+            if max(self._drops.get(key, _NEVER)[1], self._floor) <= read_at:
                 self.entries.put(key, value)
 
     def _after_commit(self, session: Session) -> None:
@@ -124,8 +154,26 @@ class CommitInvalidatedCache(Generic[V]):
 
     def drop_remote(self, keys: Sequence[str] | None) -> None:
         """Drop `keys` (None: everything), here only; also what a commit in this process calls."""
-        self.generation += 1
+        self._tick += 1
+        if keys is None:
+            self._drops_of_all += 1
+            self._floor = self._tick
+        else:
+            now = time.monotonic()
+            for key in keys:
+                self._drops[key] = (self._drops.get(key, _NEVER)[0] + 1, self._tick, now)
+            if len(self._drops) > _DROPS_KEPT:
+                self._forget_old_drops(now)
         self.entries.drop_remote(keys)
+
+    def _forget_old_drops(self, now: float) -> None:
+        """Forget the keys not dropped for `_DROPS_FORGOTTEN_AFTER` seconds (all, if that is not enough): they
+        count as dropped now, and every version moves, so nothing read before is stored against what is forgotten."""
+        self._epoch += 1
+        self._floor = self._tick  # a forgotten key may have been dropped as late as now
+        self._drops = {key: drop for key, drop in self._drops.items() if now - drop[2] < _DROPS_FORGOTTEN_AFTER}
+        if len(self._drops) > _DROPS_KEPT // 2:
+            self._drops.clear()
 
     def _forget(self, session: Session) -> None:
         session.info.pop(self._touched, None)

@@ -39,9 +39,9 @@ async def playable_story_json(runtime: StoryRuntime, scene_id: str) -> bytes | N
     still being built."""
 
     async def build() -> StoryJson | None:
-        generation = runtime.node_views.generation  # before the read transaction starts (see put_many)
+        read_at = runtime.node_views.tick()  # before the read transaction starts (see put_many)
         async with runtime.db.reader() as session:
-            return await _story_json(session, scene_id, runtime.node_views, generation)
+            return await _story_json(session, scene_id, runtime.node_views, read_at)
 
     cached = await runtime.views.entries.get_or_load(scene_id, build)
     return cached.payload if cached is not None else None
@@ -85,8 +85,9 @@ def after_choice(
 def keep(runtime: StoryRuntime, scene_id: str, story_json: StoryJson, changed: dict[str, bytes]) -> None:
     """Cache what a move just committed. Call it right after the commit, with no await in between: the commit
     has dropped the old entries and nothing else can have committed since."""
-    runtime.views.put_many({scene_id: story_json}, generation=runtime.views.generation)
-    runtime.node_views.put_many(changed, generation=runtime.node_views.generation)
+    runtime.views.entries.put(scene_id, story_json)
+    for node_id, json in changed.items():
+        runtime.node_views.entries.put(node_id, json)
 
 
 async def current_story_data(runtime: StoryRuntime, scene: Scene) -> dict[str, Any] | orjson.Fragment:
@@ -98,7 +99,7 @@ async def current_story_data(runtime: StoryRuntime, scene: Scene) -> dict[str, A
         return await reading.story_data(session, scene)
 
 
-async def _story_json(session: AsyncSession, scene_id: str, cache: NodeJsonCache, generation: int) -> StoryJson | None:
+async def _story_json(session: AsyncSession, scene_id: str, cache: NodeJsonCache, read_at: int) -> StoryJson | None:
     story = await session.get(Story, scene_id)
     if story is None or story.init_status in WAITING:
         return None
@@ -109,7 +110,7 @@ async def _story_json(session: AsyncSession, scene_id: str, cache: NodeJsonCache
         fresh = await _encode_story_nodes(session, scene_id)
     else:
         fresh = await _encode_nodes(session, missing)
-    cache.put_many(fresh, generation=generation)
+    cache.put_many(fresh, read_at=read_at)
     encoded = {node_id: json for node_id, json in cached.items() if json is not None} | fresh
     task_views, location_views = await world_of(session, scene_id)
     revealed = [row for row in order if row.reveal_seq is not None and not row.abandoned]

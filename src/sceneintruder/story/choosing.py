@@ -48,6 +48,7 @@ from sceneintruder.core.clock import utcnow
 from sceneintruder.core.errors import Conflict
 from sceneintruder.core.ids import is_valid_id
 from sceneintruder.core.principal import Principal
+from sceneintruder.db.commit_cache import Version
 from sceneintruder.providers.errors import ProviderBadResponse
 from sceneintruder.providers.llm.base import Sampling
 from sceneintruder.providers.llm.catalog import BUILTIN
@@ -148,7 +149,7 @@ class _Ahead:
     context: StoryContext  # the prompt's bounded context
     source: _state.NextSource  # the book's passage that comes next, if any
     layout: StoryLayout | None  # what the cached StoryData was made of before the claim, if it was cached
-    generation: int  # the StoryData cache's generation once the claim committed
+    version: Version  # the scene's version in the StoryData cache once the claim committed
 
 
 async def _claim(runtime: StoryRuntime, scene: Scene, node_id: str, choice_id: str) -> tuple[_Claim, _Ahead]:
@@ -170,7 +171,7 @@ async def _claim(runtime: StoryRuntime, scene: Scene, node_id: str, choice_id: s
         picked = {"text": choice.text, "consequence": choice.consequence, "next_node_hint": choice.next_node_hint}
         layout = assembling.cached_layout(runtime, scene.id)  # before the commit drops it
         await session.commit()
-        ahead = _Ahead(story_context, source, layout, runtime.views.generation)
+        ahead = _Ahead(story_context, source, layout, runtime.views.version(scene.id))
     return _Claim(node_id, choice_id, picked), ahead
 
 
@@ -346,8 +347,9 @@ async def _store(
         await session.commit()
         # The answer's StoryData is the one before the claim with these two nodes, this story row and (if the step
         # added a task or a place, or opened one) the world read again, unless something else changed the story
-        # meanwhile (the cache's generation moved past this commit's own drop): then it is rebuilt as after any move.
-        if ahead.layout is not None and runtime.views.generation == ahead.generation + 1:
+        # meanwhile (the scene was dropped from the cache again, besides by this commit): then it is rebuilt as
+        # after any move. Other stories' moves do not count.
+        if ahead.layout is not None and runtime.views.drops_since(scene.id, ahead.version) == 1:
             revealed = OrderRow(node.id, node.reveal_seq, False)
             after = assembling.after_choice(ahead.layout, story, changed=changed, added=revealed, world=world)
             assembling.keep(runtime, scene.id, after, changed)

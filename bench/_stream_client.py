@@ -34,6 +34,13 @@ class StreamClient:
     async def post(self, path: str, body: bytes, headers: dict[str, str], marker: Marker) -> tuple[int, float | None]:
         """POST `body` (JSON) and read the whole answer: (status, ms from sending until the marker was seen, or
         None if it never was)."""
+        status, seen, _total, _body = await self.exchange(path, body, headers, marker)
+        return status, seen
+
+    async def exchange(
+        self, path: str, body: bytes, headers: dict[str, str], marker: Marker | None = None
+    ) -> tuple[int, float | None, float, bytes]:
+        """As `post`, and also the ms until the answer had been read whole, and its body."""
         reader, writer = await self._connection()
         head = [f"POST {self._prefix}{path} HTTP/1.1", f"Host: {self._host}:{self._port}"]
         head += [f"{name}: {value}" for name, value in headers.items()]
@@ -43,6 +50,7 @@ class StreamClient:
         status, chunked, length, close = _head(await reader.readuntil(b"\r\n\r\n"))
         seen: float | None = None
         tail = b""
+        parts: list[bytes] = []
         while True:
             if chunked:
                 size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
@@ -55,12 +63,14 @@ class StreamClient:
                     break
                 data = await reader.readexactly(length)
                 length = 0
-            if seen is None and marker(tail + data):
+            parts.append(data)
+            if seen is None and marker is not None and marker(tail + data):
                 seen = (time.perf_counter() - started) * 1000
             tail = data[-64:]  # a marker split across two chunks is still found
+        total = (time.perf_counter() - started) * 1000
         if close:
             await self.aclose()
-        return status, seen
+        return status, seen, total, b"".join(parts)
 
     async def aclose(self) -> None:
         if self._writer is not None:

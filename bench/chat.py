@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import tempfile
 import time
@@ -42,6 +41,7 @@ from asgi_lifespan import LifespanManager
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+import _rounds
 from _servers import project_server
 from _stream_client import Marker, StreamClient
 from llm_overhead import KEY, fake_vendor, percentile
@@ -212,16 +212,11 @@ def main() -> int:
 
     print(f"2. streaming time to first token, fake vendor delay {args.delay_ms:.0f} ms, {args.concurrency} at once")
     rounds = streaming(args)
-    overheads: list[tuple[float, float]] = []
-    for number, (ours, raw, _burst) in enumerate(rounds, 1):
-        print(f"   round {number}")
-        print(_summary("   server: POST /api/chat stream, first delta", ours))
-        print(_summary("   raw: fake vendor stream, first delta", raw))
-        overheads.append((percentile(ours, 50) - percentile(raw, 50), percentile(ours, 99) - percentile(raw, 99)))
-        print(f"{'   overhead':<44} p50 {overheads[-1][0]:7.2f} ms   p99 {overheads[-1][1]:7.2f} ms")
-    median50 = statistics.median(o[0] for o in overheads)
-    median99 = statistics.median(o[1] for o in overheads)
-    print(f"{'overhead, median round':<44} p50 {median50:7.2f} ms   p99 {median99:7.2f} ms")
+    median99 = _rounds.report(
+        [(ours, raw) for ours, raw, _burst in rounds],
+        ours="server: POST /api/chat stream, first delta",
+        raw="raw: fake vendor stream, first delta",
+    )
     print(f"   target overhead p99 <= 10 ms: {'ok' if median99 <= 10 else 'OVER TARGET'}")
     burst = rounds[0][2]
     print(

@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
-import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +44,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _rounds
 from _servers import bare_server, project_server
 from _stream_client import StreamClient
 from llm_overhead import KEY, fake_vendor, percentile
@@ -102,7 +104,9 @@ def _raw_completion(direct: httpx.Client, fake: str) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def choice_overhead(args: argparse.Namespace) -> tuple[list[float], list[float]]:
+@contextlib.contextmanager
+def _servers_for_choices(args: argparse.Namespace) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """The fake vendor (every answer a valid next node) and the project server: (fake, server, admin headers)."""
     with tempfile.TemporaryDirectory(prefix="bench-story-") as tmp:
         reply = Path(tmp) / "next_node.json"
         reply.write_text(json.dumps(NEXT_NODE), encoding="utf-8")
@@ -111,16 +115,20 @@ def choice_overhead(args: argparse.Namespace) -> tuple[list[float], list[float]]
             fake_vendor(args.delay_ms / 1000, str(reply)) as fake,
             project_server(data, ALLOW_PRIVATE_PROVIDER_URLS="true", LLM_MAX_RETRIES="0") as base,
         ):
-            admin = _admin(base, data)
-            with httpx.Client(base_url=base, headers=admin, timeout=120) as http, httpx.Client(timeout=60) as direct:
-                text = NOVEL.read_text(encoding="utf-8")[:6000]
-                created = http.post("/api/scenes", json={"title": "P&P", "text": text})
-                created.raise_for_status()
-                scene_id = created.json()["data"]["id"]
-                story = _settled_story(http, scene_id)
-                config = {"api_key": KEY, "base_url": f"{fake}/v1"}
-                http.post("/api/settings", json={"llm_provider": "openai", "llm_config": config}).raise_for_status()
-                return _choices(http, direct, fake, scene_id, story, args.choices)
+            yield fake, base, _admin(base, data)
+
+
+def choice_overhead(args: argparse.Namespace) -> tuple[list[float], list[float]]:
+    with _servers_for_choices(args) as (fake, base, admin):
+        with httpx.Client(base_url=base, headers=admin, timeout=120) as http, httpx.Client(timeout=60) as direct:
+            text = NOVEL.read_text(encoding="utf-8")[:6000]
+            created = http.post("/api/scenes", json={"title": "P&P", "text": text})
+            created.raise_for_status()
+            scene_id = created.json()["data"]["id"]
+            story = _settled_story(http, scene_id)
+            config = {"api_key": KEY, "base_url": f"{fake}/v1"}
+            http.post("/api/settings", json={"llm_provider": "openai", "llm_config": config}).raise_for_status()
+            return _choices(http, direct, fake, scene_id, story, args.choices)
 
 
 def _choices(
@@ -151,31 +159,21 @@ Round = tuple[list[float], list[float]]  # the choices' times, the raw calls' ti
 def concurrent_choices(args: argparse.Namespace) -> list[Round]:
     """`--concurrency` players, each on a story of its own (a story takes one move at a time), alternating a
     choice with the same model call made straight to the fake; `--rounds` rounds on one server."""
-    with tempfile.TemporaryDirectory(prefix="bench-story-") as tmp:
-        reply = Path(tmp) / "next_node.json"
-        reply.write_text(json.dumps(NEXT_NODE), encoding="utf-8")
-        data = Path(tmp) / "data"
-        with (
-            fake_vendor(args.delay_ms / 1000, str(reply)) as fake,
-            project_server(data, ALLOW_PRIVATE_PROVIDER_URLS="true", LLM_MAX_RETRIES="0") as base,
-        ):
-            admin = _admin(base, data)
-            with httpx.Client(base_url=base, headers=admin, timeout=300) as http:
-                text = NOVEL.read_text(encoding="utf-8")[:6000]
-                scene_ids = []
-                for number in range(args.concurrency):
-                    created = http.post("/api/scenes", json={"title": f"P&P {number}", "text": text})
-                    created.raise_for_status()
-                    scene_ids.append(created.json()["data"]["id"])
-                nodes = []
-                for scene_id in scene_ids:
-                    story = _settled_story(http, scene_id)
-                    nodes.append(next(n for n in story["nodes"] if n["id"] == story["current_node_id"]))
-                config = {"api_key": KEY, "base_url": f"{fake}/v1"}
-                http.post("/api/settings", json={"llm_provider": "openai", "llm_config": config}).raise_for_status()
-            return [
-                asyncio.run(_concurrent_round(base, fake, admin, scene_ids, nodes, args)) for _ in range(args.rounds)
-            ]
+    with _servers_for_choices(args) as (fake, base, admin):
+        with httpx.Client(base_url=base, headers=admin, timeout=300) as http:
+            text = NOVEL.read_text(encoding="utf-8")[:6000]
+            scene_ids = []
+            for number in range(args.concurrency):
+                created = http.post("/api/scenes", json={"title": f"P&P {number}", "text": text})
+                created.raise_for_status()
+                scene_ids.append(created.json()["data"]["id"])
+            nodes = []
+            for scene_id in scene_ids:
+                story = _settled_story(http, scene_id)
+                nodes.append(next(n for n in story["nodes"] if n["id"] == story["current_node_id"]))
+            config = {"api_key": KEY, "base_url": f"{fake}/v1"}
+            http.post("/api/settings", json={"llm_provider": "openai", "llm_config": config}).raise_for_status()
+        return [asyncio.run(_concurrent_round(base, fake, admin, scene_ids, nodes, args)) for _ in range(args.rounds)]
 
 
 async def _concurrent_round(
@@ -337,16 +335,12 @@ def main() -> int:
         print(f"{'overhead':<46} p50 {overhead50:7.2f} ms   p99 {overhead99:7.2f} ms")
     if args.concurrent_choices:
         print(f"4. POST /story/choice, {args.concurrency} players at once, each on a story of its own")
-        overheads: list[tuple[float, float]] = []
-        for number, (ours, raw) in enumerate(concurrent_choices(args), 1):
-            print(f"   round {number}")
-            print(_summary("   server: POST /story/choice", ours))
-            print(_summary("   raw: the same model call straight to the fake", raw))
-            overheads.append((percentile(ours, 50) - percentile(raw, 50), percentile(ours, 99) - percentile(raw, 99)))
-            print(f"{'   overhead':<46} p50 {overheads[-1][0]:7.2f} ms   p99 {overheads[-1][1]:7.2f} ms")
-        median50 = statistics.median(o[0] for o in overheads)
-        median99 = statistics.median(o[1] for o in overheads)
-        print(f"{'overhead, median round':<46} p50 {median50:7.2f} ms   p99 {median99:7.2f} ms")
+        median99 = _rounds.report(
+            concurrent_choices(args),
+            ours="server: POST /story/choice",
+            raw="raw: the same model call straight to the fake",
+            width=46,
+        )
         verdict = "ok" if median99 <= 10 else "OVER TARGET"
         print(f"   target overhead p99 <= 10 ms (the server path of a model call): {verdict}")
     return 0

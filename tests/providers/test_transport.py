@@ -50,6 +50,32 @@ def response(body: bytes, *, length: int | None = None) -> bytes:
     return b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (size, body)
 
 
+def direct_only_client() -> tuple[VendorClient, list[httpx.Request]]:
+    """The vendors' client, with a list of the requests its httpx layer was asked for (a direct call asks none)."""
+    http = build_http_client(read_timeout=5.0)
+    assert isinstance(http, VendorClient)
+    asked: list[httpx.Request] = []
+    original = http.vendor_transport.handle_async_request
+
+    async def through_httpx(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        return await original(request)
+
+    http.vendor_transport.handle_async_request = through_httpx  # type: ignore[method-assign]
+    return http, asked
+
+
+def recording_mapper(header: str) -> tuple[list[tuple[int, bytes, str | None]], Callable[..., ProviderError]]:
+    """An adapter's error mapper that notes each error's status, body and `header`."""
+    mapped: list[tuple[int, bytes, str | None]] = []
+
+    def error_for(status: int, body: bytes, headers: httpx.Headers) -> ProviderError:
+        mapped.append((status, body, headers.get(header)))
+        return ProviderError(provider="fake")
+
+    return mapped, error_for
+
+
 async def call(url: str, *, read_timeout: float | None = None) -> object:
     http = build_http_client(read_timeout=5.0)
     try:
@@ -182,22 +208,8 @@ async def test_a_model_call_goes_straight_to_aiohttp_and_sends_and_reads_what_ht
                     writer.write(response(OK_BODY))
                 await writer.drain()
 
-    mapped: list[tuple[int, bytes, str | None]] = []
-
-    def error_for(status: int, body: bytes, headers: httpx.Headers) -> ProviderError:
-        mapped.append((status, body, headers.get("retry-after")))
-        return ProviderError(provider="fake")
-
-    http = build_http_client(read_timeout=5.0)
-    assert isinstance(http, VendorClient)
-    asked: list[httpx.Request] = []
-    original = http.vendor_transport.handle_async_request
-
-    async def through_httpx(request: httpx.Request) -> httpx.Response:
-        asked.append(request)
-        return await original(request)
-
-    http.vendor_transport.handle_async_request = through_httpx  # type: ignore[method-assign]
+    mapped, error_for = recording_mapper("retry-after")
+    http, asked = direct_only_client()
     async with raw_server(record) as (url, _):
         answer = await post_json(
             http, url, payload={"q": "é"}, headers={"Authorization": "Bearer k"}, error_for=error_for,
@@ -281,22 +293,8 @@ async def test_a_streamed_call_goes_straight_to_aiohttp_and_reads_the_lines_http
                 writer.write(b"0\r\n\r\n")
                 await writer.drain()
 
-    mapped: list[tuple[int, bytes, str | None]] = []
-
-    def error_for(status: int, body: bytes, headers: httpx.Headers) -> ProviderError:
-        mapped.append((status, body, headers.get("x-why")))
-        return ProviderError(provider="fake")
-
-    http = build_http_client(read_timeout=5.0)
-    assert isinstance(http, VendorClient)
-    asked: list[httpx.Request] = []
-    original = http.vendor_transport.handle_async_request
-
-    async def through_httpx(request: httpx.Request) -> httpx.Response:
-        asked.append(request)
-        return await original(request)
-
-    http.vendor_transport.handle_async_request = through_httpx  # type: ignore[method-assign]
+    mapped, error_for = recording_mapper("x-why")
+    http, asked = direct_only_client()
     lines: list[str] = []
     async with raw_server(stream) as (url, _):
         async with open_stream(

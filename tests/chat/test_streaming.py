@@ -134,3 +134,37 @@ async def test_http_chats_and_exchanges_are_announced_to_the_room(client, server
         interaction = (await client.post("/api/interactions/trigger", headers=alice, json=trigger)).json()["data"]
         announced = await receive_type(ws, "character_interaction")
         assert announced["data"] == interaction
+
+
+async def test_a_client_that_leaves_stops_the_model_call_and_nothing_is_stored(
+    app, client, server, alice, scene, vendor
+) -> None:
+    """The stream has started (its headers are out) and the model has not answered yet: the client goes away.
+    The server cancels the model call at once (the ledger says so) and stores nothing."""
+    import asyncio
+
+    from sqlalchemy import select
+
+    from sceneintruder.settings.models import LLMCall
+
+    vendor.plan("hang")
+    body = {"scene_id": scene.id, "character_id": scene.character("Jane")["id"], "message": "Hi", "stream": True}
+    async with httpx.AsyncClient(base_url=server, timeout=30) as http:
+        async with http.stream("POST", "/api/chat", headers=alice, json=body) as response:
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("text/event-stream")
+            for _ in range(500):  # until the model call is under way
+                if vendor.requests:
+                    break
+                await asyncio.sleep(0.01)
+            assert vendor.requests
+        # leaving the block mid-body closes the connection
+    outcomes: list[str] = []
+    for _ in range(100):
+        async with app.state.db.reader() as session:
+            outcomes = list((await session.scalars(select(LLMCall.outcome))).all())
+        if "cancelled" in outcomes:
+            break
+        await asyncio.sleep(0.05)
+    assert "cancelled" in outcomes, outcomes
+    assert await conversations(client, alice, scene.id) == []

@@ -209,7 +209,7 @@ async def store(
             drafts = [_reply_draft(prepared, generated)]
             if placement.kind == "turn":
                 drafts.insert(0, _user_draft(prepared))
-            stored = await scenes_service.append_chain(
+            *line, reply = await scenes_service.append_chain(
                 session,
                 scene_id=scene_id,
                 messages=drafts,
@@ -217,7 +217,7 @@ async def store(
                 follow_tip=placement.kind == "turn",
                 principal=prepared.principal,
             )
-            user_message, reply = (stored[0], stored[1]) if len(stored) == 2 else (None, stored[0])
+            user_message = line[0] if line else None
         else:
             await scenes_service.check_owned_scene(session, scene_id=scene_id, principal=prepared.principal)
             parent_id = placement.anchor_id

@@ -170,14 +170,6 @@ async def find_messages(
     return [conversation_read(row, alternatives.get(row.id)) for row in reversed(rows)], total
 
 
-async def active_tip(session: AsyncSession, *, scene_id: str) -> MessageNode | None:
-    """The newest visible message on the active path: where the next message goes."""
-    row = await session.scalar(
-        select(ConversationMessage).where(visible_messages(scene_id)).order_by(ConversationMessage.seq.desc()).limit(1)
-    )
-    return message_node(row) if row is not None else None
-
-
 async def get_message(session: AsyncSession, *, scene_id: str, message_id: str) -> MessageNode:
     """A message of this scene, active or not; someone else's scene's message is as missing as an unknown one."""
     valid = is_valid_id(message_id)

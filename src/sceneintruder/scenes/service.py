@@ -35,7 +35,6 @@ from sceneintruder.scenes.access import get_owned_scene as get_owned_scene
 from sceneintruder.scenes.analysing import start_analysis as start_analysis
 from sceneintruder.scenes.conversations import MessageNode as MessageNode
 from sceneintruder.scenes.conversations import NewMessage as NewMessage
-from sceneintruder.scenes.conversations import active_tip as active_tip
 from sceneintruder.scenes.conversations import append_chain as append_chain
 from sceneintruder.scenes.conversations import append_message as append_message
 from sceneintruder.scenes.conversations import branch_history as branch_history

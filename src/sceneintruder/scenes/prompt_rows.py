@@ -18,6 +18,9 @@ from sceneintruder.scenes.message_rows import visible_messages
 from sceneintruder.scenes.models import ConversationMessage, SceneCharacter, SceneItem
 
 OWNED_SOURCES = frozenset({"STORY", "EXPLORATION"})  # items found in the story are the player's
+# The tables what a prompt reads here comes from (their rows carry `scene_id`): a cache of a prompt's context
+# watches them (story.context_cache).
+TABLES = frozenset(model.__tablename__ for model in (ConversationMessage, SceneCharacter, SceneItem))
 _SCENE: BindParameter[str] = bindparam("scene_id")
 
 

@@ -42,10 +42,15 @@ _INSERT_NODE = insert(StoryNode)
 _INSERT_CHOICES = insert(StoryChoice)
 
 
-def touched(runtime: StoryRuntime, session: AsyncSession, scene_id: str, node_ids: Iterable[str]) -> None:
-    """The scene's StoryData and these nodes' JSON are dropped from the read caches when the session commits."""
+def touched(
+    runtime: StoryRuntime, session: AsyncSession, scene_id: str, node_ids: Iterable[str], *, context: bool
+) -> None:
+    """The scene's StoryData and these nodes' JSON are dropped from the read caches when the session commits, and
+    the next choice's prompt context if `context` (the writes changed what a prompt reads: not a claim's)."""
     runtime.views.touch(session.sync_session, [scene_id])
     runtime.node_views.touch(session.sync_session, node_ids)
+    if context:
+        runtime.contexts.touch(session.sync_session, [scene_id])
 
 
 async def claim(connection: AsyncConnection, choice_id: str, now: datetime) -> None:

@@ -6,9 +6,10 @@ Three short steps, the model call outside both the scene's lock and any transact
 1. Claim (locked transaction): the node must be on the current path and no decision may be taken there yet,
    neither stored (a choice whose node is on the path) nor running (selected, no node yet). The choice is
    marked selected and committed, so of concurrent choices on one node exactly one gets past this point; the
-   others get 409 CHOICE_ALREADY_MADE. The prompt's context and the book's next passage are read in the same
-   transaction, as one statement (`context.gather_ahead`: seven lists and the story's fields, which took eight
-   to ten statements, 1 ms of SQLAlchemy's per-statement Python, as separate reads); then the node's choices,
+   others get 409 CHOICE_ALREADY_MADE. The prompt's context and the book's next passage are the ones the
+   previous choice's store kept (`context_cache`; most of the time), else read in the same transaction, as one
+   statement (`context.gather_ahead`: seven lists and the story's fields, which took eight to ten statements,
+   1 ms of SQLAlchemy's per-statement Python, as separate reads); then the node's choices,
    with the node's place on the path and that of any node a choice led to (one statement), and the claim is
    written (one UPDATE).
 2. The model writes the next node (story_next_node).
@@ -55,7 +56,18 @@ from sceneintruder.providers.llm.catalog import BUILTIN
 from sceneintruder.providers.llm.client import CallInfo, StructuredResult
 from sceneintruder.providers.llm.provenance import Provenance
 from sceneintruder.scenes.service import ItemName
-from sceneintruder.story import _outcome, _state, _writes, assembling, broadcast, context, ending, graph, prompts
+from sceneintruder.story import (
+    _outcome,
+    _state,
+    _writes,
+    assembling,
+    broadcast,
+    context,
+    context_cache,
+    ending,
+    graph,
+    prompts,
+)
 from sceneintruder.story.errors import ChoiceAlreadyMade, ChoiceInvalid, NodeNotFound
 from sceneintruder.story.llm_schemas import TASK_STORY_NEXT_NODE, NextNode
 from sceneintruder.story.models import Story, StoryChoice, StoryLocation, StoryNode
@@ -150,11 +162,17 @@ class _Ahead:
     source: _state.NextSource  # the book's passage that comes next, if any
     layout: StoryLayout | None  # what the cached StoryData was made of before the claim, if it was cached
     version: Version  # the scene's version in the StoryData cache once the claim committed
+    context_version: Version  # its version in the prompt-context cache when the claim took the context
 
 
 async def _claim(runtime: StoryRuntime, scene: Scene, node_id: str, choice_id: str) -> tuple[_Claim, _Ahead]:
     async with runtime.locks.hold(scene.id), runtime.db.writer() as session:
-        story_context, source = await context.gather_ahead(session, scene)  # StoryNotFound first, as before
+        context_version = runtime.contexts.version(scene.id)
+        kept = runtime.contexts.kept(scene)  # what the last move made for this one, if nothing changed since
+        if kept is None:
+            story_context, source = await context.gather_ahead(session, scene)  # StoryNotFound first, as before
+        else:
+            story_context, source = kept.context, kept.source
         connection = await session.connection()
         rows = await _claim_rows(connection, scene.id, node_id)
         choice = next((row for row in rows if row.id == choice_id), None)
@@ -167,11 +185,11 @@ async def _claim(runtime: StoryRuntime, scene: Scene, node_id: str, choice_id: s
         if taken is not None:
             raise ChoiceAlreadyMade(details={"node_id": node_id, "choice_id": taken})
         await _writes.claim(connection, choice_id, now)
-        _writes.touched(runtime, session, scene.id, [node_id])
+        _writes.touched(runtime, session, scene.id, [node_id], context=False)  # a claim changes no prompt
         picked = {"text": choice.text, "consequence": choice.consequence, "next_node_hint": choice.next_node_hint}
         layout = assembling.cached_layout(runtime, scene.id)  # before the commit drops it
         await session.commit()
-        ahead = _Ahead(story_context, source, layout, runtime.views.version(scene.id))
+        ahead = _Ahead(story_context, source, layout, runtime.views.version(scene.id), context_version)
     return _Claim(node_id, choice_id, picked), ahead
 
 
@@ -292,7 +310,7 @@ async def _store(
         if choice is None or not _state.in_flight(choice) or not graph.is_revealed(parent):
             if choice is not None and _state.in_flight(choice):
                 await _writes.unclaim(await session.connection(), choice.id)
-                _writes.touched(runtime, session, scene.id, [parent.id])
+                _writes.touched(runtime, session, scene.id, [parent.id], context=False)
                 await session.commit()
             raise Conflict(REWOUND_MESSAGE, details=claim.node_id)
         now = utcnow()
@@ -337,7 +355,7 @@ async def _store(
         if not _state.refresh_with_node(story, read.path, node, tasks_added=int(value.new_task is not None), now=now):
             await _state.refresh(session, story, now, reveal_counter=node.reveal_seq)  # read the path again
         await _writes.story_after_move(connection, story)
-        _writes.touched(runtime, session, scene.id, [parent.id, node.id])
+        _writes.touched(runtime, session, scene.id, [parent.id, node.id], context=True)
         led = [row._replace(next_node_id=node.id) if row.id == choice.id else row for row in parent_choices]
         changed = {
             parent.id: assembling.encode_node(parent, led),
@@ -353,4 +371,12 @@ async def _store(
             revealed = OrderRow(node.id, node.reveal_seq, False)
             after = assembling.after_choice(ahead.layout, story, changed=changed, added=revealed, world=world)
             assembling.keep(runtime, scene.id, after, changed)
+        # Likewise the next choice's prompt context (story.context_cache), when the lists it holds did not change
+        # and the node told no passage (the next passage would move).
+        told = node.segment_index is not None or node.covers_segment is not None
+        if not (world_changed or value.new_item is not None or told) and (
+            runtime.contexts.drops_since(scene.id, ahead.context_version) == 1
+        ):
+            kept = context_cache.KeptAhead(ahead.context, ahead.source)
+            runtime.contexts.entries.put(scene.id, context_cache.after_choice(kept, story, node))
         return node_view(node, choices), story

@@ -24,7 +24,7 @@ from sceneintruder.db.commit_cache import UNKNOWN, CommitInvalidatedCache
 from sceneintruder.story.models import Story, StoryChoice, StoryLocation, StoryNode, StoryObjective, StoryTask
 
 _WITH_SCENE = (Story, StoryNode, StoryTask, StoryLocation)
-_TABLES = frozenset(model.__tablename__ for model in (*_WITH_SCENE, StoryChoice, StoryObjective))
+STORY_TABLES = frozenset(model.__tablename__ for model in (*_WITH_SCENE, StoryChoice, StoryObjective))
 
 
 def _through(session: Session, model: type, ident: str | None) -> Any:
@@ -32,7 +32,7 @@ def _through(session: Session, model: type, ident: str | None) -> Any:
     return owner.scene_id if owner is not None else UNKNOWN
 
 
-def _scene_of(session: Session, row: Any) -> Any:
+def scene_of(session: Session, row: Any) -> Any:
     if isinstance(row, _WITH_SCENE):
         return row.scene_id
     if isinstance(row, StoryChoice):
@@ -71,7 +71,11 @@ class StoryJson:
 class StoryReadCache(CommitInvalidatedCache[StoryJson | None]):
     def __init__(self, *, max_entries: int = 256, ttl_seconds: float = 30.0) -> None:
         super().__init__(
-            name="story_read_cache", tables=_TABLES, key_of=_scene_of, max_entries=max_entries, ttl_seconds=ttl_seconds
+            name="story_read_cache",
+            tables=STORY_TABLES,
+            key_of=scene_of,
+            max_entries=max_entries,
+            ttl_seconds=ttl_seconds,
         )
 
 

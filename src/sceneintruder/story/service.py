@@ -28,6 +28,7 @@ from sceneintruder.story.advancing import advance
 from sceneintruder.story.aggregate import AggregateOptions, aggregate
 from sceneintruder.story.choosing import make_choice
 from sceneintruder.story.commanding import command
+from sceneintruder.story.context_cache import PromptContextCache
 from sceneintruder.story.export import story_export
 from sceneintruder.story.initialisation import STORY_INIT_JOB
 from sceneintruder.story.models import StoryNode
@@ -174,11 +175,11 @@ def install(state: AppState) -> StoryRuntime:
         narrate_ahead=settings.story_narrate_ahead,
         views=StoryReadCache(ttl_seconds=settings.read_cache_ttl_seconds),
         node_views=NodeJsonCache(ttl_seconds=settings.story_node_cache_seconds),
+        contexts=PromptContextCache(ttl_seconds=settings.read_cache_ttl_seconds),
     )
-    runtime.views.install(state.db)
-    runtime.node_views.install(state.db)
-    state.coherence.share(runtime.views.name, runtime.views)
-    state.coherence.share(runtime.node_views.name, runtime.node_views)
+    for cache in (runtime.views, runtime.node_views, runtime.contexts):
+        cache.install(state.db)
+        state.coherence.share(cache.name, cache)
     jobs.register_kind(
         STORY_INIT_JOB, initialisation.initialisation_job(runtime), concurrency=settings.story_init_jobs_concurrency
     )

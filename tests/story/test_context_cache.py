@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from sceneintruder.scenes.models import Scene
-from sceneintruder.story import context
+from sceneintruder.story import _state, context
 from tests.story.support import create_scene, current_node, excerpt, get_story, settle, vendor_configured
 from tests.support.state import story_of
 
@@ -82,6 +82,57 @@ async def test_the_kept_context_is_what_a_reading_gives_and_the_next_claim_takes
             assert kept.source == fresh_source
         assert kept.context.recent[-1].startswith("Step 3: Mrs Bennet turns to you and waits. The fire is low.")
         assert kept.context.summary  # the rolling summary moved on with the path
+
+
+async def _fresh_move(app, scene_id: str, node_id: str) -> _state.KeptMove:
+    async with app.state.db.reader() as session:
+        read = await _state.story_and_node(session, scene_id, node_id)
+    columns = {key: getattr(read.story, key) for key in read.story.__mapper__.columns.keys()}  # noqa: SIM118
+    return _state.KeptMove(columns, read.next_position, read.log_seq, read.path)
+
+
+@pytest.fixture
+def full_reads(monkeypatch) -> list[str]:
+    """The scenes whose story a store read whole (`_state.story_and_node`)."""
+    seen: list[str] = []
+    real = _state.story_and_node
+
+    async def counted(session, scene_id, node_id):
+        seen.append(scene_id)
+        return await real(session, scene_id, node_id)
+
+    monkeypatch.setattr(_state, "story_and_node", counted)
+    return seen
+
+
+async def test_the_story_kept_for_the_next_store_is_what_a_reading_gives(app, client, full_reads) -> None:
+    """The story row, its marks and the path's state the store keeps are those a reading gives after its commit,
+    and the next store reads only the node and its choices."""
+    async with vendor_configured(app, client) as vendor:
+        scene_id = await create_scene(client, excerpt(3000))
+        await settle(client, scene_id)
+        vendor.by_task["story_next_node"].extend(_next_node(number) for number in range(4))
+        for number in range(4):
+            full_reads.clear()
+            answered = await _choose(client, scene_id)
+            assert full_reads == ([scene_id] if number == 0 else []), number
+            kept = await _kept(app, scene_id)
+            assert kept is not None and kept.move is not None
+            assert kept.move == await _fresh_move(app, scene_id, answered["next_node"]["id"]), number
+        assert answered["story_data"] == await get_story(client, scene_id)
+
+
+async def test_with_other_processes_serving_the_store_reads_the_story_whole(app, client, full_reads) -> None:
+    runtime = story_of(app)
+    object.__setattr__(runtime, "sole_process", False)  # as with a distributed bus: others' commits come late
+    async with vendor_configured(app, client) as vendor:
+        scene_id = await create_scene(client, excerpt(3000))
+        await settle(client, scene_id)
+        vendor.by_task["story_next_node"].extend(_next_node(number) for number in range(3))
+        for _ in range(3):
+            full_reads.clear()
+            await _choose(client, scene_id)
+            assert full_reads == [scene_id]
 
 
 async def test_a_console_line_between_two_choices_is_in_the_next_prompt(app, client, reads) -> None:

@@ -11,6 +11,7 @@ several times what SQLite takes to run it; a statement built once is keyed once 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -210,6 +211,50 @@ async def story_and_node(session: AsyncSession, scene_id: str, node_id: str) -> 
     return StoryAndNode(story, 0 if last is None else last + 1, int(log_seq or 0), path, node, choices)
 
 
+@dataclass(frozen=True)
+class KeptMove:
+    """What a choice's store read, as the next store would read it after this one's commit (the story row's
+    columns, its marks, the path's state): kept with the next prompt context (story.context_cache)."""
+
+    story: dict[str, Any]
+    next_position: int
+    log_seq: int
+    path: PathState
+
+    @staticmethod
+    def after(story: Story, read: StoryAndNode, path: PathState) -> KeptMove:
+        """After a step that added one node (at `read.next_position`) to `read`, leaving `story` and `path`."""
+        columns = _copied({key: getattr(story, key) for key in _STORY_KEYS})
+        return KeptMove(columns, read.next_position + 1, read.log_seq, path)
+
+
+def _copied(values: dict[str, Any]) -> dict[str, Any]:
+    """The values, with their JSON lists and objects copied (neither side may change the other's)."""
+    return {key: copy.deepcopy(value) if isinstance(value, dict | list) else value for key, value in values.items()}
+
+
+_NODE_AND_CHOICES = (
+    select(*ENCODED_NODE_COLUMNS, *ENCODED_CHOICE_COLUMNS)
+    .select_from(StoryNode)
+    .outerjoin(StoryChoice, StoryChoice.node_id == StoryNode.id)
+    .where(StoryNode.id == bindparam("node_id"), StoryNode.scene_id == _SCENE)
+    .order_by(StoryChoice.position, StoryChoice.id)
+)
+_NODE_WIDTH = len(ENCODED_NODE_COLUMNS)
+
+
+async def node_after(session: AsyncSession, scene_id: str, node_id: str, kept: KeptMove) -> StoryAndNode:
+    """`story_and_node` where the story, its marks and the path's state are known (`kept`): only the node and its
+    choices are read."""
+    connection = await session.connection()
+    params = {"scene_id": scene_id, "node_id": node_id if is_valid_id(node_id) else ""}
+    rows = (await connection.execute(_NODE_AND_CHOICES, params)).all()
+    node = NodeRow._make(rows[0][:_NODE_WIDTH]) if rows else None
+    choices = [ChoiceRow._make(row[_NODE_WIDTH:]) for row in rows if row[_NODE_WIDTH] is not None]
+    story = Story(**_copied(kept.story))
+    return StoryAndNode(story, kept.next_position, kept.log_seq, kept.path, node, choices)
+
+
 async def graph_rows(session: AsyncSession, scene_id: str) -> Sequence[Row[*tuple[Any, ...]]]:
     """Every node's place in the graph (no text): what `story.graph` works on."""
     return (await session.execute(_GRAPH_ROWS, {"scene_id": scene_id})).all()
@@ -270,19 +315,23 @@ async def refresh(session: AsyncSession, story: Story, now: datetime, *, reveal_
         story.reveal_counter = reveal_counter
 
 
-def refresh_with_node(story: Story, before: PathState, node: StoryNode, *, tasks_added: int, now: datetime) -> bool:
+def refresh_with_node(
+    story: Story, before: PathState, node: StoryNode, *, tasks_added: int, now: datetime
+) -> PathState | None:
     """`refresh` after `node` was added at the end of the path (and `tasks_added` tasks), from the path's state
-    read before it in the same transaction, not read again. False, with nothing set, when that cannot be told:
-    the node told a passage no later than the path's last told one (it may be told already)."""
+    read before it in the same transaction, not read again; the path's state with the node. None, with nothing
+    set, when that cannot be told: the node told a passage no later than the path's last told one (it may be told
+    already)."""
     told_here = node.segment_index if node.segment_index is not None else node.covers_segment
     if told_here is not None and before.last_told is not None and told_here <= before.last_told:
-        return False
+        return None
     told, passages, done, tasks = before.counts
     counts = (told + (told_here is not None), passages, done, tasks + tasks_added)
     newest = (node.content[:DIGEST_SOURCE_CHARS], (node.original_content or "")[:DIGEST_SOURCE_CHARS])
-    _derive(story, [newest, *before.recent[: SUMMARY_NODES - 1]], counts, now)
+    recent = [newest, *before.recent[: SUMMARY_NODES - 1]]
+    _derive(story, recent, counts, now)
     story.reveal_counter = node.reveal_seq or story.reveal_counter
-    return True
+    return PathState(counts, before.last_told if told_here is None else told_here, recent)
 
 
 def _derive(story: Story, recent: list[tuple[str, str]], counts: tuple[int, int, int, int], now: datetime) -> None:

@@ -17,7 +17,8 @@ Three short steps, the model call outside both the scene's lock and any transact
    `next_node_id` is set (the reference never set it). If the model failed, the claim is undone instead, so
    the choice can be taken again; if a rewind went past the node meanwhile, the claim is undone and 409.
    One statement reads the story row, its marks, the path's state (the counts progress is made of, the last
-   passage told on it, its last texts), the node and its choices; the new node is built whole before it is
+   passage told on it, its last texts), the node and its choices (only the node and its choices when the
+   previous store kept the rest and nothing changed since: `context_cache`); the new node is built whole before it is
    inserted (its items and place matched against those the prompt saw, plus any the step added), so the node,
    its choices, the claim's `next_node_id` and the story row are each written once. Progress, state and the
    rolling summary are computed from the path's state and the new node (`_state.refresh_with_node`), not read
@@ -163,6 +164,7 @@ class _Ahead:
     layout: StoryLayout | None  # what the cached StoryData was made of before the claim, if it was cached
     version: Version  # the scene's version in the StoryData cache once the claim committed
     context_version: Version  # its version in the prompt-context cache when the claim took the context
+    move: _state.KeptMove | None  # the story as the previous store left it, kept with the context
 
 
 async def _claim(runtime: StoryRuntime, scene: Scene, node_id: str, choice_id: str) -> tuple[_Claim, _Ahead]:
@@ -173,6 +175,7 @@ async def _claim(runtime: StoryRuntime, scene: Scene, node_id: str, choice_id: s
             story_context, source = await context.gather_ahead(session, scene)  # StoryNotFound first, as before
         else:
             story_context, source = kept.context, kept.source
+        move = kept.move if kept is not None and runtime.sole_process else None
         connection = await session.connection()
         rows = await _claim_rows(connection, scene.id, node_id)
         choice = next((row for row in rows if row.id == choice_id), None)
@@ -189,7 +192,7 @@ async def _claim(runtime: StoryRuntime, scene: Scene, node_id: str, choice_id: s
         picked = {"text": choice.text, "consequence": choice.consequence, "next_node_hint": choice.next_node_hint}
         layout = assembling.cached_layout(runtime, scene.id)  # before the commit drops it
         await session.commit()
-        ahead = _Ahead(story_context, source, layout, runtime.views.version(scene.id), context_version)
+        ahead = _Ahead(story_context, source, layout, runtime.views.version(scene.id), context_version, move)
     return _Claim(node_id, choice_id, picked), ahead
 
 
@@ -302,7 +305,10 @@ async def _store(
     value = result.value
     made_by = Provenance.of(result.completion)
     async with runtime.locks.hold(scene.id), runtime.db.writer() as session:
-        read = await _state.story_and_node(session, scene.id, claim.node_id)
+        if ahead.move is not None and runtime.contexts.drops_since(scene.id, ahead.context_version) == 0:
+            read = await _state.node_after(session, scene.id, claim.node_id, ahead.move)  # nothing changed since
+        else:
+            read = await _state.story_and_node(session, scene.id, claim.node_id)
         story, parent, parent_choices = read.story, read.node, read.choices
         if parent is None:
             raise NodeNotFound(details=claim.node_id)
@@ -352,7 +358,8 @@ async def _store(
         choices = _outcome.new_choices(node.id, value.choices, made_by=made_by, now=now)
         connection = await session.connection()
         await _writes.insert_node(connection, node, choices, led_from=choice.id)
-        if not _state.refresh_with_node(story, read.path, node, tasks_added=int(value.new_task is not None), now=now):
+        path = _state.refresh_with_node(story, read.path, node, tasks_added=int(value.new_task is not None), now=now)
+        if path is None:
             await _state.refresh(session, story, now, reveal_counter=node.reveal_seq)  # read the path again
         await _writes.story_after_move(connection, story)
         _writes.touched(runtime, session, scene.id, [parent.id, node.id], context=True)
@@ -377,6 +384,7 @@ async def _store(
         if not (world_changed or value.new_item is not None or told) and (
             runtime.contexts.drops_since(scene.id, ahead.context_version) == 1
         ):
+            move = _state.KeptMove.after(story, read, path) if path is not None else None
             kept = context_cache.KeptAhead(ahead.context, ahead.source)
-            runtime.contexts.entries.put(scene.id, context_cache.after_choice(kept, story, node))
+            runtime.contexts.entries.put(scene.id, context_cache.after_choice(kept, story, node, move))
         return node_view(node, choices), story

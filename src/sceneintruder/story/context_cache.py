@@ -17,6 +17,12 @@ Kept only when that is exactly what a reading would give (a test compares the tw
 - the new node told no passage of the book (offline, a node tells the next one: the next passage moves).
 
 The scene's own facts (title, description...) are not kept: the claim makes them from the scene it was given.
+
+With the context, the store keeps what the next store reads of the story (`_state.KeptMove`: the story row, its
+marks, the path's state, as its own commit left them), and the next store reads only the node and its choices,
+when nothing dropped the scene since the claim took them. Only where this process is the only one serving
+(`StoryRuntime.sole_process`): there every commit reaches this cache before the next statement runs; with several,
+another's commit is known here only once its announcement arrives, too late to trust what is written from it.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from sceneintruder.db.commit_cache import CommitInvalidatedCache
 from sceneintruder.scenes import service as scenes_service
-from sceneintruder.story._state import DIGEST_SOURCE_CHARS, RECENT_NODES, NextSource
+from sceneintruder.story._state import DIGEST_SOURCE_CHARS, RECENT_NODES, KeptMove, NextSource
 from sceneintruder.story._text import clip
 from sceneintruder.story.context import RECENT_CHARS, StoryContext, scene_facts
 from sceneintruder.story.models import Story, StoryNode
@@ -45,6 +51,7 @@ _SCENE_TABLES = scenes_service.prompt_rows.TABLES
 class KeptAhead:
     context: StoryContext  # its `scene` facts as they were: the claim makes them again
     source: NextSource
+    move: KeptMove | None = None  # what the next store reads of the story, as this store left it
 
 
 def _scene_key(session: Session, row: Any) -> Any:
@@ -70,7 +77,7 @@ class PromptContextCache(CommitInvalidatedCache[KeptAhead]):
         if entry is None:
             return None
         context = dataclasses.replace(entry.context, scene=scene_facts(scene, entry.context.cast))
-        return KeptAhead(context, entry.source)
+        return KeptAhead(context, entry.source, entry.move)
 
 
 def path_text(node: StoryNode) -> str:
@@ -81,7 +88,7 @@ def path_text(node: StoryNode) -> str:
     return clip(content or original or "", RECENT_CHARS)
 
 
-def after_choice(kept: KeptAhead, story: Story, node: StoryNode) -> KeptAhead:
+def after_choice(kept: KeptAhead, story: Story, node: StoryNode, move: KeptMove | None) -> KeptAhead:
     """The context after a choice added `node` at the end of the path and `story` was refreshed with it."""
     context = dataclasses.replace(
         kept.context,
@@ -90,4 +97,4 @@ def after_choice(kept: KeptAhead, story: Story, node: StoryNode) -> KeptAhead:
         state=story.current_state or "",
         recent=[*kept.context.recent, path_text(node)][-RECENT_NODES:],
     )
-    return KeptAhead(context, kept.source)
+    return KeptAhead(context, kept.source, move)

@@ -31,4 +31,5 @@ class StoryRuntime:
     views: StoryReadCache  # StoryData as JSON per scene, dropped on every committed story change
     node_views: NodeJsonCache  # each node's JSON (with its choices), dropped when the node or a choice changes
     contexts: PromptContextCache  # the next choice's prompt context, kept by the move that made it
+    sole_process: bool  # no other process serves (no distributed bus): this one sees every commit as it happens
     initialising: dict[str, str] = field(default_factory=dict)  # scene id -> running initialisation job id

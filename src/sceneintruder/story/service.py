@@ -176,6 +176,7 @@ def install(state: AppState) -> StoryRuntime:
         views=StoryReadCache(ttl_seconds=settings.read_cache_ttl_seconds),
         node_views=NodeJsonCache(ttl_seconds=settings.story_node_cache_seconds),
         contexts=PromptContextCache(ttl_seconds=settings.read_cache_ttl_seconds),
+        sole_process=not state.bus.distributed,
     )
     for cache in (runtime.views, runtime.node_views, runtime.contexts):
         cache.install(state.db)

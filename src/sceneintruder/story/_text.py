@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=[.;；])\s")
@@ -13,8 +14,12 @@ def clip(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: max(0, limit - 1)].rstrip() + "…"
 
 
+@functools.lru_cache(maxsize=2048)
 def digest(text: str, limit: int = 160) -> str:
-    """The opening sentence or two of `text`, within `limit` characters: a line of the rolling summary."""
+    """The opening sentence or two of `text`, within `limit` characters: a line of the rolling summary.
+
+    Kept for the texts seen last: every story move makes the rolling summary again from the path's last texts,
+    twelve of which the previous move digested already."""
     flat = " ".join(text.split())
     taken = ""
     for sentence in _SENTENCE_END.split(flat):

@@ -114,6 +114,32 @@ async def test_structured_reads_fenced_json_from_a_vendor_in_json_mode(vendor) -
     assert records[0].task == "verdict" and (records[0].prompt_tokens, records[0].completion_tokens) == (11, 7)
 
 
+async def test_a_usable_reply_is_parsed_once_and_a_re_asked_one_by_its_own_text(vendor, monkeypatch) -> None:
+    """The ledger's judgement parses the reply; the value returned is that parse, not a second one."""
+    from sceneintruder.providers.llm import client as client_module
+
+    parsed: list[str] = []
+    real = client_module.parse_structured
+
+    def counted(text, schema, **kwargs):
+        parsed.append(text)
+        return real(text, schema, **kwargs)
+
+    monkeypatch.setattr(client_module, "parse_structured", counted)
+    client = make_client([])
+    async with vendor("openai") as (fake, provider):
+        client.configure(ActiveLLM(primary=provider, source="settings"))
+        fake.replies.extend(['{"guilty": "the butler"}', '{"guilty": "the cook", "confidence": 0.5}'])
+        result = await client.complete_structured(task="verdict", schema=Verdict, messages=HELLO, inputs={}, call=CALL)
+    assert result.value == Verdict(guilty="the cook", confidence=0.5) and result.attempts == 2
+    # the first reply: judged unusable (once), then parsed for the error quoted back; the second: judged only
+    assert parsed == [
+        '{"guilty": "the butler"}',
+        '{"guilty": "the butler"}',
+        '{"guilty": "the cook", "confidence": 0.5}',
+    ]
+
+
 async def test_an_invalid_answer_is_re_asked_once_with_the_error(vendor) -> None:
     client = make_client([])
     async with vendor("anthropic") as (fake, provider):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import functools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -130,16 +129,32 @@ class _Params:
 REASK_EXCERPT_CHARS = 1_500  # of a failed structured reply, quoted back when re-asking
 
 
-def _unusable(completion: Completion, *, schema: type[BaseModel]) -> str | None:
+class _Judge(Generic[M]):
     """The ledger's outcome for a model's structured reply that arrived but cannot be used ("empty", "cut" when
-    the model ran out of `max_tokens` before finishing it, else "parse_error"); None when it can be used."""
-    if not completion.text.strip():
-        return "empty"
-    try:
-        parse_structured(completion.text, schema, content=True)
-    except StructuredOutputError:
-        return "cut" if completion.finish_reason == "length" else "parse_error"
-    return None
+    the model ran out of `max_tokens` before finishing it, else "parse_error"); None when it can be used. The
+    value it parsed is kept, so that the reply is not parsed twice (`parse`)."""
+
+    def __init__(self, schema: type[M]) -> None:
+        self._schema = schema
+        self._parsed: tuple[str, M] | None = None
+
+    def __call__(self, completion: Completion) -> str | None:
+        if not completion.text.strip():
+            return "empty"
+        try:
+            value = parse_structured(completion.text, self._schema, content=True)
+        except StructuredOutputError:
+            return "cut" if completion.finish_reason == "length" else "parse_error"
+        self._parsed = (completion.text, value)
+        return None
+
+    def parse(self, completion: Completion) -> M:
+        """`completion`'s value (StructuredOutputError if it has none)."""
+        content = completion.provider != BUILTIN
+        parsed, self._parsed = self._parsed, None
+        if content and parsed is not None and parsed[0] is completion.text:
+            return parsed[1]
+        return parse_structured(completion.text, self._schema, content=content)
 
 
 async def _prepared(provider: LLMProvider) -> None:
@@ -359,10 +374,10 @@ class LLMClient:
         )
         request_messages = (*to_messages(messages), ChatMessage("system", schema_instruction(schema)))
         task_call = dataclasses.replace(call, task=task)
-        judge = functools.partial(_unusable, schema=schema)
+        judge = _Judge(schema)
         completion = await self._complete(request_messages, task_call, base, judge)
         try:
-            value = parse_structured(completion.text, schema, content=completion.provider != BUILTIN)
+            value = judge.parse(completion)
             return StructuredResult(value, completion, 1)
         except StructuredOutputError as first_error:
             retry_messages = (
@@ -380,7 +395,7 @@ class LLMClient:
             first_usage.completion_tokens + completion.usage.completion_tokens,
         )
         try:
-            value = parse_structured(completion.text, schema, content=completion.provider != BUILTIN)
+            value = judge.parse(completion)
             return StructuredResult(value, completion, 2, usage)
         except StructuredOutputError as error:
             failed = ProviderBadResponse(

@@ -4,11 +4,14 @@ must drop it."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 import pytest
 
+from sceneintruder.scenes import service as scenes_service
 from sceneintruder.scenes.models import Scene
 from sceneintruder.story import _state, context
 from tests.story.support import create_scene, current_node, excerpt, get_story, settle, vendor_configured
@@ -52,36 +55,39 @@ async def _choose(client, scene_id: str) -> dict[str, Any]:
     return response.json()["data"]
 
 
-@pytest.fixture
-def reads(monkeypatch) -> list[str]:
-    """The scenes whose prompt context a claim read from the database."""
+def _counting(monkeypatch, module: Any, name: str) -> list[str]:
+    """The scenes `module.name(session, scene or scene_id, ...)` was called for, as it runs."""
     seen: list[str] = []
-    real = context.gather_ahead
+    real = getattr(module, name)
 
-    async def counted(session, scene):
-        seen.append(scene.id)
-        return await real(session, scene)
+    async def counted(session, scene, *args):
+        seen.append(getattr(scene, "id", scene))
+        return await real(session, scene, *args)
 
-    monkeypatch.setattr(context, "gather_ahead", counted)
+    monkeypatch.setattr(module, name, counted)
     return seen
 
 
-async def test_the_kept_context_is_what_a_reading_gives_and_the_next_claim_takes_it(app, client, reads) -> None:
+@pytest.fixture
+def reads(monkeypatch) -> list[str]:
+    """The scenes whose prompt context a claim read from the database."""
+    return _counting(monkeypatch, context, "gather_ahead")
+
+
+@pytest.fixture
+def full_reads(monkeypatch) -> list[str]:
+    """The scenes whose story a store read whole (`_state.story_and_node`)."""
+    return _counting(monkeypatch, _state, "story_and_node")
+
+
+@contextlib.asynccontextmanager
+async def _playing(app, client, *replies: str) -> AsyncIterator[tuple[Any, str]]:
+    """A scene whose story is built and settled, played through a vendor that answers `replies` in turn."""
     async with vendor_configured(app, client) as vendor:
         scene_id = await create_scene(client, excerpt(3000))
         await settle(client, scene_id)
-        vendor.by_task["story_next_node"].extend(_next_node(number) for number in range(4))
-        for number in range(4):
-            reads.clear()
-            await _choose(client, scene_id)
-            assert reads == ([scene_id] if number == 0 else []), number  # the first claim had nothing kept
-            kept = await _kept(app, scene_id)
-            assert kept is not None
-            fresh_context, fresh_source = await _fresh(app, scene_id)
-            assert kept.context == fresh_context, number
-            assert kept.source == fresh_source
-        assert kept.context.recent[-1].startswith("Step 3: Mrs Bennet turns to you and waits. The fire is low.")
-        assert kept.context.summary  # the rolling summary moved on with the path
+        vendor.by_task["story_next_node"].extend(replies)
+        yield vendor, scene_id
 
 
 async def _fresh_move(app, scene_id: str, node_id: str) -> _state.KeptMove:
@@ -91,103 +97,78 @@ async def _fresh_move(app, scene_id: str, node_id: str) -> _state.KeptMove:
     return _state.KeptMove(columns, read.next_position, read.log_seq, read.path)
 
 
-@pytest.fixture
-def full_reads(monkeypatch) -> list[str]:
-    """The scenes whose story a store read whole (`_state.story_and_node`)."""
-    seen: list[str] = []
-    real = _state.story_and_node
-
-    async def counted(session, scene_id, node_id):
-        seen.append(scene_id)
-        return await real(session, scene_id, node_id)
-
-    monkeypatch.setattr(_state, "story_and_node", counted)
-    return seen
-
-
-async def test_the_story_kept_for_the_next_store_is_what_a_reading_gives(app, client, full_reads) -> None:
-    """The story row, its marks and the path's state the store keeps are those a reading gives after its commit,
-    and the next store reads only the node and its choices."""
-    async with vendor_configured(app, client) as vendor:
-        scene_id = await create_scene(client, excerpt(3000))
-        await settle(client, scene_id)
-        vendor.by_task["story_next_node"].extend(_next_node(number) for number in range(4))
+async def test_what_a_store_keeps_is_what_a_reading_gives_and_the_next_choice_reads_none_of_it(
+    app, client, reads, full_reads
+) -> None:
+    """After every choice: the kept prompt context and next passage equal a fresh `gather_ahead`, and the kept
+    story (row, marks, path's state) a fresh `story_and_node`; the next claim and store read neither."""
+    async with _playing(app, client, *(_next_node(number) for number in range(4))) as (_, scene_id):
         for number in range(4):
+            reads.clear()
             full_reads.clear()
             answered = await _choose(client, scene_id)
-            assert full_reads == ([scene_id] if number == 0 else []), number
+            assert reads == full_reads == ([scene_id] if number == 0 else []), number  # the first had nothing kept
             kept = await _kept(app, scene_id)
             assert kept is not None and kept.move is not None
+            assert (kept.context, kept.source) == await _fresh(app, scene_id), number
             assert kept.move == await _fresh_move(app, scene_id, answered["next_node"]["id"]), number
+        assert kept.context.recent[-1].startswith("Step 3: Mrs Bennet turns to you and waits. The fire is low.")
+        assert kept.context.summary  # the rolling summary moved on with the path
         assert answered["story_data"] == await get_story(client, scene_id)
 
 
 async def test_with_other_processes_serving_the_store_reads_the_story_whole(app, client, full_reads) -> None:
     runtime = story_of(app)
     object.__setattr__(runtime, "sole_process", False)  # as with a distributed bus: others' commits come late
-    async with vendor_configured(app, client) as vendor:
-        scene_id = await create_scene(client, excerpt(3000))
-        await settle(client, scene_id)
-        vendor.by_task["story_next_node"].extend(_next_node(number) for number in range(3))
+    async with _playing(app, client, *(_next_node(number) for number in range(3))) as (_, scene_id):
         for _ in range(3):
             full_reads.clear()
             await _choose(client, scene_id)
             assert full_reads == [scene_id]
 
 
-async def test_a_console_line_between_two_choices_is_in_the_next_prompt(app, client, reads) -> None:
-    async with vendor_configured(app, client) as vendor:
-        scene_id = await create_scene(client, excerpt(3000))
-        await settle(client, scene_id)
-        vendor.by_task["story_next_node"].extend(_next_node(number) for number in range(2))
-        await _choose(client, scene_id)
-        assert await _kept(app, scene_id) is not None
-        commanded = await client.post(
-            f"/api/scenes/{scene_id}/story/command", json={"input": "I look around the drawing room", "mode": "story"}
-        )
-        assert commanded.status_code == 200, commanded.text
-        assert await _kept(app, scene_id) is None  # the console's lines changed: dropped at its commit
-        reads.clear()
-        await _choose(client, scene_id)
-        assert reads == [scene_id]
-        prompt = orjson.dumps(vendor.chat_bodies("story_next_node")[-1]).decode()
-        assert "Vendor console reply." in prompt
+async def _console_command(app, client, scene_id: str) -> str:
+    commanded = await client.post(
+        f"/api/scenes/{scene_id}/story/command", json={"input": "I look around the drawing room", "mode": "story"}
+    )
+    assert commanded.status_code == 200, commanded.text
+    return "Vendor console reply."
 
 
-async def test_a_line_written_by_the_scenes_domain_alone_drops_what_was_kept(app, client, reads) -> None:
+async def _console_line_alone(app, client, scene_id: str) -> str:
     """A console line appended to the scene's log (a Core INSERT the scenes domain notes for the caches), with no
-    story row touched: the kept context is dropped, and the next prompt has the line."""
-    from sceneintruder.scenes import service as scenes_service
+    story row touched."""
+    async with app.state.db.writer() as session:
+        await scenes_service.append_message(
+            session,
+            scene_id=scene_id,
+            speaker_id="narrator",
+            content="A carriage stops at the door.",
+            conversation_type=context.CONSOLE_TYPE,
+        )
+    return "A carriage stops at the door."
 
-    async with vendor_configured(app, client) as vendor:
-        scene_id = await create_scene(client, excerpt(3000))
-        await settle(client, scene_id)
-        vendor.by_task["story_next_node"].extend(_next_node(number) for number in range(2))
+
+@pytest.mark.parametrize("change", [_console_command, _console_line_alone])
+async def test_a_console_line_between_two_choices_drops_what_was_kept_and_is_in_the_next_prompt(
+    app, client, reads, change
+) -> None:
+    async with _playing(app, client, *(_next_node(number) for number in range(2))) as (vendor, scene_id):
         await _choose(client, scene_id)
         assert await _kept(app, scene_id) is not None
-        async with app.state.db.writer() as session:
-            await scenes_service.append_message(
-                session,
-                scene_id=scene_id,
-                speaker_id="narrator",
-                content="A carriage stops at the door.",
-                conversation_type=context.CONSOLE_TYPE,
-            )
-        assert await _kept(app, scene_id) is None
+        line = await change(app, client, scene_id)
+        assert await _kept(app, scene_id) is None  # dropped at the change's commit
         reads.clear()
         await _choose(client, scene_id)
         assert reads == [scene_id]
-        assert "A carriage stops at the door." in orjson.dumps(vendor.chat_bodies("story_next_node")[-1]).decode()
+        assert line in orjson.dumps(vendor.chat_bodies("story_next_node")[-1]).decode()
 
 
 async def test_a_step_that_brings_a_task_keeps_nothing(app, client) -> None:
-    async with vendor_configured(app, client) as vendor:
-        scene_id = await create_scene(client, excerpt(3000))
-        await settle(client, scene_id)
-        vendor.by_task["story_next_node"].append(_next_node(0, new_task={"title": "Find the letter"}))
+    with_task = _next_node(0, new_task={"title": "Find the letter"})
+    async with _playing(app, client, with_task, _next_node(1)) as (_, scene_id):
         await _choose(client, scene_id)
         assert await _kept(app, scene_id) is None
-        vendor.by_task["story_next_node"].append(_next_node(1))
         await _choose(client, scene_id)
         kept = await _kept(app, scene_id)
         assert kept is not None and "Find the letter" in kept.context.known_tasks
@@ -195,11 +176,8 @@ async def test_a_step_that_brings_a_task_keeps_nothing(app, client) -> None:
 
 
 async def test_a_rewind_drops_what_was_kept(app, client) -> None:
-    async with vendor_configured(app, client) as vendor:
-        scene_id = await create_scene(client, excerpt(3000))
-        await settle(client, scene_id)
+    async with _playing(app, client, _next_node(0)) as (_, scene_id):
         start = current_node(await get_story(client, scene_id))
-        vendor.by_task["story_next_node"].extend(_next_node(number) for number in range(2))
         await _choose(client, scene_id)
         assert await _kept(app, scene_id) is not None
         rewound = await client.post(f"/api/scenes/{scene_id}/story/rewind", json={"node_id": start["id"]})

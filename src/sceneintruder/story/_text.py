@@ -14,7 +14,7 @@ def clip(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: max(0, limit - 1)].rstrip() + "…"
 
 
-@functools.lru_cache(maxsize=2048)
+@functools.lru_cache(maxsize=1024)  # texts of at most DIGEST_SOURCE_CHARS (_state): a few MB at most
 def digest(text: str, limit: int = 160) -> str:
     """The opening sentence or two of `text`, within `limit` characters: a line of the rolling summary.
 

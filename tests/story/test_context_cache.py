@@ -127,6 +127,26 @@ async def test_with_other_processes_serving_the_store_reads_the_story_whole(app,
             assert full_reads == [scene_id]
 
 
+async def test_a_line_committed_while_the_store_waits_to_begin_is_read(app, client, full_reads, monkeypatch) -> None:
+    """A console line committed after the store checked what was kept but before its transaction began (it waited
+    for the write lock): the store reads the story whole, and the new node marks the log where it now stands."""
+    real = _state.node_after
+
+    async def after_a_line(session, scene_id, node_id, kept):
+        await _console_line_alone(app, client, scene_id)  # as if it committed while this one waited
+        return await real(session, scene_id, node_id, kept)
+
+    async with _playing(app, client, *(_next_node(number) for number in range(2))) as (_, scene_id):
+        await _choose(client, scene_id)
+        monkeypatch.setattr(_state, "node_after", after_a_line)
+        full_reads.clear()
+        answered = await _choose(client, scene_id)
+        assert full_reads == [scene_id]
+        async with app.state.db.reader() as session:
+            last = await scenes_service.last_message_seq(session, scene_id=scene_id)
+        assert answered["next_node"]["metadata"]["log_seq"] == last
+
+
 async def _console_command(app, client, scene_id: str) -> str:
     commanded = await client.post(
         f"/api/scenes/{scene_id}/story/command", json={"input": "I look around the drawing room", "mode": "story"}

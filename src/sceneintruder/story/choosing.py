@@ -305,9 +305,12 @@ async def _store(
     value = result.value
     made_by = Provenance.of(result.completion)
     async with runtime.locks.hold(scene.id), runtime.db.writer() as session:
+        read = None
         if ahead.move is not None and runtime.contexts.drops_since(scene.id, ahead.context_version) == 0:
             read = await _state.node_after(session, scene.id, claim.node_id, ahead.move)  # nothing changed since
-        else:
+            if runtime.contexts.drops_since(scene.id, ahead.context_version) != 0:
+                read = None  # something committed while this transaction began (it waited): read it whole
+        if read is None:
             read = await _state.story_and_node(session, scene.id, claim.node_id)
         story, parent, parent_choices = read.story, read.node, read.choices
         if parent is None:

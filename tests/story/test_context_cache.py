@@ -98,16 +98,18 @@ async def _fresh_move(app, scene_id: str, node_id: str) -> _state.KeptMove:
 
 
 async def test_what_a_store_keeps_is_what_a_reading_gives_and_the_next_choice_reads_none_of_it(
-    app, client, reads, full_reads
+    app, client, reads, full_reads, monkeypatch
 ) -> None:
     """After every choice: the kept prompt context and next passage equal a fresh `gather_ahead`, and the kept
     story (row, marks, path's state) a fresh `story_and_node`; the next claim and store read neither."""
+    node_reads = _counting(monkeypatch, _state, "node_after")
     async with _playing(app, client, *(_next_node(number) for number in range(4))) as (_, scene_id):
         for number in range(4):
             reads.clear()
             full_reads.clear()
             answered = await _choose(client, scene_id)
             assert reads == full_reads == ([scene_id] if number == 0 else []), number  # the first had nothing kept
+            assert node_reads == [], number  # nor the node: the claim's commit left it as the claim read it
             kept = await _kept(app, scene_id)
             assert kept is not None and kept.move is not None
             assert (kept.context, kept.source) == await _fresh(app, scene_id), number
@@ -127,24 +129,35 @@ async def test_with_other_processes_serving_the_store_reads_the_story_whole(app,
             assert full_reads == [scene_id]
 
 
-async def test_a_line_committed_while_the_store_waits_to_begin_is_read(app, client, full_reads, monkeypatch) -> None:
-    """A console line committed after the store checked what was kept but before its transaction began (it waited
-    for the write lock): the store reads the story whole, and the new node marks the log where it now stands."""
-    real = _state.node_after
+async def test_a_line_committed_while_the_store_begins_is_read_and_the_store_done_again(
+    app, client, full_reads, monkeypatch
+) -> None:
+    """A console line committed after the store checked what was kept but before its transaction began (its first
+    write waited for the lock): that write is undone and the store done again from a reading, so the new node marks
+    the log where it now stands, and is stored once."""
+    from sceneintruder.story import _writes
 
-    async def after_a_line(session, scene_id, node_id, kept):
-        await _console_line_alone(app, client, scene_id)  # as if it committed while this one waited
-        return await real(session, scene_id, node_id, kept)
+    real = _writes.insert_node
+    calls: list[str] = []
+
+    async def after_a_line(connection, node, choices, *, led_from):
+        calls.append(node.id)
+        if len(calls) == 1:
+            await _console_line_alone(app, client, node.scene_id)  # as if it committed while this one waited
+        return await real(connection, node, choices, led_from=led_from)
 
     async with _playing(app, client, *(_next_node(number) for number in range(2))) as (_, scene_id):
         await _choose(client, scene_id)
-        monkeypatch.setattr(_state, "node_after", after_a_line)
+        before = len((await get_story(client, scene_id))["nodes"])
+        monkeypatch.setattr(_writes, "insert_node", after_a_line)
         full_reads.clear()
         answered = await _choose(client, scene_id)
-        assert full_reads == [scene_id]
+        assert len(calls) == 2 and full_reads == [scene_id]  # undone once, then done again reading the story
         async with app.state.db.reader() as session:
             last = await scenes_service.last_message_seq(session, scene_id=scene_id)
         assert answered["next_node"]["metadata"]["log_seq"] == last
+        story = await get_story(client, scene_id)
+        assert len(story["nodes"]) == before + 1 and story["current_node_id"] == answered["next_node"]["id"]
 
 
 async def _console_command(app, client, scene_id: str) -> str:

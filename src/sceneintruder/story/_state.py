@@ -251,8 +251,12 @@ async def node_after(session: AsyncSession, scene_id: str, node_id: str, kept: K
     rows = (await connection.execute(_NODE_AND_CHOICES, params)).all()
     node = NodeRow._make(rows[0][:_NODE_WIDTH]) if rows else None
     choices = [ChoiceRow._make(row[_NODE_WIDTH:]) for row in rows if row[_NODE_WIDTH] is not None]
-    story = Story(**_copied(kept.story))
-    return StoryAndNode(story, kept.next_position, kept.log_seq, kept.path, node, choices)
+    return kept_story(kept, node, choices)
+
+
+def kept_story(kept: KeptMove, node: NodeRow | None, choices: list[ChoiceRow]) -> StoryAndNode:
+    """`story_and_node` from what was kept and the node and its choices as known."""
+    return StoryAndNode(Story(**_copied(kept.story)), kept.next_position, kept.log_seq, kept.path, node, choices)
 
 
 async def graph_rows(session: AsyncSession, scene_id: str) -> Sequence[Row[*tuple[Any, ...]]]:

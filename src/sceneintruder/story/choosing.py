@@ -17,8 +17,10 @@ Three short steps, the model call outside both the scene's lock and any transact
    `next_node_id` is set (the reference never set it). If the model failed, the claim is undone instead, so
    the choice can be taken again; if a rewind went past the node meanwhile, the claim is undone and 409.
    One statement reads the story row, its marks, the path's state (the counts progress is made of, the last
-   passage told on it, its last texts), the node and its choices (only the node and its choices when the
-   previous store kept the rest and nothing changed since: `context_cache`); the new node is built whole before it is
+   passage told on it, its last texts), the node and its choices. In one process, when nothing changed the
+   scene since, nothing is read: the rest is what the previous store kept (`context_cache`) and the node and its
+   choices are as the claim's commit left them (checked again once the first write has begun the transaction;
+   if anything did change, the store is done again from a reading); the new node is built whole before it is
    inserted (its items and place matched against those the prompt saw, plus any the step added), so the node,
    its choices, the claim's `next_node_id` and the story row are each written once. Progress, state and the
    rolling summary are computed from the path's state and the new node (`_state.refresh_with_node`), not read
@@ -40,15 +42,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import aliased
-
-from sceneintruder.core.clock import utcnow
+from sceneintruder.core.clock import rfc3339, utcnow
 from sceneintruder.core.errors import Conflict
-from sceneintruder.core.ids import is_valid_id
 from sceneintruder.core.principal import Principal
 from sceneintruder.db.commit_cache import Version
 from sceneintruder.providers.errors import ProviderBadResponse
@@ -63,6 +60,7 @@ from sceneintruder.story import (
     _writes,
     assembling,
     broadcast,
+    claim_rows,
     context,
     context_cache,
     ending,
@@ -78,12 +76,12 @@ from sceneintruder.story.runtime import StoryRuntime
 from sceneintruder.story.schemas import DEFAULT_PREFERENCES, NodeView, UserPreferences
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+    from sqlalchemy.ext.asyncio import AsyncSession
 
     from sceneintruder.scenes.service import Scene
     from sceneintruder.story.context import StoryContext
 
-IN_FLIGHT_EXPIRES = timedelta(minutes=10)  # a claim older than this (a crashed request) no longer blocks the node
+IN_FLIGHT_EXPIRES = claim_rows.IN_FLIGHT_EXPIRES
 OFF_PATH_MESSAGE = "该节点不在当前故事路径上"
 REWOUND_MESSAGE = "生成期间故事已被回溯，请重新选择"
 
@@ -165,6 +163,7 @@ class _Ahead:
     version: Version  # the scene's version in the StoryData cache once the claim committed
     context_version: Version  # its version in the prompt-context cache when the claim took the context
     move: _state.KeptMove | None  # the story as the previous store left it, kept with the context
+    rows: claim_rows.NodeRows | None  # the node and its choices as the claim's commit left them (with `move` only)
 
 
 async def _claim(runtime: StoryRuntime, scene: Scene, node_id: str, choice_id: str) -> tuple[_Claim, _Ahead]:
@@ -177,14 +176,14 @@ async def _claim(runtime: StoryRuntime, scene: Scene, node_id: str, choice_id: s
             story_context, source = kept.context, kept.source
         move = kept.move if kept is not None and runtime.sole_process else None
         connection = await session.connection()
-        rows = await _claim_rows(connection, scene.id, node_id)
+        rows, (node_row, choice_rows) = await claim_rows.read(connection, scene.id, node_id)
         choice = next((row for row in rows if row.id == choice_id), None)
         if choice is None:
             raise ChoiceInvalid(details={"node_id": node_id, "choice_id": choice_id})
         if choice.node_reveal_seq is None or choice.node_abandoned:
             raise Conflict(OFF_PATH_MESSAGE, details=node_id)
         now = utcnow()
-        taken = _decision_taken(rows, now)
+        taken = claim_rows.decision_taken(rows, now)
         if taken is not None:
             raise ChoiceAlreadyMade(details={"node_id": node_id, "choice_id": taken})
         await _writes.claim(connection, choice_id, now)
@@ -192,60 +191,16 @@ async def _claim(runtime: StoryRuntime, scene: Scene, node_id: str, choice_id: s
         picked = {"text": choice.text, "consequence": choice.consequence, "next_node_hint": choice.next_node_hint}
         layout = assembling.cached_layout(runtime, scene.id)  # before the commit drops it
         await session.commit()
-        ahead = _Ahead(story_context, source, layout, runtime.views.version(scene.id), context_version, move)
+        # The node and its choices as this commit left them (the claimed one selected): what the store reads first,
+        # unless anything changed the story since (`_store`; one process only, as `move`).
+        claimed = [
+            row._replace(selected=True, selected_at=rfc3339(now), next_node_id=None) if row.id == choice_id else row
+            for row in choice_rows
+        ]
+        rows_after = (node_row, claimed) if move is not None else None
+        version = runtime.views.version(scene.id)
+        ahead = _Ahead(story_context, source, layout, version, context_version, move, rows_after)
     return _Claim(node_id, choice_id, picked), ahead
-
-
-class _ChoiceState(NamedTuple):
-    """One of the node's choices as the claim reads it, with the node's place on the path and (if the choice
-    led somewhere) that node's."""
-
-    node_scene_id: str
-    node_reveal_seq: int | None
-    node_abandoned: bool
-    id: str | None  # None: the node has no choices (the row is the node's alone)
-    text: str
-    consequence: str
-    next_node_hint: str
-    selected: bool
-    selected_at: datetime | None
-    next_node_id: str | None
-    led_reveal_seq: int | None
-    led_abandoned: bool | None
-
-
-_LED_TO = aliased(StoryNode)
-# The claim's read and write as Core statements on the session's connection, built once: the ORM's identity map
-# and unit of work cost more Python than SQLite takes to run them (the claim writes one column set of one row).
-_CLAIM_ROWS = (
-    select(
-        StoryNode.scene_id,
-        StoryNode.reveal_seq,
-        StoryNode.abandoned,
-        StoryChoice.id,
-        StoryChoice.text,
-        StoryChoice.consequence,
-        StoryChoice.next_node_hint,
-        StoryChoice.selected,
-        StoryChoice.selected_at,
-        StoryChoice.next_node_id,
-        _LED_TO.reveal_seq,
-        _LED_TO.abandoned,
-    )
-    .outerjoin(StoryChoice, StoryChoice.node_id == StoryNode.id)
-    .outerjoin(_LED_TO, _LED_TO.id == StoryChoice.next_node_id)
-    .where(StoryNode.id == bindparam("node_id"))
-    .order_by(StoryChoice.position, StoryChoice.id)
-)
-
-
-async def _claim_rows(connection: AsyncConnection, scene_id: str, node_id: str) -> list[_ChoiceState]:
-    """The node's choices (NodeNotFound if the node is not this story's)."""
-    found = (await connection.execute(_CLAIM_ROWS, {"node_id": node_id})).all() if is_valid_id(node_id) else []
-    rows = [_ChoiceState._make(row) for row in found]
-    if not rows or rows[0].node_scene_id != scene_id:
-        raise NodeNotFound(details=node_id)
-    return [row for row in rows if row.id is not None]
 
 
 async def _end(runtime: StoryRuntime, scene: Scene, claim: _Claim) -> tuple[NodeView, Story]:
@@ -259,20 +214,6 @@ async def _end(runtime: StoryRuntime, scene: Scene, claim: _Claim) -> tuple[Node
         choice.next_node_id = node.id
         await session.commit()
         return node_view(node, []), story
-
-
-def _decision_taken(rows: list[_ChoiceState], now: datetime) -> str | None:
-    """The node's choice that decided it on the current path, or is deciding it now (a fresh claim)."""
-    for row in rows:
-        if not row.selected:
-            continue
-        if row.next_node_id is None:
-            if row.selected_at is None or now - row.selected_at < IN_FLIGHT_EXPIRES:
-                return row.id
-            continue
-        if row.led_reveal_seq is not None and not row.led_abandoned:
-            return row.id
-    return None
 
 
 async def _release(runtime: StoryRuntime, scene_id: str, claim: _Claim) -> None:
@@ -297,19 +238,52 @@ async def _still_claimed(session: AsyncSession, parent: StoryNode | None, claim:
     return choice
 
 
+class _Moved(Exception):
+    """Something committed a change to the scene while the store's transaction began: it is done again, reading."""
+
+
 async def _store(
     runtime: StoryRuntime, scene: Scene, claim: _Claim, result: StructuredResult[NextNode], ahead: _Ahead
 ) -> tuple[NodeView, Story]:
     """The node the model wrote after the choice. Offline, it tells the next source passage, so the story moves
     on through the book: the next choice or advance goes on from the passage after it."""
+    try:
+        return await _store_once(runtime, scene, claim, result, ahead, trust_kept=True)
+    except _Moved:
+        return await _store_once(runtime, scene, claim, result, ahead, trust_kept=False)
+
+
+def _moved(runtime: StoryRuntime, scene_id: str, ahead: _Ahead) -> bool:
+    """Anything committed a change to the scene's story (or what its prompts read) since the claim committed."""
+    return (
+        runtime.contexts.drops_since(scene_id, ahead.context_version) != 0
+        or runtime.views.drops_since(scene_id, ahead.version) != 0
+    )
+
+
+async def _store_once(
+    runtime: StoryRuntime,
+    scene: Scene,
+    claim: _Claim,
+    result: StructuredResult[NextNode],
+    ahead: _Ahead,
+    *,
+    trust_kept: bool,
+) -> tuple[NodeView, Story]:
     value = result.value
     made_by = Provenance.of(result.completion)
     async with runtime.locks.hold(scene.id), runtime.db.writer() as session:
-        read = None
-        if ahead.move is not None and runtime.contexts.drops_since(scene.id, ahead.context_version) == 0:
-            read = await _state.node_after(session, scene.id, claim.node_id, ahead.move)  # nothing changed since
-            if runtime.contexts.drops_since(scene.id, ahead.context_version) != 0:
-                read = None  # something committed while this transaction began (it waited): read it whole
+        # What the store starts from: kept by the previous store and the claim when nothing changed the scene since
+        # (one process only: `move` and `rows` are set there alone), else read. Kept whole, nothing is read before
+        # the first write begins the transaction: checked again there (`_Moved`).
+        read, unread = None, False
+        if trust_kept and ahead.move is not None and runtime.contexts.drops_since(scene.id, ahead.context_version) == 0:
+            if ahead.rows is not None and not _moved(runtime, scene.id, ahead):
+                read, unread = _state.kept_story(ahead.move, *ahead.rows), True
+            else:
+                read = await _state.node_after(session, scene.id, claim.node_id, ahead.move)
+                if runtime.contexts.drops_since(scene.id, ahead.context_version) != 0:
+                    read = None  # something committed while this transaction began (it waited): read it whole
         if read is None:
             read = await _state.story_and_node(session, scene.id, claim.node_id)
         story, parent, parent_choices = read.story, read.node, read.choices
@@ -361,6 +335,8 @@ async def _store(
         choices = _outcome.new_choices(node.id, value.choices, made_by=made_by, now=now)
         connection = await session.connection()
         await _writes.insert_node(connection, node, choices, led_from=choice.id)
+        if unread and _moved(runtime, scene.id, ahead):
+            raise _Moved  # this transaction began after that commit: undone, and done again from a reading
         path = _state.refresh_with_node(story, read.path, node, tasks_added=int(value.new_task is not None), now=now)
         if path is None:
             await _state.refresh(session, story, now, reveal_counter=node.reveal_seq)  # read the path again

@@ -191,13 +191,10 @@ async def _claim(runtime: StoryRuntime, scene: Scene, node_id: str, choice_id: s
         picked = {"text": choice.text, "consequence": choice.consequence, "next_node_hint": choice.next_node_hint}
         layout = assembling.cached_layout(runtime, scene.id)  # before the commit drops it
         await session.commit()
-        # The node and its choices as this commit left them (the claimed one selected): what the store reads first,
-        # unless anything changed the story since (`_store`; one process only, as `move`).
-        claimed = [
-            row._replace(selected=True, selected_at=rfc3339(now), next_node_id=None) if row.id == choice_id else row
-            for row in choice_rows
-        ]
-        rows_after = (node_row, claimed) if move is not None else None
+        rows_after = None
+        if move is not None:  # the node and its choices as this commit left them, for the store to start from
+            selected = {"selected": True, "selected_at": rfc3339(now), "next_node_id": None}
+            rows_after = (node_row, [row._replace(**selected) if row.id == choice_id else row for row in choice_rows])
         version = runtime.views.version(scene.id)
         ahead = _Ahead(story_context, source, layout, version, context_version, move, rows_after)
     return _Claim(node_id, choice_id, picked), ahead

@@ -10,8 +10,9 @@ asyncio's streams. Both sides of a comparison go through it, the same way.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from urllib.parse import urlsplit
 
 Marker = Callable[[bytes], bool]  # True for the first body bytes that count as the answer's first token
@@ -94,3 +95,14 @@ def _head(raw: bytes) -> tuple[int, bool, int, bool]:
         elif name == "connection" and "close" in value:
             close = True
     return status, chunked, length, close
+
+
+@contextlib.asynccontextmanager
+async def side_by_side(server_url: str, vendor_url: str) -> AsyncIterator[tuple[StreamClient, StreamClient]]:
+    """A client for the server measured and one for the fake vendor it is compared with, closed together."""
+    server, vendor = StreamClient(server_url), StreamClient(vendor_url)
+    try:
+        yield server, vendor
+    finally:
+        await server.aclose()
+        await vendor.aclose()

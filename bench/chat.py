@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import _rounds
 from _servers import project_server
-from _stream_client import Marker, StreamClient
+from _stream_client import Marker, StreamClient, side_by_side
 from llm_overhead import KEY, fake_vendor, percentile
 
 from sceneintruder.app import create_app
@@ -144,8 +144,7 @@ async def first_token(
     vendor_auth = {"Authorization": f"Bearer {KEY}"}
 
     async def worker(measured: int) -> None:
-        server, vendor = StreamClient(base), StreamClient(fake)
-        try:
+        async with side_by_side(base, fake) as (server, vendor):
             for n in range(WARM_UP + measured):
                 body = {"scene_id": scene["id"], "character_id": character, "message": f"Line {n}", "stream": True}
                 mine = await _first_delta(server, "/api/chat", body, admin, _server_delta)
@@ -155,9 +154,6 @@ async def first_token(
                 if n >= WARM_UP:
                     ours.append(mine)
                     raw.append(theirs)
-        finally:
-            await server.aclose()
-            await vendor.aclose()
 
     each = max(1, args.streams // args.concurrency)
     await asyncio.gather(*(worker(each) for _ in range(args.concurrency)))

@@ -46,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _rounds
 from _servers import bare_server, project_server
-from _stream_client import StreamClient
+from _stream_client import side_by_side
 from llm_overhead import KEY, fake_vendor, percentile
 
 NOVEL = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "pride_and_prejudice_ch1-3.txt"
@@ -186,9 +186,8 @@ async def _concurrent_round(
     vendor_auth = {"Authorization": f"Bearer {KEY}"}
 
     async def player(index: int) -> None:
-        server, vendor = StreamClient(base), StreamClient(fake)
         path = f"/api/scenes/{scene_ids[index]}/story/choice"
-        try:
+        async with side_by_side(base, fake) as (server, vendor):
             for n in range(WARM_UP + each):
                 node = nodes[index]
                 body = orjson.dumps({"node_id": node["id"], "choice_id": node["choices"][0]["id"]})
@@ -202,9 +201,6 @@ async def _concurrent_round(
                 if n >= WARM_UP:
                     ours.append(mine)
                     raw.append(theirs)
-        finally:
-            await server.aclose()
-            await vendor.aclose()
 
     await asyncio.gather(*(player(index) for index in range(len(scene_ids))))
     return ours, raw

@@ -13,7 +13,7 @@ import pytest
 
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.scenes.models import Scene
-from sceneintruder.story import _state, context
+from sceneintruder.story import _state, claim_rows, context
 from tests.story.support import create_scene, current_node, excerpt, get_story, settle, vendor_configured
 from tests.support.state import story_of
 
@@ -102,14 +102,15 @@ async def test_what_a_store_keeps_is_what_a_reading_gives_and_the_next_choice_re
 ) -> None:
     """After every choice: the kept prompt context and next passage equal a fresh `gather_ahead`, and the kept
     story (row, marks, path's state) a fresh `story_and_node`; the next claim and store read neither."""
-    node_reads = _counting(monkeypatch, _state, "node_after")
+    node_reads = _counting(monkeypatch, claim_rows, "read")  # the claim's, and any store's own
     async with _playing(app, client, *(_next_node(number) for number in range(4))) as (_, scene_id):
         for number in range(4):
             reads.clear()
             full_reads.clear()
+            node_reads.clear()
             answered = await _choose(client, scene_id)
             assert reads == full_reads == ([scene_id] if number == 0 else []), number  # the first had nothing kept
-            assert node_reads == [], number  # nor the node: the claim's commit left it as the claim read it
+            assert node_reads == [scene_id], number  # the claim's alone: the store starts from what it read
             kept = await _kept(app, scene_id)
             assert kept is not None and kept.move is not None
             assert (kept.context, kept.source) == await _fresh(app, scene_id), number

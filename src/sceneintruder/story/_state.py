@@ -233,27 +233,6 @@ def _copied(values: dict[str, Any]) -> dict[str, Any]:
     return {key: copy.deepcopy(value) if isinstance(value, dict | list) else value for key, value in values.items()}
 
 
-_NODE_AND_CHOICES = (
-    select(*ENCODED_NODE_COLUMNS, *ENCODED_CHOICE_COLUMNS)
-    .select_from(StoryNode)
-    .outerjoin(StoryChoice, StoryChoice.node_id == StoryNode.id)
-    .where(StoryNode.id == bindparam("node_id"), StoryNode.scene_id == _SCENE)
-    .order_by(StoryChoice.position, StoryChoice.id)
-)
-_NODE_WIDTH = len(ENCODED_NODE_COLUMNS)
-
-
-async def node_after(session: AsyncSession, scene_id: str, node_id: str, kept: KeptMove) -> StoryAndNode:
-    """`story_and_node` where the story, its marks and the path's state are known (`kept`): only the node and its
-    choices are read."""
-    connection = await session.connection()
-    params = {"scene_id": scene_id, "node_id": node_id if is_valid_id(node_id) else ""}
-    rows = (await connection.execute(_NODE_AND_CHOICES, params)).all()
-    node = NodeRow._make(rows[0][:_NODE_WIDTH]) if rows else None
-    choices = [ChoiceRow._make(row[_NODE_WIDTH:]) for row in rows if row[_NODE_WIDTH] is not None]
-    return kept_story(kept, node, choices)
-
-
 def kept_story(kept: KeptMove, node: NodeRow | None, choices: list[ChoiceRow]) -> StoryAndNode:
     """`story_and_node` from what was kept and the node and its choices as known."""
     return StoryAndNode(Story(**_copied(kept.story)), kept.next_position, kept.log_seq, kept.path, node, choices)

@@ -278,7 +278,8 @@ async def _store_once(
             if ahead.rows is not None and not _moved(runtime, scene.id, ahead):
                 read, unread = _state.kept_story(ahead.move, *ahead.rows), True
             else:
-                read = await _state.node_after(session, scene.id, claim.node_id, ahead.move)
+                _, rows = await claim_rows.read(await session.connection(), scene.id, claim.node_id)
+                read = _state.kept_story(ahead.move, *rows)  # the node and its choices as they stand now
                 if runtime.contexts.drops_since(scene.id, ahead.context_version) != 0:
                     read = None  # something committed while this transaction began (it waited): read it whole
         if read is None:

@@ -38,6 +38,9 @@ that made small writes only runs on the loop as well: it appends a few pages to 
 in a while, when the WAL starts over after a checkpoint, it syncs the WAL's header (one small fsync). A
 transaction that made a write in the worker thread commits there.
 
+The statement itself is `execute` (and `executemany`), which `db.prepared` also calls, for a hot path's statement
+compiled once and run without SQLAlchemy's execution around it.
+
 `adopt(connection)` switches a new pooled connection to it (`db.engine`'s connect event); the connection must
 be opened with `check_same_thread=False`, since reads run on the loop's thread and the rest in aiosqlite's (never
 both at once: a session's statements run one after the other). It relies on two names of aiosqlite's
@@ -253,85 +256,101 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         """The statement's cursor was closed in the worker thread already."""
 
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
-        connection = self._connection
-        mutex = self._adapt_connection._execute_mutex
-        begin = _pending_begin_left(connection, mutex)
-        taking_lock = begin == _IMMEDIATE
-
-        def run() -> tuple[Any, list[Any] | None, int | None, int]:
-            nonlocal begin
-            if begin is not None:
-                connection._conn.execute(begin)
-                begin = None  # begun: a read finished in the worker thread does not begin again
-            cursor = connection._conn.cursor()
-            try:
-                if parameters is None:
-                    cursor.execute(operation)
-                else:
-                    cursor.execute(operation, parameters)
-                description = cursor.description
-                rows = cursor.fetchall() if description else None
-                return description, rows, cursor.lastrowid, cursor.rowcount
-            finally:
-                cursor.close()
-
-        result = None
-        writer = _writer(connection) if begin is None and not mutex.locked() else None
-        if (
-            writer is not None
-            and writer.inline_writes < INLINE_WRITES
-            and len(parameters or ()) <= INLINE_PARAMETERS
-            and _small_write(operation)
-        ):
-            writer.inline_writes += 1
-            result = run()
-        elif operation not in _slow_statements and not mutex.locked() and _inline_eligible(operation, begin):
-            try:
-                result = _run_inline(connection, run)
-            except _NotInline as reason:
-                if str(reason) == "budget":
-                    if len(_slow_statements) >= _SLOW_STATEMENTS_KEPT:
-                        _slow_statements.clear()
-                    _slow_statements.add(operation)
-        if result is None:
-            async with mutex:
-                result = await connection._execute(run)
-            _after_hop(connection, operation, taking_lock)
-        description, rows, lastrowid, rowcount = result
+        description, rows, lastrowid, rowcount = await execute(self._adapt_connection, operation, parameters)
         self._description, self._lastrowid, self._rowcount = description, lastrowid, rowcount
         self._rows = collections.deque(rows) if rows is not None else collections.deque()
         return None
 
     async def _executemany_async(self, operation: Any, seq_of_parameters: Sequence[Any]) -> Any:
-        connection = self._connection
-        mutex = self._adapt_connection._execute_mutex
-        begin = _pending_begin_left(connection, mutex)
-
-        def run() -> tuple[int | None, int]:
-            if begin is not None:
-                connection._conn.execute(begin)
-            cursor = connection._conn.cursor()
-            try:
-                cursor.executemany(operation, seq_of_parameters)
-                return cursor.lastrowid, cursor.rowcount
-            finally:
-                cursor.close()
-
-        writer = _writer(connection) if begin is None and not mutex.locked() else None
-        if (
-            writer is not None
-            and writer.inline_writes < INLINE_WRITES
-            and len(seq_of_parameters) <= INLINE_ROWS
-            and _small_write(operation)
-        ):
-            writer.inline_writes += 1
-            self._lastrowid, self._rowcount = run()
-        else:
-            async with mutex:
-                self._lastrowid, self._rowcount = await connection._execute(run)
-            _after_hop(connection, operation, begin == _IMMEDIATE)
+        self._lastrowid, self._rowcount = await executemany(self._adapt_connection, operation, seq_of_parameters)
         self._description = None
         return None
+
+
+Outcome = tuple[Any, list[Any] | None, int | None, int]  # description, rows (None: not a query), last row id, count
+
+
+async def execute(adapt_connection: Any, operation: str, parameters: Any) -> Outcome:
+    """One statement on a connection `adopt` switched (its pending BEGIN first), on the loop's thread or in one hop
+    to the worker thread as said above. Raises the driver's own errors (the cursor's caller adapts them)."""
+    connection = adapt_connection._connection
+    mutex = adapt_connection._execute_mutex
+    begin = _pending_begin_left(connection, mutex)
+    taking_lock = begin == _IMMEDIATE
+
+    def run() -> Outcome:
+        nonlocal begin
+        if begin is not None:
+            connection._conn.execute(begin)
+            begin = None  # begun: a read finished in the worker thread does not begin again
+        cursor = connection._conn.cursor()
+        try:
+            if parameters is None:
+                cursor.execute(operation)
+            else:
+                cursor.execute(operation, parameters)
+            description = cursor.description
+            rows = cursor.fetchall() if description else None
+            return description, rows, cursor.lastrowid, cursor.rowcount
+        finally:
+            cursor.close()
+
+    result = None
+    writer = _writer(connection) if begin is None and not mutex.locked() else None
+    if (
+        writer is not None
+        and writer.inline_writes < INLINE_WRITES
+        and len(parameters or ()) <= INLINE_PARAMETERS
+        and _small_write(operation)
+    ):
+        writer.inline_writes += 1
+        result = run()
+    elif operation not in _slow_statements and not mutex.locked() and _inline_eligible(operation, begin):
+        try:
+            result = _run_inline(connection, run)
+        except _NotInline as reason:
+            if str(reason) == "budget":
+                if len(_slow_statements) >= _SLOW_STATEMENTS_KEPT:
+                    _slow_statements.clear()
+                _slow_statements.add(operation)
+    if result is None:
+        async with mutex:
+            result = await connection._execute(run)
+        _after_hop(connection, operation, taking_lock)
+    return result
+
+
+async def executemany(
+    adapt_connection: Any, operation: str, seq_of_parameters: Sequence[Any]
+) -> tuple[int | None, int]:
+    """`execute` for one statement run with each of `seq_of_parameters`: (last row id, row count)."""
+    connection = adapt_connection._connection
+    mutex = adapt_connection._execute_mutex
+    begin = _pending_begin_left(connection, mutex)
+
+    def run() -> tuple[int | None, int]:
+        if begin is not None:
+            connection._conn.execute(begin)
+        cursor = connection._conn.cursor()
+        try:
+            cursor.executemany(operation, seq_of_parameters)
+            return cursor.lastrowid, cursor.rowcount
+        finally:
+            cursor.close()
+
+    writer = _writer(connection) if begin is None and not mutex.locked() else None
+    if (
+        writer is not None
+        and writer.inline_writes < INLINE_WRITES
+        and len(seq_of_parameters) <= INLINE_ROWS
+        and _small_write(operation)
+    ):
+        writer.inline_writes += 1
+        return run()
+    async with mutex:
+        outcome: tuple[int | None, int] = await connection._execute(run)
+    _after_hop(connection, operation, begin == _IMMEDIATE)
+    return outcome
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):

@@ -1,6 +1,7 @@
 """What a choice's claim reads of the node it is taken on: its choices, the node's place on the path and that of
 any node a choice led to, and the node and its choices as StoryData encodes them, in one Core statement built once
-(the ORM's identity map and unit of work cost more Python than SQLite takes to run it); and the rule that says
+(the ORM's identity map and unit of work cost more Python than SQLite takes to run it; on SQLite the driver runs it
+directly, `db.prepared`); and the rule that says
 whether a decision is already taken there.
 """
 
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
 from sceneintruder.core.ids import is_valid_id
+from sceneintruder.db.prepared import Prepared
 from sceneintruder.story.errors import NodeNotFound
 from sceneintruder.story.models import StoryChoice, StoryNode
 from sceneintruder.story.node_rows import ENCODED_CHOICE_COLUMNS, ENCODED_NODE_COLUMNS, ChoiceRow, NodeRow
@@ -41,7 +43,7 @@ class ChoiceState(NamedTuple):
 
 _LED_TO = aliased(StoryNode)
 # Read on the claim's connection (its write is `_writes.claim`).
-_CLAIM_ROWS = (
+_CLAIM_ROWS = Prepared(
     select(
         StoryNode.scene_id,
         StoryNode.reveal_seq,
@@ -73,7 +75,7 @@ NodeRows = tuple[NodeRow, list[ChoiceRow]]
 async def read(connection: AsyncConnection, scene_id: str, node_id: str) -> tuple[list[ChoiceState], NodeRows]:
     """The node's choices (NodeNotFound if the node is not this story's), and the node and its choices as StoryData
     encodes them."""
-    found = (await connection.execute(_CLAIM_ROWS, {"node_id": node_id})).all() if is_valid_id(node_id) else []
+    found = await _CLAIM_ROWS.rows(connection, {"node_id": node_id}) if is_valid_id(node_id) else []
     rows = [ChoiceState._make(row[:_NODE_AT]) for row in found]
     if not rows or rows[0].node_scene_id != scene_id:
         raise NodeNotFound(details=node_id)

@@ -16,8 +16,9 @@ import functools
 from typing import Any
 
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 
+from sceneintruder.db.base import loaded
 from sceneintruder.db.commit_cache import CommitInvalidatedCache
 from sceneintruder.scenes.models import (
     ConversationMessage,
@@ -70,9 +71,7 @@ class SceneRow:
         values = {
             key: copy.deepcopy(value) if isinstance(value, list | dict) else value for key, value in self.values.items()
         }
-        scene = Scene(**values)
-        make_transient_to_detached(scene)
-        return scene
+        return loaded(Scene, values)
 
 
 @functools.cache

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.core.ids import new_id, new_numbered_id
+from sceneintruder.db.base import unsaved
 from sceneintruder.providers.llm.provenance import Provenance
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.scenes.schemas import ItemRead, ItemWrite
@@ -76,24 +77,27 @@ def revealed_node(
 ) -> StoryNode:
     """A generated node built whole in memory, revealed as the story's next (`story.reveal_counter + 1`; `log_seq`
     marks where the message log stood, see `_state.reveal`), so that it is inserted in one statement."""
-    return StoryNode(
-        id=new_numbered_id("node", position + 1),
-        scene_id=story.scene_id,
-        parent_id=parent_id,
-        position=position,
-        segment_index=None,
-        type=node_type,
-        content=content,
-        original_content="",
-        content_source=generated_by(made_by),
-        source=source,
-        abandoned=False,
-        reveal_seq=story.reveal_counter + 1,
-        revealed_at=now,
-        related_item_ids=[],
-        meta={**meta, **made_by.wire(), "log_seq": log_seq},
-        created_at=now,
-        updated_at=now,
+    return unsaved(
+        StoryNode,
+        dict(
+            id=new_numbered_id("node", position + 1),
+            scene_id=story.scene_id,
+            parent_id=parent_id,
+            position=position,
+            segment_index=None,
+            type=node_type,
+            content=content,
+            original_content="",
+            content_source=generated_by(made_by),
+            source=source,
+            abandoned=False,
+            reveal_seq=story.reveal_counter + 1,
+            revealed_at=now,
+            related_item_ids=[],
+            meta={**meta, **made_by.wire(), "log_seq": log_seq},
+            created_at=now,
+            updated_at=now,
+        ),
     )
 
 
@@ -111,20 +115,23 @@ def new_choices(
     Not added to any session: the caller adds them (`session.add_all`) or inserts them itself (a choice's store)."""
     choices = []
     for offset, draft in enumerate(drafts):
-        choice = StoryChoice(
-            id=new_id("choice"),
-            node_id=node_id,
-            position=start + offset,
-            text=draft.text,
-            consequence=draft.consequence,
-            next_node_hint=getattr(draft, "next_node_hint", "") or getattr(draft, "next_hint", ""),
-            type=getattr(draft, "type", "") or "action",
-            impact=float(getattr(draft, "impact", 0.0) or 0.0),
-            description="",
-            source=source or generated_by(made_by),
-            selected=False,
-            meta=made_by.wire(),
-            created_at=now,
+        choice = unsaved(
+            StoryChoice,
+            dict(
+                id=new_id("choice"),
+                node_id=node_id,
+                position=start + offset,
+                text=draft.text,
+                consequence=draft.consequence,
+                next_node_hint=getattr(draft, "next_node_hint", "") or getattr(draft, "next_hint", ""),
+                type=getattr(draft, "type", "") or "action",
+                impact=float(getattr(draft, "impact", 0.0) or 0.0),
+                description="",
+                source=source or generated_by(made_by),
+                selected=False,
+                meta=made_by.wire(),
+                created_at=now,
+            ),
         )
         choices.append(choice)
     return choices

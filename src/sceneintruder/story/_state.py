@@ -21,6 +21,7 @@ from sqlalchemy import BindParameter, Integer, Row, Select, bindparam, exists, f
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.core.ids import is_valid_id
+from sceneintruder.db.base import unsaved
 from sceneintruder.db.json_bundle import JsonBundle
 from sceneintruder.scenes import service as scenes_service
 from sceneintruder.story import graph
@@ -199,7 +200,7 @@ async def story_and_node(session: AsyncSession, scene_id: str, node_id: str) -> 
     if not rows:
         raise StoryNotFound(details=scene_id)
     first = rows[0]
-    story = Story(**dict(zip(_STORY_KEYS, first, strict=False)))
+    story = unsaved(Story, dict(zip(_STORY_KEYS, first, strict=False)))
     last, log_seq, told, passages, done, tasks, last_told, recent = first[_MARKS_AT:_NODE_AT]
     path = PathState(
         (int(told or 0), int(passages or 0), int(done or 0), int(tasks or 0)),
@@ -235,7 +236,7 @@ def _copied(values: dict[str, Any]) -> dict[str, Any]:
 
 def kept_story(kept: KeptMove, node: NodeRow | None, choices: list[ChoiceRow]) -> StoryAndNode:
     """`story_and_node` from what was kept and the node and its choices as known."""
-    return StoryAndNode(Story(**_copied(kept.story)), kept.next_position, kept.log_seq, kept.path, node, choices)
+    return StoryAndNode(unsaved(Story, _copied(kept.story)), kept.next_position, kept.log_seq, kept.path, node, choices)
 
 
 async def graph_rows(session: AsyncSession, scene_id: str) -> Sequence[Row[*tuple[Any, ...]]]:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import aiohttp
 import httpx
@@ -327,3 +330,66 @@ def test_lines_are_cut_as_httpx_cuts_them_however_the_text_arrives(seed: int) ->
     mine = [line for piece in pieces for line in ours.feed(piece)] + ours.flush()
     expected = [line for piece in pieces for line in theirs.decode(piece)] + theirs.flush()
     assert mine == expected
+
+
+@contextlib.contextmanager
+def threaded_server() -> Iterator[tuple[str, list[float]]]:
+    """A server in a thread of its own (not this event loop): yields its URL and the time each whole request
+    arrived, however busy the test's loop is."""
+    arrived: list[float] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            connection, _ = listener.accept()
+            with connection, connection.makefile("rb") as stream:
+                while head := stream.readline():
+                    length = 0
+                    while (line := stream.readline()) not in (b"\r\n", b""):
+                        if line.lower().startswith(b"content-length"):
+                            length = int(line.split(b":")[1])
+                    stream.read(length)
+                    arrived.append(time.monotonic())
+                    assert head.startswith(b"POST ")
+                    connection.sendall(response(OK_BODY))
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}/v1/call", arrived
+    finally:
+        listener.close()
+        thread.join(timeout=5)
+
+
+async def test_a_model_calls_request_goes_out_in_the_callers_step() -> None:
+    """The request is written before the event loop runs anything else ready at that moment (aiohttp writes the
+    body from a task of its own, which on Python 3.11 waited behind all of it: `EagerBodyRequest`)."""
+    hog_ended: list[float] = []
+
+    def hog() -> None:  # another request's work, ready in the same turn of the loop
+        time.sleep(0.3)
+        hog_ended.append(time.monotonic())
+
+    http = build_http_client(read_timeout=5.0)
+    with threaded_server() as (url, arrived):
+        try:
+            for _ in range(2):  # the second one on the connection the first opened: nothing to wait for
+                calling = asyncio.ensure_future(
+                    post_json(
+                        http,
+                        url,
+                        payload={"q": 1},
+                        headers={},
+                        error_for=lambda *_: ProviderError(),
+                        provider="fake",
+                        model="m",
+                        retry=RetryPolicy(max_retries=0),
+                    )
+                )
+                asyncio.get_running_loop().call_soon(hog)
+                assert await calling == {"ok": True}
+        finally:
+            await http.aclose()
+    assert len(arrived) == 2 and arrived[1] < hog_ended[1]

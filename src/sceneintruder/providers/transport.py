@@ -30,13 +30,16 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-from collections.abc import AsyncIterator, Iterator, Mapping
+import sys
+from collections.abc import AsyncIterator, Coroutine, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
 import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
+
+from sceneintruder.core.resumed import Resumed
 
 KEEPALIVE_SECONDS = 4.0
 
@@ -87,6 +90,45 @@ class _TranslatedStream(httpx.AsyncByteStream):
             await self._inner.aclose()
 
 
+class EagerBodyRequest(aiohttp.ClientRequest):
+    """A request whose body starts going out in the caller's own step, as aiohttp does on Python 3.12 and later.
+
+    aiohttp writes a request's headers and body from a task of its own (`write_bytes`), started eagerly on 3.12+
+    so that a small body is written at once. On 3.11 that task waits its turn in the event loop's queue, behind
+    every callback ready at that moment: under 20 concurrent model calls (bench/story.py), the requests of all
+    the story choices whose claims ran in one turn of the loop went out together at its end, so their answers
+    came back together 50 ms later and each waited for the others' stores. Here the write starts in the
+    caller's step (`core.resumed`): a body that fits the socket's buffer is written whole there; one that has to
+    wait for the socket (never a model call's few kilobytes) is finished by aiohttp's task, as before.
+    """
+
+    def write_bytes(self, *args: Any, **kwargs: Any) -> Coroutine[Any, Any, None]:
+        writing = super().write_bytes(*args, **kwargs)
+        try:
+            waiting_on = writing.send(None)
+        except StopIteration:
+            return _written()
+        except BaseException as error:  # raised in aiohttp's task, as it would have been
+            return _failed(error)
+        return _rest_of(Resumed(writing, waiting_on))
+
+
+async def _written() -> None:
+    return None
+
+
+async def _failed(error: BaseException) -> None:
+    raise error
+
+
+async def _rest_of(rest: Resumed) -> None:
+    await rest
+
+
+# aiohttp starts the body's task eagerly itself from Python 3.12 on
+_REQUEST_CLASS: type[aiohttp.ClientRequest] = EagerBodyRequest if sys.version_info < (3, 12) else aiohttp.ClientRequest
+
+
 class VendorTransport(httpx.AsyncBaseTransport):
     """httpx's transport interface over aiohttp's pool, with aiohttp's errors made httpx's."""
 
@@ -95,7 +137,9 @@ class VendorTransport(httpx.AsyncBaseTransport):
 
         def session() -> aiohttp.ClientSession:
             connector = aiohttp.TCPConnector(limit=max_connections, keepalive_timeout=KEEPALIVE_SECONDS, ssl=context)
-            return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+            return aiohttp.ClientSession(
+                connector=connector, cookie_jar=aiohttp.DummyCookieJar(), request_class=_REQUEST_CLASS
+            )
 
         self._inner = AiohttpTransport(client=session)
 

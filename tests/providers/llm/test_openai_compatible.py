@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from sceneintruder.providers.llm.openai_compatible import _build_payload, resolve_model
@@ -162,3 +164,27 @@ async def test_list_models_reads_the_vendor_listing(vendor) -> None:
     async with vendor("githubmodels") as (fake, provider):
         assert await provider.list_models() == ["openai/gpt-4.1", "xai/grok-3"]
     assert fake.requests[0].path == "/catalog/models"
+
+
+async def test_structured_calls_wait_for_the_json_mode_once_then_go_together(vendor) -> None:
+    """Until a JSON mode has worked for a model its structured calls go one at a time; once it has, those that
+    were waiting go at once (they were run one after another, each a model call long, at 20 concurrent choices)."""
+    async with vendor("openai") as (fake, provider):
+        fake.delay = 0.05
+        in_flight, most = [0], [0]
+        calling = provider._complete
+
+        async def counted(asked):
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+            try:
+                return await calling(asked)
+            finally:
+                in_flight[0] -= 1
+
+        provider._complete = counted
+        asked = request("gpt-4.1", response_format="json")
+        first = asyncio.ensure_future(provider.complete(asked))
+        await asyncio.sleep(0)  # the first call negotiates; the rest wait for it
+        await asyncio.gather(first, *(provider.complete(asked) for _ in range(4)))
+    assert len(fake.requests) == 5 and most[0] == 4

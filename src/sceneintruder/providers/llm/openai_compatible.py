@@ -315,13 +315,15 @@ class OpenAICompatibleProvider:
         """One answer. A structured call negotiates its JSON mode: when the server refuses a mode (it names it in
         its error), the next weaker one is sent at once, and the one that worked is kept for later calls. Until
         a mode has worked for a model, its structured calls go one at a time (concurrent chunks of an analysis
-        would otherwise each be refused once)."""
+        would otherwise each be refused once); those that waited while it was settled then go at once."""
         if request.response_format != "json" or request.model in self._settled:
             return await self._complete(request)
         async with self._negotiating.setdefault(request.model, asyncio.Lock()):
-            completion = await self._complete(request)
-            self._settled.add(request.model)
-            return completion
+            if request.model not in self._settled:
+                completion = await self._complete(request)
+                self._settled.add(request.model)
+                return completion
+        return await self._complete(request)
 
     async def _complete(self, request: CompletionRequest) -> Completion:
         started = time.perf_counter()

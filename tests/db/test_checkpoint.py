@@ -3,7 +3,10 @@ app's connections run with wal_autocheckpoint=0, and the lifespan runs the check
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -64,7 +67,6 @@ async def test_closing_waits_for_a_checkpoint_under_way_and_no_two_ever_overlap(
     checkpoint and the connection's close wait for it (closing under it crashed SQLite)."""
     import asyncio
     import threading
-    import time
 
     path = tmp_path / "k.db"
     prepare_sqlite_file(f"sqlite+aiosqlite:///{path}")
@@ -89,3 +91,45 @@ async def test_closing_waits_for_a_checkpoint_under_way_and_no_two_ever_overlap(
     await asyncio.to_thread(started.wait)
     await checkpointer.aclose()  # cancels the loop's task mid-checkpoint
     assert most[0] == 1 and inside == []
+
+
+async def test_a_long_wal_starts_over_though_writes_never_pause(tmp_path: Path) -> None:
+    """A writer that commits without pause (a thread here) lands a commit during nearly every PASSIVE checkpoint,
+    so no writer finds the WAL all copied and it only grows; past `restart_frames` the checkpointer follows with a
+    RESTART checkpoint, and the WAL starts over while the writes go on."""
+    path = tmp_path / "w.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    prepare_sqlite_file(url)
+    engine = create_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)"))
+    await engine.dispose()
+    stop = threading.Event()
+    written = [0]
+
+    def write() -> None:
+        writer = sqlite3.connect(path, timeout=30, isolation_level=None)
+        writer.execute("PRAGMA wal_autocheckpoint=0")
+        while not stop.is_set():
+            writer.execute("INSERT INTO t (body) VALUES (?)", ("x" * 3000,))
+            written[0] += 1
+        writer.close()
+
+    checkpointer = WalCheckpointer(path, restart_frames=400)
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    seen: list[int] = []
+    try:
+        for _ in range(2000):
+            seen.append((await checkpointer.checkpoint())[1])
+            if max(seen) >= 400 and _wal_frames(path) > 0 and seen[-1] < 200:
+                break
+            await asyncio.sleep(0.005)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        await checkpointer.aclose()
+    assert max(seen) >= 400 and seen[-1] < 200, seen[-20:]  # grew past the mark, then started over
+    reader = sqlite3.connect(path)
+    assert reader.execute("SELECT count(*) FROM t").fetchone()[0] == written[0]
+    reader.close()

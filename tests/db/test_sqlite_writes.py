@@ -192,6 +192,16 @@ async def test_a_writer_waits_for_a_held_write_lock_in_the_worker_thread_and_the
         ("UPDATE story SET reveal_counter=?, last_updated=? WHERE story.scene_id = ?", True),  # its primary key
         ("UPDATE story_node SET abandoned=? WHERE story_node.scene_id = ?", False),  # not the primary key
         ("UPDATE user_account SET bio=? WHERE user_account.role = ? AND user_account.id = ?", False),
+        # a job's claim: its key, then conditions that only narrow it
+        (
+            "UPDATE job SET worker_id=? WHERE job.id = ? AND job.status = ?"
+            " AND (job.worker_id IS NULL OR job.worker_id = ?)",
+            True,
+        ),
+        ("UPDATE job SET cancel_requested=? WHERE job.id = ? AND job.status IN (?, ?, ?)", True),
+        ("UPDATE job SET worker_id=? WHERE job.id = ? AND job.status = ? OR job.worker_id = ?", False),  # any rows
+        ("UPDATE job SET worker_id=? WHERE job.id = ? AND job.status IN (SELECT status FROM job)", False),
+        ("UPDATE job SET worker_id=? WHERE job.id = ? OR job.status = ?", False),
         ("UPDATE user_item SET name=? WHERE user_item.id = ?", False),  # one of a two-column primary key
         ("UPDATE unknown_table SET a=? WHERE unknown_table.id = ?", False),
         ("DELETE FROM user_account WHERE user_account.id = ?", False),

@@ -29,7 +29,8 @@ IMMEDIATE is first tried on the loop's thread with no busy wait (`_begin_inline`
 case) it is taken at once; with another writer holding it, BEGIN goes to the worker thread with its statement and
 waits there as before. Holding the lock, a write cannot wait for anyone, so a write of bounded size runs on the
 loop too (`_small_write`): an INSERT of values (up to `INLINE_ROWS` rows, `INLINE_PARAMETERS` values), an
-UPDATE of one row by its primary key (what the ORM's unit of work writes), up to `INLINE_WRITES` of them per
+UPDATE of one row by its primary key (what the ORM's unit of work writes, or that and conditions that only narrow
+it further, as a job's claim), up to `INLINE_WRITES` of them per
 transaction. Any other write (a bulk UPDATE, a DELETE, whose cascades may be large, an INSERT from a SELECT, a
 multi-row INSERT past those bounds) keeps its hop. A write is never given a time budget: SQLite rolls the whole
 transaction back when a write is interrupted. The COMMIT of a transaction
@@ -98,7 +99,8 @@ INLINE_WRITES = 64  # a transaction's writes past this many go to the worker thr
 # Where a transaction that holds the write lock (BEGIN IMMEDIATE ran) keeps its `_Writer`, on aiosqlite's
 # Connection: set where the BEGIN ran, dropped by commit, rollback and reset.
 _WRITE_LOCK = "_sceneintruder_write_lock"
-_ONE_ROW_UPDATE = re.compile(r"UPDATE (\w+) SET .+ WHERE (\w+)\.(\w+) = \?", re.DOTALL)
+# An UPDATE whose WHERE starts with `table.column = ?`, then perhaps more conditions joined by AND (`rest`).
+_ONE_ROW_UPDATE = re.compile(r"UPDATE (\w+) SET .+? WHERE (\w+)\.(\w+) = \?(?P<rest> AND .+)?", re.DOTALL)
 
 
 _WRITE_WORD = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
@@ -141,17 +143,36 @@ def _forget_write_lock(driver_connection: Any) -> None:
 
 @functools.lru_cache(maxsize=1024)
 def _small_write(operation: str) -> bool:
-    """An INSERT of values, or an UPDATE of one row by its table's primary key (as the ORM writes them)."""
+    """An INSERT of values, or an UPDATE of one row by its table's primary key (as the ORM writes them), which
+    may add conditions that only narrow it further (`WHERE job.id = ? AND job.status = ? AND (...)`: a job's
+    claim, which otherwise held the write lock across a hop and kept every other writer waiting)."""
     head = operation.lstrip()[:7].upper()
     if head == "INSERT ":
         return " SELECT " not in operation.upper()
     if head != "UPDATE ":
         return False
     match = _ONE_ROW_UPDATE.fullmatch(operation.strip())
-    if match is None or match[1] != match[2]:
+    if match is None or match[1] != match[2] or not _only_narrows(match["rest"] or ""):
         return False
     table = Base.metadata.tables.get(match[1])
     return table is not None and [column.name for column in table.primary_key.columns] == [match[3]]
+
+
+def _only_narrows(conditions: str) -> bool:
+    """`AND ...` conditions that can only narrow the row the key picked: no subquery (it could read a lot), and no
+    OR outside parentheses (`id = ? AND a = ? OR b = ?` is `(id = ? AND a = ?) OR b = ?`: any number of rows)."""
+    upper = conditions.upper()
+    if "SELECT" in upper:
+        return False
+    depth = 0
+    for position, character in enumerate(upper):
+        if character == "(":
+            depth += 1
+        elif character == ")":
+            depth -= 1
+        elif depth == 0 and upper.startswith(" OR ", position):
+            return False
+    return True
 
 
 def _begin_inline(driver_connection: Any, begin: str) -> bool:

@@ -143,7 +143,7 @@ def _driver(connection: AsyncConnection) -> Any:
     adapted = sync.connection.dbapi_connection
     if not isinstance(adapted, sqlite_cursor.OneHopConnection):
         return None
-    if sync.engine.dispatch.before_cursor_execute or sync.dispatch.before_cursor_execute:
+    if sync.dispatch.before_cursor_execute:  # the connection's listeners, with its engine's joined in
         return None
     return adapted
 

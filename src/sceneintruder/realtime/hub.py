@@ -153,7 +153,7 @@ class Hub:
     async def publish_room(self, room: str, event: dict[str, Any]) -> None:
         if self._bus.distributed:
             self._bus.publish(ROOMS_TOPIC, room.encode() + b"\n" + orjson.dumps(event))
-        else:
+        elif self._rooms.get(room):  # no socket here in that room (most story moves): nothing to encode
             self.deliver(room, dumps(event))
 
     def register_handler(self, message_type: str, handler: MessageHandler, *, replace: bool = False) -> None:

@@ -144,5 +144,9 @@ async def test_a_statement_with_defaults_to_compute_is_refused(tmp_path: Any) ->
             await connection.run_sync(meta.create_all)
             with pytest.raises(ValueError, match="defaults"):
                 await Prepared(insert(table), column_keys=["id"]).execute(connection, {"id": 1})
+            with pytest.raises(ValueError, match="defaults"):  # an expanding IN
+                await Prepared(select(table.c.id).where(table.c.id.in_(bindparam("ids", expanding=True)))).rows(
+                    connection, {"ids": [1]}
+                )
     finally:
         await engine.dispose()

@@ -13,8 +13,8 @@ own transaction, on the connection the session holds: the same SQL, the same val
 Anything else goes through `connection.execute` as before: PostgreSQL (asyncpg's own prepared statements
 already make its Core path cheap), a connection `db.sqlite_cursor.adopt` did not switch, and an engine someone is
 watching (`echo`, or a `before_cursor_execute` listener: the tests that count statements see every one). A
-statement whose execution SQLAlchemy must complete itself (Python-side defaults to compute, `RETURNING`) is
-refused when it is prepared.
+statement whose execution SQLAlchemy must complete itself (Python-side defaults to compute, `RETURNING`, an
+expanding IN, a value computed by a callable) is refused with a ValueError the first time it runs on SQLite.
 """
 
 from __future__ import annotations
@@ -123,13 +123,15 @@ def _compile(statement: Statement, dialect: Dialect, column_keys: list[str] | No
         or compiled.update_prefetch
         or getattr(compiled, "postfetch", None)
         or compiled.effective_returning
+        or "POSTCOMPILE" in compiled.string
+        or any(bind.callable is not None for bind in compiled.binds.values())
     ):
         raise ValueError("a prepared statement's values must all be given: no defaults to compute, nothing returned")
     processors = compiled._bind_processors
     binds = []
     for name in compiled.positiontup or ():
         bind = compiled.binds[name]
-        fixed = _REQUIRED if bind.required or bind.callable is not None else bind.effective_value
+        fixed = _REQUIRED if bind.required else bind.effective_value
         binds.append((name, fixed, cast(Processor, processors.get(name))))
     results = tuple(entry.type._cached_result_processor(dialect, None) for entry in compiled._result_columns)
     return _Compiled(compiled.string, tuple(binds), results)

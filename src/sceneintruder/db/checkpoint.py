@@ -28,7 +28,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 CHECKPOINT_INTERVAL_SECONDS = 1.0
-RESTART_FRAMES = 16_384  # a WAL this long (64 MiB of 4 KiB pages), all copied, is made to start over
+RESTART_FRAMES = 16_384  # a WAL this long (64 MiB of 4 KiB pages) is made to start over
 
 
 class WalCheckpointer:
@@ -46,8 +46,8 @@ class WalCheckpointer:
         self._task = asyncio.create_task(self._run(), name="sqlite-wal-checkpoint")
 
     async def checkpoint(self) -> tuple[int, int, int]:
-        """One PASSIVE checkpoint now (and a RESTART one if the WAL is long and all copied): (1 if it could not run
-        at all, frames in the WAL, frames copied), of the last one run.
+        """One PASSIVE checkpoint now (and a RESTART one if the WAL is past `restart_frames`): (1 if it could not
+        run at all, frames in the WAL, frames copied), of the last one run.
 
         One at a time, and never abandoned: a caller cancelled while its checkpoint runs (the loop's task when the
         server stops) leaves the thread running, so the next caller, and `aclose` before it closes the connection,

@@ -49,7 +49,8 @@ _STORY_AFTER_MOVE = Prepared(
 
 @functools.cache
 def _insert(model: type[Base], columns: tuple[str, ...]) -> Prepared:
-    """The INSERT of a row of `model` with these columns set (the rest take their defaults)."""
+    """The INSERT of a row of `model` with these columns set (a column left out must have no default to compute in
+    Python: `Prepared` refuses the statement otherwise)."""
     return Prepared(insert(model), column_keys=columns)
 
 

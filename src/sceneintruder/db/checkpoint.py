@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 CHECKPOINT_INTERVAL_SECONDS = 1.0
 RESTART_FRAMES = 16_384  # a WAL this long (64 MiB of 4 KiB pages) is made to start over
+SCHEMA_READ_TIMEOUT_SECONDS = 5.0
 
 
 class WalCheckpointer:
@@ -80,10 +81,24 @@ class WalCheckpointer:
 
     def _checkpoint(self) -> tuple[int, int, int]:
         if self._connection is None:
-            # Used from one worker thread at a time (to_thread), never two: the checks are the caller's.
-            self._connection = sqlite3.connect(self._path, timeout=0, check_same_thread=False, isolation_level=None)
+            self._connection = _connect(self._path)
         busy, frames, copied = self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         if not busy and frames >= self._restart_frames:
             busy, frames, copied = self._connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
             log.debug("WAL of %s made to start over after %d frames: %s", self._path, frames, "no" if busy else "yes")
         return int(busy), int(frames), int(copied)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """The checkpointer's connection, used from one worker thread at a time (to_thread), never two: the checks are
+    the caller's. Its first statement reads the schema, which may find a writer starting the WAL over: it waits
+    for that (the busy timeout of `connect`); then, no busy wait (the checkpoint must never wait, see above)."""
+    connection = sqlite3.connect(path, timeout=SCHEMA_READ_TIMEOUT_SECONDS, check_same_thread=False)
+    connection.isolation_level = None
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        connection.execute("PRAGMA busy_timeout=0")
+    except BaseException:
+        connection.close()
+        raise
+    return connection

@@ -87,12 +87,27 @@ async def test_small_writes_take_no_hop_bulk_ones_and_the_commit_do(tmp_path: Pa
         await db.dispose()
 
 
-async def test_a_read_that_holds_the_write_lock_leaves_the_busy_timeout_alone(tmp_path: Path) -> None:
-    """A read never waits for a lock once its transaction holds the write lock (WAL): it runs on the loop without
-    the two PRAGMAs that bound the wait of a read that might; a reader's read still has them."""
+async def test_the_loops_statements_run_no_pragma_and_the_worker_threads_wait_for_a_lock(tmp_path: Path) -> None:
+    """A pooled connection rests with no busy wait, so neither a read on the loop (a writer's or a reader's) nor
+    the BEGIN IMMEDIATE taken there runs a PRAGMA (each is prepared again every time: ~20 µs of the loop's CPU);
+    a statement in the worker thread sets a wait for itself and leaves the connection at rest again."""
     db = await _database(tmp_path / "r.db")
     try:
-        for writes, expected in ((True, 0), (False, 2)):
+        async with db.writer() as session:
+            worker = (await (await session.connection()).get_raw_connection()).driver_connection
+            assert worker._conn.execute("PRAGMA busy_timeout").fetchone()[0] == 0
+            traced: list[str] = []
+            worker._conn.set_trace_callback(traced.append)
+            session.add(_user("w0"))
+            await session.flush()  # BEGIN IMMEDIATE on the loop and the INSERT
+            assert traced[0] == "BEGIN IMMEDIATE" and not [t for t in traced if t.startswith("PRAGMA")]
+            await session.execute(delete(User).where(User.id == "none"))  # a DELETE: the worker thread
+            wait, statement, rest = traced[-3:]
+            assert wait == f"PRAGMA busy_timeout={sqlite_cursor.BUSY_TIMEOUT_MS}" and rest == "PRAGMA busy_timeout=0"
+            assert statement.startswith("DELETE FROM")
+            worker._conn.set_trace_callback(None)
+            await session.rollback()
+        for writes in (True, False):
             session_of = db.writer if writes else db.reader
             async with session_of() as session:
                 worker = (await (await session.connection()).get_raw_connection()).driver_connection
@@ -107,8 +122,8 @@ async def test_a_read_that_holds_the_write_lock_leaves_the_busy_timeout_alone(tm
                 traced.clear()
                 assert (await session.execute(select(User.id).where(User.id == "w1"))).all() == [("w1",)]
                 pragmas = [statement for statement in traced if statement.startswith("PRAGMA busy_timeout")]
-                assert len(pragmas) == expected and hops[0] == 0
-                assert worker._conn.execute("PRAGMA busy_timeout").fetchone()[0] == sqlite_cursor.BUSY_TIMEOUT_MS
+                assert pragmas == [] and hops[0] == 0
+                assert worker._conn.execute("PRAGMA busy_timeout").fetchone()[0] == 0
                 worker._conn.set_trace_callback(None)
                 await session.commit()
     finally:
@@ -174,7 +189,7 @@ async def test_a_writer_waits_for_a_held_write_lock_in_the_worker_thread_and_the
             await session.commit()
         async with db.reader() as session:
             assert len((await session.scalars(select(User.id))).all()) == 2
-        assert worker._conn.execute("PRAGMA busy_timeout").fetchone()[0] == sqlite_cursor.BUSY_TIMEOUT_MS
+        assert worker._conn.execute("PRAGMA busy_timeout").fetchone()[0] == 0  # at rest again, after waiting
     finally:
         stop.set()
         await ticker
@@ -235,5 +250,70 @@ async def test_a_transaction_of_small_writes_commits_on_the_loop_and_a_long_one_
             assert hops[0] == 4  # and its commit
         assert other.execute("SELECT count(*) FROM user_account").fetchone()[0] == sqlite_cursor.INLINE_WRITES + 4
         other.close()
+    finally:
+        await db.dispose()
+
+
+class _Contended:
+    """A connection whose BEGIN finds the lock taken `busy` times (as SQLite says it, with no busy wait)."""
+
+    def __init__(self, busy: int, error: str = "database is locked") -> None:
+        self.busy, self.error, self.tries = busy, error, 0
+
+    def execute(self, statement: str) -> None:
+        assert statement == "BEGIN IMMEDIATE"
+        self.tries += 1
+        if self.tries <= self.busy:
+            raise sqlite3.OperationalError(self.error)
+
+
+def test_a_begin_in_the_worker_thread_tries_again_every_few_ms_not_on_sqlites_backoff(monkeypatch) -> None:
+    """SQLite's busy wait sleeps 1, 2, 5, 10, 15, 20, 25... ms between tries, so a writer queued behind a lock held
+    for 3 ms slept well past its release; the worker thread tries again itself, at pauses that double up to
+    BEGIN_POLL_SECONDS and no further."""
+    pauses: list[float] = []
+    monkeypatch.setattr(sqlite_cursor.time, "sleep", pauses.append)
+    connection = _Contended(busy=12)
+    sqlite_cursor._begin_waiting(connection, "BEGIN IMMEDIATE")  # type: ignore[arg-type]
+    assert connection.tries == 13 and len(pauses) == 12
+    assert pauses[0] < pauses[1] < pauses[2] < pauses[3] == sqlite_cursor.BEGIN_POLL_SECONDS
+    assert set(pauses[3:]) == {sqlite_cursor.BEGIN_POLL_SECONDS}
+
+
+def test_a_begin_in_the_worker_thread_gives_up_at_the_busy_timeout_or_at_once_on_another_error(monkeypatch) -> None:
+    clock = [0.0]
+    monkeypatch.setattr(sqlite_cursor.time, "monotonic", lambda: clock[0])
+
+    def sleep(seconds: float) -> None:
+        clock[0] += seconds
+
+    monkeypatch.setattr(sqlite_cursor.time, "sleep", sleep)
+    forever = _Contended(busy=10**9)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        sqlite_cursor._begin_waiting(forever, "BEGIN IMMEDIATE")  # type: ignore[arg-type]
+    assert sqlite_cursor.BUSY_TIMEOUT_MS / 1000 <= clock[0] < sqlite_cursor.BUSY_TIMEOUT_MS / 1000 + 0.01
+    broken = _Contended(busy=1, error="disk I/O error")
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        sqlite_cursor._begin_waiting(broken, "BEGIN IMMEDIATE")  # type: ignore[arg-type]
+    assert broken.tries == 1
+
+
+async def test_sessions_one_after_another_get_the_connection_used_last(tmp_path: Path) -> None:
+    """The pool is a stack on SQLite: the connection that wrote last (page cache still good) is handed out next,
+    not the one idle longest (whose cache SQLite drops at its next BEGIN, another having written since)."""
+    db = await _database(tmp_path / "lifo.db")
+    try:
+        async with db.reader() as first, db.reader() as second:  # two connections in the pool
+            one = (await (await first.connection()).get_raw_connection()).driver_connection
+            two = (await (await second.connection()).get_raw_connection()).driver_connection
+            assert one is not two
+        # `second` went back first, `first` last (a queue would hand out `two` next, then `one`, then `two`)
+        for _ in range(3):
+            async with db.writer() as session:
+                session.add(_user(f"u{_}"))
+                await session.flush()
+                used = (await (await session.connection()).get_raw_connection()).driver_connection
+                await session.commit()
+            assert used is one
     finally:
         await db.dispose()

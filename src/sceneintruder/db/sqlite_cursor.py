@@ -24,14 +24,20 @@ machine the OS may pause the thread in the middle of a read of a few microsecond
 slow one, was sent to the worker thread for good (a hop, and a turn in the loop's queue, for every chat reply's
 history read, seen in bench/chat.py). A rollback runs on the loop: in WAL mode it discards pages in memory.
 
+No busy wait is the connection's state at rest (`PRAGMA busy_timeout=0`, set by `adopt`); a statement sent
+to the worker thread sets a wait of `BUSY_TIMEOUT_MS` for as long as it runs (`_waiting`). A PRAGMA is prepared
+again every time it runs (about 20 µs of the loop's CPU here, under load): the other way round, a wait at rest
+lifted for each statement on the loop, cost the loop two of them per inline read and per BEGIN IMMEDIATE, some
+0.1 ms per story move.
+
 A writer's transaction takes no hop for its small writes either, once it holds the write lock. Its BEGIN
 IMMEDIATE is first tried on the loop's thread with no busy wait (`_begin_inline`): with the lock free (the usual
 case) it is taken at once; with another writer holding it, BEGIN goes to the worker thread with its statement and
-waits there as before. Holding the lock, a write cannot wait for anyone, so a write of bounded size runs on the
-loop too (`_small_write`): an INSERT of values (up to `INLINE_ROWS` rows, `INLINE_PARAMETERS` values), an
-UPDATE of one row by its primary key (what the ORM's unit of work writes, or that and conditions that only narrow
-it further, as a job's claim), up to `INLINE_WRITES` of them per
-transaction. Any other write (a bulk UPDATE, a DELETE, whose cascades may be large, an INSERT from a SELECT, a
+waits there, trying again every few milliseconds (`_begin_waiting`). Holding the lock, a write cannot wait for
+anyone, so a write of bounded size runs on the loop too (`_small_write`): an INSERT of values (up to
+`INLINE_ROWS` rows, `INLINE_PARAMETERS` values), an UPDATE of one row by its primary key (what the ORM's unit of
+work writes, or that and conditions that only narrow it further, as a job's claim), up to `INLINE_WRITES` of
+them per transaction. Any other write (a bulk UPDATE, a DELETE, whose cascades may be large, an INSERT from a SELECT, a
 multi-row INSERT past those bounds) keeps its hop. A write is never given a time budget: SQLite rolls the whole
 transaction back when a write is interrupted. The COMMIT of a transaction
 that made small writes only runs on the loop as well: it appends a few pages to the WAL, and never checkpoints
@@ -57,7 +63,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection, AsyncAdapt_aiosqlite_cursor
 
@@ -90,7 +96,9 @@ INLINE_BUDGET_SECONDS = 0.002  # a read using more CPU than this on the loop's t
 _PROGRESS_STEPS = 1000  # SQLite virtual-machine steps between two looks at the budget
 _SLOW_STATEMENTS_KEPT = 512
 _slow_statements: set[str] = set()  # SELECTs that overran the budget once: the worker thread runs them
-BUSY_TIMEOUT_MS = 30_000  # db.engine's: how long a statement in the worker thread waits for a lock
+BUSY_TIMEOUT_MS = 30_000  # how long a statement in the worker thread waits for a lock (at rest: no wait, 0)
+BEGIN_POLL_SECONDS = 0.002  # a BEGIN that waits for the write lock in the worker thread tries again this often
+_T = TypeVar("_T")
 
 
 INLINE_ROWS = 64  # an INSERT of more rows than this (executemany) goes to the worker thread
@@ -178,17 +186,54 @@ def _only_narrows(conditions: str) -> bool:
 def _begin_inline(driver_connection: Any, begin: str) -> bool:
     """Take the write lock on the loop's thread if it is free (no busy wait); False if another writer has it."""
     connection: sqlite3.Connection = driver_connection._conn
-    connection.execute("PRAGMA busy_timeout=0")
     try:
         connection.execute(begin)
     except sqlite3.OperationalError as error:
-        if "locked" in str(error) or "busy" in str(error):
+        if _is_busy(error):
             return False
         raise
-    finally:
-        connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     _took_write_lock(driver_connection)
     return True
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    message = str(error)
+    return "locked" in message or "busy" in message
+
+
+def _waiting(connection: sqlite3.Connection, run: Callable[[], _T], begin: str | None) -> Callable[[], _T]:
+    """`run` as the worker thread runs it, after the pending `begin` (`_begin_waiting`): waiting up to
+    `BUSY_TIMEOUT_MS` for a lock, and the connection left with no busy wait again afterwards (as it rests, for
+    the loop's thread)."""
+
+    def waiting() -> _T:
+        if begin is not None:
+            _begin_waiting(connection, begin)
+        connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        try:
+            return run()
+        finally:
+            connection.execute("PRAGMA busy_timeout=0")
+
+    return waiting
+
+
+def _begin_waiting(connection: sqlite3.Connection, begin: str) -> None:
+    """`begin` in the worker thread, tried again every `BEGIN_POLL_SECONDS` (at most) while another writer holds
+    the lock. SQLite's own busy wait sleeps 1, 2, 5, 10, 15, 20, 25 ms... between its tries: a writer that found
+    the lock taken, even for 3 ms (the checkpointer's RESTART, `db.checkpoint`), slept past its release, and each
+    of the writers queued behind it longer still (stores of 10-40 ms in bench/story.py part 4, where they take 1)."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = BEGIN_POLL_SECONDS / 8
+    while True:
+        try:
+            connection.execute(begin)  # with no busy wait: the connection's at rest
+            return
+        except sqlite3.OperationalError as error:
+            if not _is_busy(error) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, BEGIN_POLL_SECONDS)
 
 
 class _NotInline(Exception):
@@ -196,13 +241,10 @@ class _NotInline(Exception):
 
 
 def _run_inline(driver_connection: Any, run: Callable[[], Any]) -> Any:
-    """`run()` on the loop's thread, with no busy wait and within the budget; `_NotInline` if it cannot finish.
-    A read in a transaction that holds the write lock never waits for a lock (WAL): its busy timeout stays."""
+    """`run()` on the loop's thread, with no busy wait (the connection's, at rest) and within the budget;
+    `_NotInline` if it cannot finish."""
     connection: sqlite3.Connection = driver_connection._conn
     deadline = time.thread_time() + INLINE_BUDGET_SECONDS
-    may_wait = _writer(driver_connection) is None
-    if may_wait:
-        connection.execute("PRAGMA busy_timeout=0")
     # Installed for this read only: a handler left on would take the GIL from the worker thread every few steps.
     connection.set_progress_handler(lambda: time.thread_time() > deadline, _PROGRESS_STEPS)
     try:
@@ -216,8 +258,6 @@ def _run_inline(driver_connection: Any, run: Callable[[], Any]) -> Any:
         raise
     finally:
         connection.set_progress_handler(None, 0)
-        if may_wait:
-            connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 def _after_hop(driver_connection: Any, operation: str, took_lock: bool) -> None:
@@ -335,8 +375,9 @@ async def execute(adapt_connection: Any, operation: str, parameters: Any) -> Out
                     _slow_statements.clear()
                 _slow_statements.add(operation)
     if result is None:
+        first, begin = begin, None  # run first by the worker thread, which waits for the lock if it must
         async with mutex:
-            result = await connection._execute(run)
+            result = await connection._execute(_waiting(connection._conn, run, first))
         _after_hop(connection, operation, taking_lock)
     return result
 
@@ -350,8 +391,6 @@ async def executemany(
     begin = _pending_begin_left(connection, mutex)
 
     def run() -> tuple[int | None, int]:
-        if begin is not None:
-            connection._conn.execute(begin)
         cursor = connection._conn.cursor()
         try:
             cursor.executemany(operation, seq_of_parameters)
@@ -369,7 +408,7 @@ async def executemany(
         writer.inline_writes += 1
         return run()
     async with mutex:
-        outcome: tuple[int | None, int] = await connection._execute(run)
+        outcome: tuple[int | None, int] = await connection._execute(_waiting(connection._conn, run, begin))
     _after_hop(connection, operation, begin == _IMMEDIATE)
     return outcome
 
@@ -408,3 +447,5 @@ def adopt(dbapi_connection: Any) -> None:
     """Switch SQLAlchemy's aiosqlite connection adapter to one hop per statement (same object, same state)."""
     if type(dbapi_connection) is AsyncAdapt_aiosqlite_connection:
         dbapi_connection.__class__ = OneHopConnection
+        # At rest, no busy wait (see above). Just opened, the connection runs nothing in its worker thread.
+        dbapi_connection.driver_connection._conn.execute("PRAGMA busy_timeout=0")

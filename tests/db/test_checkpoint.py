@@ -133,3 +133,37 @@ async def test_a_long_wal_starts_over_though_writes_never_pause(tmp_path: Path) 
     reader = sqlite3.connect(path)
     assert reader.execute("SELECT count(*) FROM t").fetchone()[0] == written[0]
     reader.close()
+
+
+def _wal_salts(path: Path) -> bytes:
+    """The WAL header's salts: new each time the WAL starts over."""
+    with path.with_name(path.name + "-wal").open("rb") as wal:
+        return wal.read(32)[16:24]
+
+
+async def test_the_checkpointer_starts_the_wal_over_itself_so_no_writer_syncs_its_header(tmp_path: Path) -> None:
+    """After a RESTART, the first writer writes the new WAL's header and syncs it: the checkpointer is that writer
+    (a write of the user version, unchanged), so the next request's commit appends to a WAL already begun."""
+    path = tmp_path / "s.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    prepare_sqlite_file(url)
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("PRAGMA user_version=7")
+    writer.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)")
+    for _ in range(300):
+        writer.execute("INSERT INTO t (body) VALUES (?)", ("x" * 3000,))
+    before = _wal_salts(path)
+    checkpointer = WalCheckpointer(path, restart_frames=100)
+    try:
+        busy, frames, _ = await checkpointer.checkpoint()
+        assert busy == 0 and frames >= 100  # copied, and made to start over
+        begun = _wal_salts(path)
+        assert begun != before  # started over already, by the checkpointer's own write
+        writer.execute("INSERT INTO t (body) VALUES ('after')")
+        assert _wal_salts(path) == begun  # the writer appended to it
+    finally:
+        await checkpointer.aclose()
+    assert writer.execute("PRAGMA user_version").fetchone()[0] == 7
+    assert writer.execute("SELECT count(*) FROM t").fetchone()[0] == 301
+    writer.close()

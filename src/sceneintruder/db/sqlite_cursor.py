@@ -250,10 +250,9 @@ def _run_inline(driver_connection: Any, run: Callable[[], Any]) -> Any:
     try:
         return run()
     except sqlite3.OperationalError as error:
-        message = str(error)
-        if "interrupted" in message:
+        if "interrupted" in str(error):
             raise _NotInline("budget") from error
-        if "locked" in message or "busy" in message:
+        if _is_busy(error):
             raise _NotInline("busy") from error
         raise
     finally:

@@ -2,8 +2,9 @@
 
 The whole StoryData is cached per scene (`runtime.views`); when a move has dropped it, it is rebuilt from the
 story row, the node order, the tasks and locations (small), and each node's JSON from `runtime.node_views`:
-only the nodes the move changed (the new node, the one chosen from) are read and encoded again. A story still
-being built is not cached (its GET waits and names the job); the caller reads it as a snapshot instead.
+only the nodes the move changed (the new node, the one chosen from) are read and encoded again (on SQLite the
+database writes their JSON: `node_json_sql`; elsewhere `encode_node` over column rows). A story still being built
+is not cached (its GET waits and names the job); the caller reads it as a snapshot instead.
 
 A choice answers without that rebuild: the cached StoryData keeps what it was assembled from (`StoryLayout`),
 and `after_choice` makes the next one from it, the story row and the two nodes the choice wrote, all in hand.
@@ -19,7 +20,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sceneintruder.core.jsoncodec import dumps
-from sceneintruder.story import reading
+from sceneintruder.story import node_json_sql, reading
 from sceneintruder.story.initialisation import WAITING
 from sceneintruder.story.models import Story, StoryChoice, StoryNode
 from sceneintruder.story.node_rows import ENCODED_CHOICE_COLUMNS, ENCODED_NODE_COLUMNS, ChoiceRow, NodeRow
@@ -103,7 +104,7 @@ async def _story_json(session: AsyncSession, scene_id: str, cache: NodeJsonCache
     story = await session.get(Story, scene_id)
     if story is None or story.init_status in WAITING:
         return None
-    order = tuple(OrderRow(*row) for row in (await session.execute(_ORDER, {"scene_id": scene_id})).all())
+    order = tuple(OrderRow(*row) for row in (await session.execute(_ORDER, {"scene_id": scene_id})).tuples().all())
     cached = {row.id: cache.entries.get(row.id) for row in order}
     missing = [node_id for node_id, json in cached.items() if json is None]
     if len(missing) == len(order):  # nothing cached (a cold start): the whole story in one query per table
@@ -147,9 +148,12 @@ _CHOICES_IN = (
 
 
 async def _encode_story_nodes(session: AsyncSession, scene_id: str) -> dict[str, bytes]:
-    """Every node of the story, as `_encode_nodes` does, in one query for the nodes and one for the choices
-    (column rows through the Core connection: no ORM identity work for rows that are only encoded)."""
+    """Every node of the story, as `_encode_nodes` does: on SQLite, each node's JSON made by the database
+    (`node_json_sql`, one statement); elsewhere in one query for the nodes and one for the choices (column rows
+    through the Core connection: no ORM identity work for rows that are only encoded)."""
     connection = await session.connection()
+    if node_json_sql.available(connection.dialect.name):
+        return dict((await connection.execute(node_json_sql.STORY_NODES_JSON, {"scene_id": scene_id})).tuples().all())
     rows = (await connection.execute(_ALL_NODES, {"scene_id": scene_id})).all()
     nodes = [NodeRow._make(row) for row in rows]
     choices: dict[str, list[Any]] = {node.id: [] for node in nodes}
@@ -163,8 +167,12 @@ async def _encode_nodes(session: AsyncSession, node_ids: list[str]) -> dict[str,
     """Each node's JSON as in StoryData (its source passage cut to the preview), with its choices."""
     encoded: dict[str, bytes] = {}
     connection = await session.connection()
+    in_database = node_json_sql.available(connection.dialect.name)
     for start in range(0, len(node_ids), _IN_CHUNK):
         chunk = node_ids[start : start + _IN_CHUNK]
+        if in_database:
+            encoded.update((await connection.execute(node_json_sql.NODES_JSON_IN, {"ids": chunk})).tuples().all())
+            continue
         rows = (await connection.execute(_NODES_IN, {"ids": chunk})).all()
         nodes = [NodeRow._make(row) for row in rows]
         choices: dict[str, list[Any]] = {node_id: [] for node_id in chunk}

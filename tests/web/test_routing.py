@@ -7,7 +7,7 @@ import re
 from starlette.routing import Match
 
 from sceneintruder.app import create_app
-from sceneintruder.web.routing import IndexedDispatch
+from sceneintruder.web.routing import PATH_CACHE, IndexedDispatch
 
 
 def _sample_paths(app) -> list[str]:
@@ -48,3 +48,14 @@ def test_candidate_lists_are_short(settings) -> None:
     app = create_app(settings)
     dispatch = IndexedDispatch(app.router)
     assert len(dispatch.candidates("/api/users/alice/items/item_1")) == 3  # GET, PUT, DELETE
+
+
+def test_a_path_asked_again_is_answered_from_the_kept_candidates_and_the_kept_are_bounded(settings) -> None:
+    app = create_app(settings)
+    dispatch = IndexedDispatch(app.router)
+    first = dispatch.candidates("/api/scenes/scene_1")
+    assert dispatch.candidates("/api/scenes/scene_1") is first  # kept, not looked up again
+    assert first == dispatch._lookup("/api/scenes/scene_1")
+    for number in range(PATH_CACHE + 10):
+        assert dispatch.candidates(f"/api/scenes/scene_{number}") == first
+    assert 0 < len(dispatch._by_path) <= PATH_CACHE

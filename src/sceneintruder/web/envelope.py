@@ -12,7 +12,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from sceneintruder.core.clock import rfc3339, utcnow
+from sceneintruder.core.clock import rfc3339_now
 from sceneintruder.core.jsoncodec import dumps as dumps
 from sceneintruder.web.request_id import current_request_id
 
@@ -29,7 +29,7 @@ def success_body(data: Any = None, message: str = "") -> dict[str, Any]:
         "success": True,
         "data": data,  # models inside are encoded by `dumps`
         "message": message,
-        "timestamp": rfc3339(utcnow()),
+        "timestamp": rfc3339_now(),
         "request_id": current_request_id(),
     }
 
@@ -57,7 +57,7 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {
         "success": False,
         "error": error,
-        "timestamp": rfc3339(utcnow()),
+        "timestamp": rfc3339_now(),
         "request_id": current_request_id(),
     }
 

@@ -104,7 +104,7 @@ async def _story_json(session: AsyncSession, scene_id: str, cache: NodeJsonCache
     story = await session.get(Story, scene_id)
     if story is None or story.init_status in WAITING:
         return None
-    order = tuple(OrderRow(*row) for row in (await session.execute(_ORDER, {"scene_id": scene_id})).tuples().all())
+    order = tuple(OrderRow(*row) for row in (await session.execute(_ORDER, {"scene_id": scene_id})).all())
     cached = {row.id: cache.entries.get(row.id) for row in order}
     missing = [node_id for node_id, json in cached.items() if json is None]
     if len(missing) == len(order):  # nothing cached (a cold start): the whole story in one query per table
@@ -153,7 +153,8 @@ async def _encode_story_nodes(session: AsyncSession, scene_id: str) -> dict[str,
     through the Core connection: no ORM identity work for rows that are only encoded)."""
     connection = await session.connection()
     if node_json_sql.available(connection.dialect.name):
-        return dict((await connection.execute(node_json_sql.STORY_NODES_JSON, {"scene_id": scene_id})).tuples().all())
+        rows = (await connection.execute(node_json_sql.STORY_NODES_JSON, {"scene_id": scene_id})).all()
+        return {node_id: json for node_id, json in rows}
     rows = (await connection.execute(_ALL_NODES, {"scene_id": scene_id})).all()
     nodes = [NodeRow._make(row) for row in rows]
     choices: dict[str, list[Any]] = {node.id: [] for node in nodes}
@@ -171,7 +172,8 @@ async def _encode_nodes(session: AsyncSession, node_ids: list[str]) -> dict[str,
     for start in range(0, len(node_ids), _IN_CHUNK):
         chunk = node_ids[start : start + _IN_CHUNK]
         if in_database:
-            encoded.update((await connection.execute(node_json_sql.NODES_JSON_IN, {"ids": chunk})).tuples().all())
+            rows = (await connection.execute(node_json_sql.NODES_JSON_IN, {"ids": chunk})).all()
+            encoded.update((node_id, json) for node_id, json in rows)
             continue
         rows = (await connection.execute(_NODES_IN, {"ids": chunk})).all()
         nodes = [NodeRow._make(row) for row in rows]

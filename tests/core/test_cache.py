@@ -29,6 +29,24 @@ def test_entries_expire_and_the_oldest_are_evicted() -> None:
     assert cache.get("a") is None and len(cache) == 1
 
 
+def test_get_many_answers_as_get_does_key_by_key() -> None:
+    """Values in the keys' order, None for a missing or expired key (dropped as `get` drops it), and each entry
+    found becomes the most recent, as with `get`."""
+    clock = Clock()
+    cache: TTLCache[str, int] = TTLCache(max_entries=3, ttl_seconds=10, clock=clock)
+    cache.put("a", 1)
+    clock.now = 5
+    cache.put("b", 2)
+    cache.put("c", 3)
+    assert cache.get_many(["c", "missing", "a", "c"]) == [3, None, 1, 3]
+    cache.put("d", 4)  # evicts the least recent: b, since a and c were just read
+    assert cache.get_many(["a", "b", "c", "d"]) == [1, None, 3, 4]
+    clock.now = 10  # a expires (put at 0); c and d (put at 5) have not
+    assert cache.get_many(["a", "c", "d"]) == [None, 3, 4]
+    assert len(cache) == 2
+    assert cache.get_many([]) == []
+
+
 def test_zero_ttl_stores_nothing() -> None:
     cache: TTLCache[str, int] = TTLCache(max_entries=10, ttl_seconds=0)
     cache.put("a", 1)

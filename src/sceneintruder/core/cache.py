@@ -66,6 +66,23 @@ class TTLCache(Generic[K, V]):
         self._entries.move_to_end(key)
         return value
 
+    def get_many(self, keys: Sequence[K]) -> list[V | None]:
+        """`get` of each key (None for a missing or expired one), reading the clock once."""
+        now = self._clock()
+        entries = self._entries
+        found: list[V | None] = []
+        for key in keys:
+            entry = entries.get(key)
+            if entry is None:
+                found.append(None)
+            elif now >= entry[1]:
+                del entries[key]
+                found.append(None)
+            else:
+                entries.move_to_end(key)
+                found.append(entry[2])
+        return found
+
     def put(self, key: K, value: V) -> None:
         if self._ttl <= 0:
             return

@@ -104,8 +104,9 @@ async def _story_json(session: AsyncSession, scene_id: str, cache: NodeJsonCache
     story = await session.get(Story, scene_id)
     if story is None or story.init_status in WAITING:
         return None
-    order = tuple(OrderRow(*row) for row in (await session.execute(_ORDER, {"scene_id": scene_id})).all())
-    cached = {row.id: cache.entries.get(row.id) for row in order}
+    connection = await session.connection()  # Core: no ORM loading for rows of three columns
+    order = tuple(map(OrderRow._make, (await connection.execute(_ORDER, {"scene_id": scene_id})).all()))
+    cached = dict(zip((row.id for row in order), cache.entries.get_many([row.id for row in order]), strict=True))
     missing = [node_id for node_id, json in cached.items() if json is None]
     if len(missing) == len(order):  # nothing cached (a cold start): the whole story in one query per table
         fresh = await _encode_story_nodes(session, scene_id)

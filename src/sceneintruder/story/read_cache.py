@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
@@ -42,9 +42,9 @@ def scene_of(session: Session, row: Any) -> Any:
     return None
 
 
-@dataclass(frozen=True)
-class OrderRow:
-    """A node's place in StoryData's `nodes` (position order) and on the path."""
+class OrderRow(NamedTuple):
+    """A node's place in StoryData's `nodes` (position order) and on the path. A named tuple: a rebuild makes one
+    per node (a frozen dataclass's __init__ cost ~1 us each, 1.3 ms for a book of 1,100 nodes)."""
 
     id: str
     reveal_seq: int | None

@@ -7,7 +7,7 @@ import re
 from starlette.routing import Match
 
 from sceneintruder.app import create_app
-from sceneintruder.web.routing import PATH_CACHE, IndexedDispatch
+from sceneintruder.web.routing import PATH_CACHE, PATH_CACHE_LENGTH, IndexedDispatch
 
 
 def _sample_paths(app) -> list[str]:
@@ -59,3 +59,6 @@ def test_a_path_asked_again_is_answered_from_the_kept_candidates_and_the_kept_ar
     for number in range(PATH_CACHE + 10):
         assert dispatch.candidates(f"/api/scenes/scene_{number}") == first
     assert 0 < len(dispatch._by_path) <= PATH_CACHE
+    long_path = "/api/scenes/" + "x" * PATH_CACHE_LENGTH  # answered, not kept
+    assert dispatch.candidates(long_path) == first
+    assert long_path not in dispatch._by_path

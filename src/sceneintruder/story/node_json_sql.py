@@ -40,10 +40,10 @@ from sqlalchemy.sql import Select
 
 from sceneintruder.db.base import rfc3339_text
 from sceneintruder.story.models import StoryChoice, StoryNode
+from sceneintruder.story.node_rows import EMPTY_JSON
 from sceneintruder.story.presenters import ORIGINAL_PREVIEW_CHARS
 
 SQLITE_HAS_JSON = sqlite3.sqlite_version_info >= (3, 38, 0)
-_EMPTY_JSON = ("{}", "[]", "null")  # stored JSON the presenters take as empty (node_rows._RawJson)
 
 
 def available(dialect_name: str) -> bool:
@@ -68,7 +68,7 @@ def _stored_json(column: Any) -> ColumnElement[Any]:
 
 
 def _is_empty(text: ColumnElement[Any]) -> ColumnElement[bool]:
-    return or_(text.is_(None), text.in_([_text(empty) for empty in _EMPTY_JSON]))
+    return or_(text.is_(None), text.in_([_text(empty) for empty in sorted(EMPTY_JSON)]))
 
 
 def _object(pairs: Sequence[tuple[str, Any]], optional: Sequence[tuple[str, Any, ColumnElement[bool]]]) -> Any:

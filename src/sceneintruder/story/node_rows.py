@@ -46,10 +46,10 @@ class _RawJson(TypeDecorator[Any]):
     cache_ok = True
 
     def process_result_value(self, value: Any, dialect: Any) -> Any:
-        return None if value is None or value in _EMPTY_JSON else orjson.Fragment(value)
+        return None if value is None or value in EMPTY_JSON else orjson.Fragment(value)
 
 
-_EMPTY_JSON = frozenset({"{}", "[]", "null"})
+EMPTY_JSON = frozenset({"{}", "[]", "null"})  # stored JSON the presenters take as empty
 
 
 def _labelled(columns: tuple[Any, ...]) -> tuple[Any, ...]:
